@@ -1,0 +1,20 @@
+"""lbconvert: convert Labelbox exports into COCO, YOLO, Pascal VOC and mask PNGs, offline.
+
+    import lbconvert
+    for row in lbconvert.read("export.ndjson"):
+        ...
+"""
+
+from __future__ import annotations
+
+from .errors import ExportFormatError, LbConvertError, OutputError, SelectionError
+from .model import *  # noqa: F403
+from .model import __all__ as _model_all
+from .read import ExportReader, read
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "read", "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
+    "OutputError", "__version__", *_model_all,
+]

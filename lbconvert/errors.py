@@ -1,0 +1,54 @@
+"""Errors raised by lbconvert.  Catch :class:`LbConvertError` to catch them all."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = ["LbConvertError", "ExportFormatError", "SelectionError", "OutputError"]
+
+
+class LbConvertError(Exception):
+    """Root of every error lbconvert raises on purpose."""
+
+
+class ExportFormatError(LbConvertError):
+    """A record of the export is malformed.
+
+    The message reads ``FILE:LINE: PATH: what was wrong`` for NDJSON (1-based
+    line) and ``FILE[INDEX]: PATH: what was wrong`` for JSON arrays (0-based
+    index), with the data row id when it is known.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        reason: str,
+        *,
+        line: Optional[int] = None,
+        index: Optional[int] = None,
+        path: str = "",
+        data_row_id: Optional[str] = None,
+    ) -> None:
+        self.file, self.reason, self.line, self.index = file, reason, line, index
+        self.path, self.data_row_id = path, data_row_id
+        where = file
+        if line is not None:
+            where += f":{line}"
+        elif index is not None:
+            where += f"[{index}]"
+        parts = [where]
+        if data_row_id:
+            parts.append(f"data row {data_row_id}")
+        if path:
+            parts.append(path)
+        parts.append(reason)
+        super().__init__(": ".join(parts))
+
+
+class SelectionError(LbConvertError):
+    """The export cannot be converted with the options given (e.g. several
+    projects and no ``--project``)."""
+
+
+class OutputError(LbConvertError):
+    """The output cannot be written (non-empty directory, unsafe path, …)."""

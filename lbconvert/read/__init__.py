@@ -1,0 +1,92 @@
+"""Readers: stream any Labelbox export file as :class:`~lbconvert.model.DataRow` s.
+
+``read(path)`` sniffs the file (see :mod:`.detect`) and streams it: NDJSON line
+by line (:mod:`.v2`), JSON arrays item by item with ijson's C backend, legacy
+label rows through :mod:`.legacy`.  Nothing holds more than one record.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import ijson
+
+from ..errors import ExportFormatError
+from ..model import DataRow
+from . import v2
+from .detect import Source, open_source, sniff_container
+
+__all__ = ["read", "ExportReader", "Source"]
+
+
+class ExportReader:
+    """Iterate over the data rows of one export file.
+
+    ``format`` is ``"v2-ndjson"``, ``"v2-json"``, ``"legacy-json"`` (or
+    ``"legacy-ndjson"``), known once the first record is read.
+    ``bytes_read()`` / ``total_bytes`` drive progress bars.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self._opened = open_source(source)
+        self.name = self._opened.name
+        self.total_bytes: Optional[int] = self._opened.total
+        self.format: Optional[str] = None
+        try:
+            self.container = sniff_container(self._opened)
+        except BaseException:
+            self._opened.close()
+            raise
+
+    def bytes_read(self) -> int:
+        return self._opened.bytes_read()
+
+    def close(self) -> None:
+        self._opened.close()
+
+    def __enter__(self) -> "ExportReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[DataRow]:
+        try:
+            if self.container == "ndjson":
+                yield from self._ndjson()
+            else:
+                yield from self._json()
+        finally:
+            self.close()
+
+    def _ndjson(self) -> Iterator[DataRow]:
+        name = self.name
+        for lineno, line in enumerate(self._opened.stream, 1):
+            if line.isspace():
+                continue
+            row = v2.decode_line(line, name, lineno)
+            if self.format is None:
+                self.format = "v2-ndjson" if b'"data_row"' in line else "legacy-ndjson"
+            yield row
+
+    def _json(self) -> Iterator[DataRow]:
+        prefix = "item" if self.container == "array" else ""
+        index = -1
+        try:
+            for index, record in enumerate(
+                    ijson.items(self._opened.stream, prefix, use_float=True)):
+                if self.format is None:
+                    is_v2 = not isinstance(record, dict) or "data_row" in record
+                    self.format = "v2-json" if is_v2 else "legacy-json"
+                yield v2.dispatch(record, self.name, index=index)
+        except ijson.JSONError as exc:
+            raise ExportFormatError(self.name, f"not valid JSON ({exc})",
+                                    index=index + 1) from exc
+        if self.format is None:
+            self.format = "v2-json"
+
+
+def read(source: Source) -> Iterator[DataRow]:
+    """Stream the data rows of an export: a path, ``Path`` or binary file object
+    (gzip-compressed or not)."""
+    return iter(ExportReader(source))

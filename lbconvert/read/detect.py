@@ -1,0 +1,98 @@
+"""Open an export and sniff its shape from its first bytes, never its name.
+
+* gzip is recognised by its magic bytes and decompressed while streaming;
+* ``[`` starts a JSON array (v2 rows or legacy label rows);
+* ``{`` starts NDJSON when the first line is a complete JSON value, and
+  otherwise a single (pretty-printed) JSON object, as the legacy exporter
+  writes for one label.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from typing import IO, BinaryIO, Union
+
+import msgspec
+
+from ..errors import ExportFormatError
+
+__all__ = ["Source", "open_source", "sniff_container"]
+
+Source = Union[str, "os.PathLike[str]", BinaryIO]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_HEAD = 1 << 16
+
+
+class _Opened:
+    """A binary stream plus what is needed for messages and progress."""
+
+    def __init__(self, stream: IO[bytes], name: str, raw: IO[bytes], total: int | None,
+                 owned: list[IO[bytes]]) -> None:
+        self.stream, self.name, self.raw, self.total, self._owned = stream, name, raw, total, owned
+
+    def bytes_read(self) -> int:
+        """Bytes consumed from the file as stored (compressed, for gzip)."""
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        for stream in reversed(self._owned):
+            stream.close()
+
+
+def open_source(source: Source) -> _Opened:
+    """Open a path or binary file object, transparently un-gzipping it."""
+    owned: list[IO[bytes]] = []
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        raw: IO[bytes] = open(name, "rb")
+        owned.append(raw)
+        total: int | None = os.fstat(raw.fileno()).st_size
+    else:
+        raw = source
+        name = getattr(source, "name", None) or "<stream>"
+        name = name if isinstance(name, str) else "<stream>"
+        total = None
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
+    if buffered is not raw:
+        owned.append(buffered)
+    stream: IO[bytes] = buffered
+    if buffered.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined]
+        stream = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"),  # type: ignore[arg-type]
+                                   buffer_size=_HEAD)
+        owned.append(stream)
+    return _Opened(stream, name, raw, total, owned)
+
+
+def sniff_container(opened: _Opened) -> str:
+    """``"ndjson"``, ``"array"`` or ``"object"``; raise on anything else."""
+    head = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
+    if head.startswith(b"\xef\xbb\xbf"):
+        opened.stream.read(3)
+        head = head[3:]
+    text = head.lstrip()
+    if not text:
+        raise ExportFormatError(opened.name, "the file is empty" if not head
+                                else "the file holds only white space")
+    first = text[:1]
+    if first == b"[":
+        return "array"
+    if first == b"{":
+        end = text.find(b"\n")
+        first_line = text if end < 0 else text[:end]
+        try:
+            msgspec.json.decode(first_line)
+            return "ndjson"
+        except msgspec.DecodeError:
+            pass
+        stripped = first_line.rstrip()
+        return "object" if stripped.endswith((b"{", b"[", b",", b":")) else "ndjson"
+    shown = text[:20].decode("utf-8", "replace")
+    raise ExportFormatError(
+        opened.name, f"not a Labelbox export: expected NDJSON, a JSON array or a JSON object, "
+        f"found {shown!r}", line=1)

@@ -1,0 +1,48 @@
+"""The console script, run as users run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import FIXTURES
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lbconvert", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_inspect_json() -> None:
+    done = run("inspect", str(FIXTURES / "v2/images.ndjson"), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["format"] == "v2-ndjson"
+    assert summary["data_rows"] == 7
+    assert summary["objects"]["bbox"] == 8
+    assert summary["classes"]["car"] == 4
+    assert summary["media"] == {"image": 7}
+
+
+def test_inspect_human_summary() -> None:
+    done = run("inspect", str(FIXTURES / "legacy/array.json"))
+    assert done.returncode == 0, done.stderr
+    assert "legacy-json" in done.stdout
+    assert "data rows:         4" in done.stdout
+
+
+def test_bad_input_is_one_line_not_a_traceback() -> None:
+    done = run("inspect", str(FIXTURES / "bad/missing_width.ndjson"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "missing_width.ndjson:2:" in lines[0] and "missing 'width'" in lines[0]
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    done = run("inspect", str(tmp_path / "nope.ndjson"))
+    assert done.returncode == 1
+    assert "nope.ndjson" in done.stderr and "Traceback" not in done.stderr
