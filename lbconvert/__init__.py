@@ -10,11 +10,16 @@ from __future__ import annotations
 from .errors import ExportFormatError, LbConvertError, OutputError, SelectionError
 from .model import *  # noqa: F403
 from .model import __all__ as _model_all
+from .convert import StrictError, convert
+from .options import Options
 from .read import ExportReader, read
+from .report import Report
+from .write import get_writer, writer_names
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "read", "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
+    "read", "convert", "Options", "Report", "StrictError", "get_writer", "writer_names",
+    "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
     "OutputError", "__version__", *_model_all,
 ]

@@ -1,23 +1,29 @@
 """The ``lbconvert`` command line: ``inspect``, ``convert`` and ``formats``.
 
-Exit codes: 0 success, 1 bad input or options (one line on stderr naming the
-file and line), 2 usage error (argparse), 3 ``--strict`` and something was
-dropped.
+Exit codes: 0 success; 1 bad input or options (one line on stderr naming the
+file and line); 2 usage error (argparse); 3 ``--strict`` and something was
+dropped (nothing is written).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 import time
 from typing import Any, Optional, Sequence
 
 import orjson
 
 from . import __version__
+from .classes import ClassMap
+from .convert import StrictError, convert
 from .errors import LbConvertError
 from .inspect import inspect_export
+from .options import Options, parse_split
 from .read import ExportReader
+from .report import Report
+from .write import get_writer, writer_names
 
 __all__ = ["main"]
 
@@ -89,6 +95,139 @@ def _pairs(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in counts.items()) or "none"
 
 
+def _options(args: argparse.Namespace) -> Options:
+    if args.classes and args.ontology:
+        raise LbConvertError("give --classes or --ontology, not both")
+    classes = None
+    if args.classes:
+        classes = ClassMap.from_file(args.classes, key=args.class_key)
+    elif args.ontology:
+        classes = ClassMap.from_ontology(args.ontology, key=args.class_key)
+    keypoints = tuple(n.strip() for n in args.keypoints.split(",") if n.strip()) \
+        if args.keypoints else None
+    options = Options(
+        project=args.project, labels=args.labels, status=args.status, source=args.source,
+        model_run=args.model_run, skip_unlabeled=args.skip_unlabeled, images=args.images,
+        name_by=args.name_by, split=parse_split(args.split) if args.split else None,
+        every=args.every, interpolate=args.interpolate, classes=classes,
+        class_key=args.class_key, clip=args.clip, fix_geometry=args.fix_geometry,
+        keypoints=keypoints is not None, keypoint_names=keypoints, masks=args.masks,
+        mask_map=args.mask_map, max_pixels=args.max_pixels, line_width=args.line_width,
+        task=args.task, boxes_from_shapes=args.boxes_from_shapes,
+        boxes_as_polygons=args.boxes_as_polygons, split_parts=args.split_parts,
+        image_mode=args.image_mode, absolute=args.absolute, results=args.results,
+        segmentation=args.segmentation, void_border=args.void_border,
+        instances=args.instances, overlap=args.overlap, strict=args.strict,
+        overwrite=args.overwrite)
+    options.validate()
+    return options
+
+
+def _write_report(path: Optional[str], report: Report, extra: dict[str, Any]) -> None:
+    if path:
+        with open(path, "wb") as handle:
+            handle.write(orjson.dumps({**report.to_dict(), **extra}, option=orjson.OPT_INDENT_2)
+                         + b"\n")
+
+
+def _convert(args: argparse.Namespace) -> int:
+    options = _options(args)
+    get_writer(args.to)  # fail early on an unknown format
+    progress = Progress()
+    extra = {"format": args.to, "export": args.export, "output": args.out}
+    try:
+        report = convert(args.export, args.to, args.out, progress=progress, options=options)
+    except StrictError as exc:
+        progress.finish()
+        _write_report(args.report, exc.report, {**extra, "strict_failure": True})
+        print(exc.report.summary(), file=sys.stderr)
+        print(f"lbconvert: error: {exc}; nothing was written", file=sys.stderr)
+        return 3
+    progress.finish()
+    _write_report(args.report, report, extra)
+    print(report.summary())
+    return 0
+
+
+def _formats(args: argparse.Namespace) -> int:
+    for name in writer_names():
+        print(name)
+    return 0
+
+
+def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("export", help="export file (NDJSON, JSON array or legacy JSON; gz ok)")
+    parser.add_argument("--to", required=True, metavar="FORMAT",
+                        help="output format: " + ", ".join(writer_names()))
+    parser.add_argument("-o", "--out", required=True, help="output directory")
+    parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail (exit 3, nothing written) if anything is dropped")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    select = parser.add_argument_group("selection")
+    select.add_argument("--project", metavar="ID", help="project id (legacy: project name)")
+    select.add_argument("--labels", choices=("selected", "all"), default="selected",
+                        help="of several labels per row: the selected one, or all")
+    select.add_argument("--status", metavar="STATUS", help="keep rows in this workflow status")
+    select.add_argument("--source", choices=("labels", "predictions"), default="labels",
+                        help="model runs: ground truth or predictions")
+    select.add_argument("--model-run", metavar="ID", help="model run id when rows have several")
+    select.add_argument("--skip-unlabeled", action="store_true", help="drop rows without labels")
+    select.add_argument("--images", metavar="DIR", type=Path,
+                        help="the images (sizes when the export lacks them; YOLO images/)")
+    select.add_argument("--name-by", choices=("global_key", "external_id", "id"),
+                        help="what names output files (default: global key, external id, id)")
+    select.add_argument("--split", metavar="NAME=F,...",
+                        help="split by data row id hash, e.g. train=0.8,val=0.2")
+    select.add_argument("--every", type=int, default=1, metavar="N",
+                        help="video: keep every N-th frame")
+    select.add_argument("--interpolate", action="store_true",
+                        help="video: fill frames between keyframes")
+    classes = parser.add_argument_group("classes")
+    classes.add_argument("--classes", metavar="FILE", help="class names, one per line, id order")
+    classes.add_argument("--ontology", metavar="FILE", help="a Labelbox ontology JSON")
+    classes.add_argument("--class-key", choices=("name", "value", "schema"), default="name")
+    geometry = parser.add_argument_group("geometry")
+    geometry.add_argument("--clip", action="store_true", help="clip geometry to the image")
+    geometry.add_argument("--fix-geometry", action="store_true",
+                          help="repair self-intersecting polygons")
+    geometry.add_argument("--keypoints", metavar="NAMES",
+                          help="point classes, in order, written as keypoints of their box")
+    geometry.add_argument("--masks", metavar="DIR", type=Path, help="downloaded mask PNGs")
+    geometry.add_argument("--mask-map", metavar="FILE", type=Path,
+                          help="JSON: composite mask id / URL / feature id -> file in --masks")
+    geometry.add_argument("--max-pixels", type=int, default=1 << 28, metavar="N",
+                          help="refuse rasters larger than N pixels")
+    geometry.add_argument("--line-width", type=float, metavar="PX",
+                          help="rasterize polylines this wide")
+    formats = parser.add_argument_group("format options")
+    formats.add_argument("--task", choices=("detect", "segment", "pose", "obb"), default="detect",
+                         help="YOLO task")
+    formats.add_argument("--boxes-from-shapes", action="store_true",
+                         help="YOLO detect: polygons and masks give their box")
+    formats.add_argument("--boxes-as-polygons", action="store_true",
+                         help="YOLO segment: boxes become 4-point polygons")
+    formats.add_argument("--split-parts", action="store_true",
+                         help="YOLO segment: one row per polygon part")
+    mode = formats.add_mutually_exclusive_group()
+    mode.add_argument("--link", dest="image_mode", action="store_const", const="link",
+                      help="YOLO images/: symlinks (default)")
+    mode.add_argument("--copy", dest="image_mode", action="store_const", const="copy")
+    mode.add_argument("--hardlink", dest="image_mode", action="store_const", const="hardlink")
+    formats.set_defaults(image_mode="link")
+    formats.add_argument("--absolute", action="store_true",
+                         help="YOLO data.yaml: absolute path")
+    formats.add_argument("--results", action="store_true",
+                         help="COCO: write a detection results list")
+    formats.add_argument("--segmentation", action="store_true",
+                         help="VOC: SegmentationClass / SegmentationObject PNGs")
+    formats.add_argument("--void-border", action="store_true",
+                         help="VOC: 255 on object borders")
+    formats.add_argument("--instances", action="store_true", help="masks: instance PNGs too")
+    formats.add_argument("--overlap", choices=("paint", "ignore"), default="paint",
+                         help="masks: later objects paint over earlier ones, or 255")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lbconvert", description="Convert Labelbox exports into training datasets, offline.")
@@ -98,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("export", help="export file (NDJSON, JSON array or legacy JSON; gz ok)")
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(run=_inspect)
+    convert_parser = commands.add_parser("convert", help="write a dataset")
+    _add_convert_arguments(convert_parser)
+    convert_parser.set_defaults(run=_convert)
+    formats = commands.add_parser("formats", help="list the output formats")
+    formats.set_defaults(run=_formats)
     return parser
 
 

@@ -37,7 +37,7 @@ __all__ = [
     "GeoAnnotation", "CuboidAnnotation", "RelationshipAnnotation", "UnknownAnnotation",
     "AnyObject", "Frame", "DicomGroup", "LabelAnnotations", "PerformanceDetails",
     "Label", "ProjectDetails", "Project", "Run", "Experiment", "DataRowInfo",
-    "MediaAttributes", "DataRow", "OBJECT_CLASSES", "UNKNOWN_KIND",
+    "MediaAttributes", "DataRow", "Item", "OBJECT_CLASSES", "UNKNOWN_KIND",
 ]
 
 
@@ -492,3 +492,33 @@ _MIME_PREFIXES = (
     ("image/", "image"), ("video/", "video"), ("audio/", "audio"), ("text/", "text"),
 )
 _LABEL_KINDS = {"conversational": "conversational", "llm": "llm", "dicom": "dicom", "geospatial": "geospatial"}
+
+
+# --- what the select stage hands to writers -----------------------------------
+
+class Item(Struct, frozen=True, kw_only=True):
+    """One image (or video frame, or document page) ready to be written.
+
+    ``objects`` are the chosen label's object annotations in export order;
+    ``classifications`` are the label-level (and, for frames, frame-level)
+    answers.  ``width``/``height`` are the image size in pixels (None only for
+    media with no image, such as text).  ``stem`` is a safe, unique file stem;
+    ``file_name`` is the image file's name (stem plus its extension).
+    """
+
+    stem: str
+    file_name: str
+    width: Optional[int]
+    height: Optional[int]
+    split: str = "train"
+    objects: tuple[ObjectAnnotation, ...] = ()
+    classifications: tuple[Classification, ...] = ()
+    relationships: tuple[ObjectAnnotation, ...] = ()
+    media_type: str = "image"
+    data_row_id: str = ""
+    global_key: Optional[str] = None
+    external_id: Optional[str] = None
+    row_data: Optional[str] = None
+    frame: Optional[int] = None
+    page: Optional[int] = None
+    source_position: int = 0

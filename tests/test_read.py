@@ -37,6 +37,15 @@ def test_ndjson_and_json_array_give_equal_models(fixtures: Path) -> None:
     assert [r.position for r in from_array] == list(range(0, 7))
 
 
+def test_json_array_of_every_media_type_equals_ndjson(fixtures: Path, tmp_path: Path) -> None:
+    lines = (fixtures / "v2/media.ndjson").read_text().splitlines()
+    array = tmp_path / "media.json"
+    array.write_text("[\n" + ",\n".join(lines) + "\n]\n")
+    from_ndjson = list(lbconvert.read(fixtures / "v2/media.ndjson"))
+    from_array = list(lbconvert.read(array))
+    assert [r.projects for r in from_array] == [r.projects for r in from_ndjson]
+
+
 def test_image_row_values(fixtures: Path) -> None:
     row = next(iter(lbconvert.read(fixtures / "v2/images.ndjson")))
     assert row.global_key == "street-001.jpg"

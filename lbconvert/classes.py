@@ -1,0 +1,102 @@
+"""Stable class ids: from a classes file, a Labelbox ontology, or first-seen order."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Optional
+
+import orjson
+
+from .errors import LbConvertError
+from .model import ObjectAnnotation
+
+__all__ = ["ClassMap", "CLASS_KEYS"]
+
+CLASS_KEYS = ("name", "value", "schema")
+
+
+class ClassMap:
+    """Maps objects to 0-based class ids in a fixed, deterministic order.
+
+    With a given list (``--classes`` / ``--ontology``) the map is *fixed*:
+    objects of other classes get no id and are dropped by the writer
+    (``class not in classes file``), never renumbered.  Without one, ids
+    follow the order in which classes are first seen in the export.
+
+    ``key`` picks which field names a class: ``name`` (default), ``value``
+    or ``schema`` (the feature schema id).  Each falls back to the next
+    available field when the export lacks it.
+    """
+
+    def __init__(self, names: Iterable[str] = (), *, fixed: bool = False, key: str = "name"
+                 ) -> None:
+        if key not in CLASS_KEYS:
+            raise LbConvertError(f"class key must be one of {', '.join(CLASS_KEYS)}, not {key!r}")
+        self.key = key
+        self.fixed = fixed
+        self._ids: dict[str, int] = {}
+        self._titles: list[str] = []
+        for name in names:
+            if name in self._ids:
+                raise LbConvertError(f"class {name!r} is listed twice")
+            self._add(name, name)
+
+    @classmethod
+    def from_file(cls, path: "str | os.PathLike[str]", key: str = "name") -> "ClassMap":
+        """One class per line, in id order; blank lines are ignored."""
+        with open(path, encoding="utf-8") as handle:
+            names = [line.rstrip("\r\n") for line in handle]
+        return cls([n for n in names if n.strip()], fixed=True, key=key)
+
+    @classmethod
+    def from_ontology(cls, path: "str | os.PathLike[str]", key: str = "name") -> "ClassMap":
+        """A Labelbox ontology JSON: its ``tools`` in order."""
+        with open(path, "rb") as handle:
+            try:
+                ontology = orjson.loads(handle.read())
+            except orjson.JSONDecodeError as exc:
+                raise LbConvertError(f"{os.fspath(path)}: not valid JSON ({exc})") from exc
+        tools = ontology.get("tools") if isinstance(ontology, dict) else None
+        if not isinstance(tools, list):
+            raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")
+        found = cls(fixed=True, key=key)
+        for i, tool in enumerate(tools):
+            name = tool.get("name") if isinstance(tool, dict) else None
+            if not isinstance(name, str):
+                raise LbConvertError(f"{os.fspath(path)}: tools[{i}] has no 'name'")
+            schema = tool.get("featureSchemaId") or tool.get("schemaNodeId") or name
+            ident = {"name": name, "value": tool.get("value") or name, "schema": schema}[key]
+            if ident not in found._ids:
+                found._add(ident, name)
+        return found
+
+    def _add(self, ident: str, title: str) -> int:
+        self._ids[ident] = len(self._titles)
+        self._titles.append(title)
+        return self._ids[ident]
+
+    def ident(self, obj: ObjectAnnotation) -> str:
+        if self.key == "schema":
+            return obj.schema_id or obj.name or obj.value or ""
+        if self.key == "value":
+            return obj.value or obj.name or obj.schema_id or ""
+        return obj.name or obj.value or obj.schema_id or ""
+
+    def id_of(self, obj: ObjectAnnotation) -> Optional[int]:
+        """The 0-based id of the object's class, or None when a fixed list lacks it."""
+        ident = self.ident(obj)
+        found = self._ids.get(ident)
+        if found is None and not self.fixed:
+            found = self._add(ident, obj.name or ident)
+        return found
+
+    @property
+    def names(self) -> list[str]:
+        """Display names in id order (the ``name`` of a schema-keyed class)."""
+        return list(self._titles)
+
+    def __len__(self) -> int:
+        return len(self._titles)
+
+    def to_json(self) -> Any:
+        return list(self._titles)

@@ -1,0 +1,58 @@
+"""The whole pipeline: read -> select -> write, with the strict policy."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional
+
+from .errors import LbConvertError
+from .options import Options
+from .read import ExportReader, Source
+from .report import Report
+from .select import Selector
+from .write import get_writer
+
+__all__ = ["convert", "StrictError"]
+
+
+class StrictError(LbConvertError):
+    """``strict`` was set and something was dropped; nothing was written."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        reasons = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.dropped.items()))
+        skipped = ", ".join(f"{reason} ({count})"
+                            for reason, count in sorted(report.items_skipped.items()))
+        super().__init__("strict: " + "; ".join(filter(None, [
+            reasons and f"dropped {reasons}", skipped and f"skipped items: {skipped}"])))
+
+
+def convert(export: Source, to: str, out: "str | os.PathLike[str]",
+            progress: Optional[Callable[[ExportReader], None]] = None,
+            **options: Any) -> Report:
+    """Convert an export file into the format registered as ``to`` at ``out``.
+
+    Options are the fields of :class:`lbconvert.options.Options`.  Returns
+    the :class:`Report`; raises :class:`StrictError` under ``strict=True``
+    when anything was dropped (the output is then not written).
+    """
+    opts = options.pop("options", None) or Options.from_kwargs(**options)
+    writer_class = get_writer(to)
+    reader = ExportReader(export)
+    report = Report()
+    writer = writer_class(out, opts, report=report)
+    selector = Selector(opts, report)
+    try:
+        for row in reader:
+            for item in selector.items(row):
+                writer.add(item)
+            if progress is not None:
+                progress(reader)
+        if opts.strict and (report.dropped or report.items_skipped):
+            raise StrictError(report)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        reader.close()
+    return writer.close()

@@ -1,0 +1,136 @@
+"""Mask pixels from local files.  Masks are never downloaded.
+
+Labelbox mask URLs need an API key and composite-mask URLs expire 30 days
+after the export, so users download the PNGs once and point ``--masks DIR``
+at them.  Two layouts are accepted:
+
+* **instance masks**: ``DIR/<feature_id>.png``; any non-zero pixel belongs to
+  the object;
+* **composite masks**: ``DIR/<composite_mask_id>.png``, the id being the path
+  segment after ``/masks/`` in the ``composite_mask.url``; for video frames
+  ``DIR/<composite_mask_id>_<frame>.png`` is tried first.  The object's pixels
+  are exactly its ``color_rgb``.  ``--mask-map FILE`` (JSON object mapping a
+  composite mask id, a full URL or a feature id to a file name inside DIR)
+  overrides the naming.
+
+A mask whose size differs from the image's is an error naming both sizes; a
+mask with no file is dropped by the writer (``mask not available offline``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import orjson
+
+from .errors import LbConvertError
+from .model import Item, MaskAnnotation
+from .options import Options
+from .raster import check_raster_size
+from .report import Report
+
+__all__ = ["MaskSource", "composite_mask_id"]
+
+_COMPOSITE_ID = re.compile(r"/masks/([^/?#]+)")
+
+
+def composite_mask_id(url: str) -> Optional[str]:
+    found = _COMPOSITE_ID.search(url)
+    return found.group(1) if found else None
+
+
+class MaskSource:
+    """Resolves mask annotations to boolean pixel arrays from a local directory."""
+
+    def __init__(self, directory: Path, mapping: Optional[dict[str, str]] = None,
+                 max_pixels: int = 1 << 28) -> None:
+        self.directory = Path(directory)
+        self.mapping = mapping or {}
+        self.max_pixels = max_pixels
+        self._cached_path: Optional[Path] = None
+        self._cached: Optional[np.ndarray] = None
+
+    @classmethod
+    def from_options(cls, options: Options) -> Optional["MaskSource"]:
+        if options.masks is None:
+            return None
+        mapping: dict[str, str] = {}
+        if options.mask_map is not None:
+            try:
+                mapping = orjson.loads(Path(options.mask_map).read_bytes())
+            except (OSError, orjson.JSONDecodeError) as exc:
+                raise LbConvertError(f"{options.mask_map}: cannot read the mask map ({exc})") from exc
+            if not isinstance(mapping, dict):
+                raise LbConvertError(f"{options.mask_map}: the mask map must be a JSON object")
+        return cls(options.masks, mapping, options.max_pixels)
+
+    def pixels(self, obj: MaskAnnotation, item: Item, report: Optional[Report] = None
+               ) -> Optional[np.ndarray]:
+        """The object's pixels as a bool array of the item's size, or None when
+        no file is there."""
+        if obj.composite_mask is not None:
+            path = self._composite_path(obj, item)
+            if path is None:
+                return None
+            color = np.array(obj.composite_mask.color_rgb, dtype=np.uint8)
+            image = self._load(path, item)
+            if image.ndim == 2:  # a grey composite can only hold grey colours
+                return image == color[0]
+            return np.all(image[..., :3] == color, axis=-1)
+        path = self._file(self.mapping.get(obj.feature_id or "") or f"{obj.feature_id}.png")
+        if path is None:
+            return None
+        image = self._load(path, item)
+        if image.ndim == 2:
+            return image != 0
+        return np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3 else image[..., 0] != 0
+
+    def _composite_path(self, obj: MaskAnnotation, item: Item) -> Optional[Path]:
+        url = obj.composite_mask.url if obj.composite_mask else ""
+        mask_id = composite_mask_id(url) or ""
+        for key in (url, mask_id, obj.feature_id or ""):
+            if key and key in self.mapping:
+                return self._file(self.mapping[key])
+        if not mask_id:
+            return None
+        names = [f"{mask_id}.png"]
+        if item.frame is not None:
+            names.insert(0, f"{mask_id}_{item.frame}.png")
+        return next((p for p in map(self._file, names) if p is not None), None)
+
+    def _file(self, name: str) -> Optional[Path]:
+        """An existing file of that name directly inside the directory."""
+        if not name or os.path.basename(name) != name or name in (".", ".."):
+            return None
+        path = self.directory / name
+        return path if path.is_file() else None
+
+    def _load(self, path: Path, item: Item) -> np.ndarray:
+        if path != self._cached_path:
+            self._cached = _read_png(path, self.max_pixels)
+            self._cached_path = path
+        image = self._cached
+        assert image is not None
+        height, width = image.shape[:2]
+        if (width, height) != (item.width, item.height):
+            raise LbConvertError(
+                f"mask {path} is {width}x{height} but image {item.stem} is "
+                f"{item.width}x{item.height}")
+        return image
+
+
+def _read_png(path: Path, max_pixels: int) -> Any:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            check_raster_size(image.width, image.height, max_pixels)
+            if image.mode == "P":
+                image = image.convert("RGBA")
+            return np.asarray(image)
+    except OSError as exc:
+        raise LbConvertError(f"mask {path} cannot be read ({exc})") from exc

@@ -1,0 +1,394 @@
+"""The select stage: each DataRow becomes zero or more Items.
+
+Rules (see the README for the full list):
+
+* **Which labels.**  A row with one project uses it; with several, ``project``
+  chooses (otherwise :class:`SelectionError` lists them).  Rows of a model-run
+  export use their run (``model_run`` chooses among several) and
+  ``source`` = ``labels`` or ``predictions``.  Of several labels on a row the
+  project's ``selected_label_id`` wins, else the first one that is not
+  skipped; ``labels="all"`` merges every label that is not skipped.
+* **Accounting.**  Every object of every label considered is counted in
+  ``report.objects_read``; the objects of labels left out are dropped with a
+  reason (``label skipped``, ``label not selected``, ``other project``,
+  ``workflow status filtered``, ``image size unknown``, ...).
+* **Items.**  An image is one item; a video or DICOM label gives one item per
+  frame that has annotations (stem ``<stem>_<frame:06d>``, DICOM
+  ``<stem>_<group>_<frame:06d>``); a document gives one item per page with
+  boxes (``<stem>_p<page>``).  Text-like media give one item without size,
+  which image writers count as not representable.
+* **Names.**  The stem is the global key, else the external id, else the
+  data row id (``name_by`` puts one first), without a trailing image
+  extension, made safe (see :func:`safe_stem`), unique by a deterministic
+  suffix.
+* **Splits.**  A model run's split (Training/Validation/Test ->
+  train/val/test), else ``split`` fractions assigned by a hash of the data row
+  id, else ``train``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+from urllib.parse import unquote, urlparse
+
+from .errors import LbConvertError, SelectionError
+from .model import (
+    Classification, DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation, Frame, Item,
+    Label, ObjectAnnotation, Project, Run,
+)
+from .options import Options
+from .report import Report
+
+__all__ = ["Selector", "safe_stem", "split_of", "IMAGE_EXTENSIONS"]
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+_MAX_STEM = 150
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+_RUN_SPLITS = {"training": "train", "train": "train", "validation": "val", "val": "val",
+               "test": "test", "testing": "test"}
+_TEXT_MEDIA = {"text", "html", "audio", "conversational", "llm"}
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def strip_image_extension(name: str) -> str:
+    lower = name.lower()
+    for extension in IMAGE_EXTENSIONS:
+        if lower.endswith(extension) and len(name) > len(extension):
+            return name[: -len(extension)]
+    return name
+
+
+def safe_stem(name: str) -> str:
+    """A file stem that cannot leave the output directory.
+
+    Path separators, control characters and characters Windows forbids
+    become ``_``; ``..`` sequences become ``_``; leading dots and spaces
+    go; reserved device names get a ``_`` prefix; long names are cut to 150
+    characters plus a hash of the whole name.  Returns ``""`` when nothing
+    usable is left.
+    """
+    stem = unicodedata.normalize("NFC", name)
+    stem = _UNSAFE.sub("_", stem).replace("..", "_")
+    stem = stem.strip(" .")
+    if stem.split(".")[0].lower() in _RESERVED:
+        stem = "_" + stem
+    if len(stem) > _MAX_STEM:
+        stem = f"{stem[:_MAX_STEM - 17]}_{_digest(name):016x}"
+    return stem
+
+
+def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
+    """The split a data row falls in, from a hash of its id (no RNG)."""
+    position = _digest(data_row_id) / 2.0 ** 64
+    cumulative = 0.0
+    last = "train"
+    for name, fraction in fractions:
+        cumulative += fraction
+        last = name
+        if position < cumulative:
+            return name
+    return last
+
+
+class _Choice:
+    """The labels chosen for one row, with their split and status."""
+
+    def __init__(self, labels: tuple[Label, ...], split: Optional[str], status: Optional[str],
+                 selected_label_id: Optional[str] = None) -> None:
+        self.labels, self.split, self.status = labels, split, status
+        self.selected_label_id = selected_label_id
+
+
+class Selector:
+    """Turns DataRows into Items under the given options, counting into ``report``."""
+
+    def __init__(self, options: Options, report: Report) -> None:
+        self.options = options
+        self.report = report
+        self._stems: set[int] = set()
+        self._fractions = list(options.split.items()) if options.split else None
+
+    # --- entry point ---
+
+    def items(self, row: DataRow) -> Iterator[Item]:
+        self.report.data_rows += 1
+        choice = self._choose_container(row)
+        if choice is None:
+            return
+        if self.options.status and (choice.status or "").lower() != self.options.status.lower():
+            self._drop_labels(choice.labels, "workflow status filtered")
+            self.report.skip_item("workflow status filtered")
+            return
+        labels = self._choose_labels(choice)
+        if labels is None:
+            self.report.skip_item("all labels skipped")
+            return
+        if not labels and self.options.skip_unlabeled:
+            self.report.skip_item("unlabeled")
+            return
+        split = self._split(row, choice)
+        yield from self._make_items(row, labels, split)
+
+    # --- which labels ---
+
+    def _count(self, labels: Iterable[Label]) -> int:
+        return sum(1 for label in labels for _ in label.iter_objects())
+
+    def _drop_labels(self, labels: Iterable[Label], reason: str) -> None:
+        self.report.drop(reason, self._count(labels))
+
+    def _choose_container(self, row: DataRow) -> Optional[_Choice]:
+        """Pick the project or model run; count and drop the objects of the others."""
+        options = self.options
+        runs = {run_id: run for experiment in row.experiments.values()
+                for run_id, run in experiment.runs.items()}
+        use_runs = bool(runs) and (options.source == "predictions" or options.model_run is not None
+                                   or not row.projects)
+        if use_runs:
+            return self._choose_run(row, runs)
+        if options.source == "predictions":
+            self.report.skip_item("no model run")
+            return None
+        projects = row.projects
+        for run in runs.values():  # ground truth of runs in a Catalog row
+            self.report.objects_read += self._count(run.labels)
+            self._drop_labels(run.labels, "other source (model run)")
+        for project in projects.values():
+            self.report.objects_read += self._count(project.labels)
+        if options.project is not None:
+            chosen = projects.get(options.project)
+            if chosen is None:
+                chosen = next((p for p in projects.values() if p.title == options.project), None)
+        elif len(projects) > 1:
+            listed = ", ".join(f"{pid} ({p.title})" for pid, p in projects.items())
+            raise SelectionError(
+                f"data row {row.id} (record {row.position}) has labels from {len(projects)} "
+                f"projects: {listed}; choose one with --project")
+        else:
+            chosen = next(iter(projects.values()), None)
+        for project in projects.values():
+            if project is not chosen:
+                self._drop_labels(project.labels, "other project")
+        if chosen is None:
+            if options.project is not None and projects:
+                self.report.skip_item("not in the chosen project")
+                return None
+            return _Choice((), None, None)
+        details = chosen.project_details
+        return _Choice(chosen.labels, None, details.workflow_status if details else None,
+                       details.selected_label_id if details else None)
+
+    def _choose_run(self, row: DataRow, runs: dict[str, Run]) -> Optional[_Choice]:
+        options = self.options
+        predictions = options.source == "predictions"
+        for run in runs.values():
+            self.report.objects_read += self._count(run.predictions if predictions else run.labels)
+        if options.model_run is not None:
+            chosen = runs.get(options.model_run)
+        elif len(runs) > 1:
+            listed = ", ".join(f"{rid} ({run.name or ''})" for rid, run in runs.items())
+            raise SelectionError(
+                f"data row {row.id} (record {row.position}) is in {len(runs)} model runs: "
+                f"{listed}; choose one with --model-run")
+        else:
+            chosen = next(iter(runs.values()))
+        for run in runs.values():
+            if run is not chosen:
+                self._drop_labels(run.predictions if predictions else run.labels, "other model run")
+        if chosen is None:
+            self.report.skip_item("not in the chosen model run")
+            return None
+        return _Choice(chosen.predictions if predictions else chosen.labels,
+                       _RUN_SPLITS.get((chosen.split or "").lower()), None)
+
+    def _choose_labels(self, choice: _Choice) -> Optional[tuple[Label, ...]]:
+        """The labels to write; None when every label was skipped."""
+        if not choice.labels:
+            return ()
+        usable = [label for label in choice.labels if not label.skipped]
+        self._drop_labels((label for label in choice.labels if label.skipped), "label skipped")
+        if not usable:
+            return None
+        if self.options.labels == "all":
+            return tuple(usable)
+        chosen = next((label for label in usable if label.id == choice.selected_label_id),
+                      usable[0])
+        self._drop_labels((label for label in usable if label is not chosen), "label not selected")
+        return (chosen,)
+
+    def _split(self, row: DataRow, choice: _Choice) -> str:
+        if choice.split:
+            return choice.split
+        if self._fractions:
+            return split_of(row.id, self._fractions)
+        return "train"
+
+    # --- items ---
+
+    def _make_items(self, row: DataRow, labels: tuple[Label, ...], split: str) -> Iterator[Item]:
+        stem, extension = self._unique_stem(row)
+        media = row.media_type
+        annotations = [label.annotations for label in labels]
+        common = dict(split=split, media_type=media, data_row_id=row.id,
+                      global_key=row.global_key, external_id=row.external_id,
+                      row_data=row.data_row.row_data, source_position=row.position)
+        classifications = tuple(c for a in annotations for c in a.classifications)
+        if any(a.frames or a.groups for a in annotations):
+            yield from self._frame_items(row, labels, stem, extension, classifications, common)
+            return
+        objects = tuple(o for a in annotations for o in a.objects)
+        relationships = tuple(r for a in annotations for r in a.relationships)
+        if media == "document":
+            yield from self._page_items(objects, stem, extension, classifications, common)
+            return
+        if media in _TEXT_MEDIA:
+            width = height = None
+        else:
+            width, height = self._size(row)
+            if width is None:
+                self.report.drop("image size unknown", len(objects))
+                self.report.skip_item("image size unknown")
+                if self.options.strict:
+                    raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
+                                         "unknown; pass --images DIR to read it from the images")
+                return
+        self.report.items += 1
+        yield Item(stem=stem, file_name=stem + extension, width=width, height=height,
+                   objects=objects, classifications=classifications,
+                   relationships=relationships, **common)
+
+    def _frame_items(self, row: DataRow, labels: tuple[Label, ...], stem: str, extension: str,
+                     classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
+        width, height = self._size(row)
+        frames: dict[tuple[str, int], list[Frame]] = {}
+        for label in labels:
+            for number, frame in label.annotations.frames.items():
+                frames.setdefault(("", number), []).append(frame)
+            for group_name, group in label.annotations.groups.items():
+                for number, frame in group.frames.items():
+                    frames.setdefault((group_name, number), []).append(frame)
+        for (group_name, number), parts in sorted(frames.items()):
+            objects = tuple(o for frame in parts for o in frame.objects.values())
+            if (number - 1) % self.options.every:
+                self.report.drop("frame not kept (--every)", len(objects))
+                continue
+            if width is None:
+                self.report.drop("image size unknown", len(objects))
+                self.report.skip_item("image size unknown")
+                continue
+            prefix = f"{stem}_{safe_stem(group_name)}" if group_name else stem
+            frame_stem = f"{prefix}_{number:06d}"
+            self.report.items += 1
+            yield Item(stem=frame_stem, file_name=frame_stem + extension, width=width,
+                       height=height, objects=objects, frame=number,
+                       classifications=classifications + tuple(
+                           c for frame in parts for c in frame.classifications), **common)
+
+    def _page_items(self, objects: tuple[ObjectAnnotation, ...], stem: str, extension: str,
+                    classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
+        pages: dict[int, list[ObjectAnnotation]] = {}
+        sizes: dict[int, tuple[int, int]] = {}
+        for obj in objects:
+            page = 1
+            if isinstance(obj, DocumentBoxAnnotation):
+                page = obj.page_number
+                if obj.page_dimensions is not None:
+                    sizes[page] = (round(obj.page_dimensions.width),
+                                   round(obj.page_dimensions.height))
+            elif isinstance(obj, DocumentEntityAnnotation) and obj.location.groups:
+                page = obj.location.groups[0].page_number
+            pages.setdefault(page, []).append(obj)
+        for page, found in sorted(pages.items()):
+            width, height = sizes.get(page, (None, None))
+            if width is None:
+                self.report.drop("page size unknown", len(found))
+                self.report.skip_item("page size unknown")
+                continue
+            page_stem = f"{stem}_p{page}"
+            self.report.items += 1
+            yield Item(stem=page_stem, file_name=page_stem + extension, width=width,
+                       height=height, objects=tuple(found), page=page,
+                       classifications=classifications, **common)
+
+    # --- names and sizes ---
+
+    def _names(self, row: DataRow) -> list[str]:
+        order = ["global_key", "external_id", "id"]
+        if self.options.name_by:
+            order.remove(self.options.name_by)
+            order.insert(0, self.options.name_by)
+        values = {"global_key": row.global_key, "external_id": row.external_id, "id": row.id}
+        return [values[key] for key in order if values[key]]  # type: ignore[misc]
+
+    def _unique_stem(self, row: DataRow) -> tuple[str, str]:
+        """The row's stem, made unique across the conversion, and its image extension."""
+        name = next(iter(self._names(row)), row.id)
+        stem = safe_stem(strip_image_extension(name)) or safe_stem(row.id) or "item"
+        extension = _extension_of(name) or _extension_of(_url_name(row.data_row.row_data)) or ".jpg"
+        # Only 8-byte digests are kept, so memory stays small as rows grow.
+        digest = _digest(stem.lower())
+        if digest in self._stems:
+            stem = f"{stem}__{_digest(row.id):016x}"[: _MAX_STEM + 18]
+            digest = _digest(stem.lower())
+        self._stems.add(digest)
+        return stem, extension
+
+    def _size(self, row: DataRow) -> tuple[Optional[int], Optional[int]]:
+        width, height = row.size
+        if width and height and width > 0 and height > 0:
+            return round(width), round(height)
+        if self.options.images is not None:
+            found = _image_file(self.options.images, [*self._names(row),
+                                                      _url_name(row.data_row.row_data)])
+            if found is not None:
+                return _read_image_size(found)
+        return None, None
+
+
+def _extension_of(name: str) -> str:
+    lower = name.lower()
+    return next((ext for ext in IMAGE_EXTENSIONS if lower.endswith(ext)), "")
+
+
+def _url_name(url: Optional[str]) -> str:
+    if not url:
+        return ""
+    try:
+        return unquote(os.path.basename(urlparse(url).path))
+    except ValueError:
+        return ""
+
+
+def _image_file(directory: Path, names: list[str]) -> Optional[Path]:
+    """The first existing image for these names, never outside ``directory``."""
+    for name in names:
+        if not name or name != os.path.basename(name) or name in (".", ".."):
+            continue
+        candidates = [name] if _extension_of(name) else []
+        candidates += [strip_image_extension(name) + ext for ext in IMAGE_EXTENSIONS]
+        for candidate in candidates:
+            path = directory / candidate
+            if path.is_file():
+                return path
+    return None
+
+
+def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
+    """Width and height from the image header only (Pillow opens lazily)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, UnidentifiedImageError):
+        return None, None

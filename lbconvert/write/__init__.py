@@ -1,0 +1,53 @@
+"""The writer registry: built-in formats plus the ``lbconvert.writers`` entry points.
+
+Writers are imported on first use.  A third-party package adds a format with::
+
+    [project.entry-points."lbconvert.writers"]
+    myformat = "mypackage.writer:MyWriter"
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any
+
+from ..errors import LbConvertError
+from .base import Writer
+
+__all__ = ["Writer", "BUILTIN_WRITERS", "writer_names", "get_writer"]
+
+BUILTIN_WRITERS: dict[str, str] = {
+    "coco": "lbconvert.write.coco:CocoWriter",
+}
+
+_loaded: dict[str, Any] = {}
+
+
+def _known() -> dict[str, Any]:
+    """Format name -> "module:Class" string or entry point; built-ins win."""
+    known: dict[str, Any] = {}
+    for entry in entry_points(group="lbconvert.writers"):
+        known.setdefault(entry.name, entry)
+    known.update(BUILTIN_WRITERS)
+    return known
+
+
+def writer_names() -> list[str]:
+    return sorted(_known())
+
+
+def get_writer(name: str) -> type:
+    """The writer class registered under ``name``."""
+    if name in _loaded:
+        return _loaded[name]
+    target = _known().get(name)
+    if target is None:
+        raise LbConvertError(f"unknown format {name!r}; known: {', '.join(writer_names())}")
+    if isinstance(target, str):
+        module, _, attribute = target.partition(":")
+        cls = getattr(importlib.import_module(module), attribute)
+    else:
+        cls = target.load()
+    _loaded[name] = cls
+    return cls

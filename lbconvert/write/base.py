@@ -1,0 +1,120 @@
+"""What every writer shares: the protocol, atomic output, and accounting.
+
+A writer writes into a temporary directory beside ``out`` and renames it into
+place only in :meth:`Writer.close`; a failed conversion removes it, so no
+half-written dataset is ever left at ``out``.  ``out`` must not exist, be an
+empty directory, or be replaced with ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar, Optional
+
+from ..errors import OutputError
+from ..model import Item, ObjectAnnotation
+from ..options import Options
+from ..report import Report
+
+__all__ = ["Writer", "IMAGE_MEDIA"]
+
+#: Media whose items have pixels to draw on.
+IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "unknown"})
+
+
+class Writer:
+    """Base class of the built-in writers; third-party writers may subclass it
+    or just follow the same protocol (``name``, ``__init__(out, options)``,
+    ``add(item)``, ``close() -> Report``)."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, out: "str | os.PathLike[str]", options: Optional[Options] = None,
+                 report: Optional[Report] = None) -> None:
+        self.options = options or Options()
+        self.report = report or Report()
+        self.classes = self.options.class_map()
+        self.target = Path(out)
+        _check_target(self.target, self.options.overwrite)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.out = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".partial",
+                                         dir=self.target.parent))
+        self._closed = False
+
+    # --- the protocol ---
+
+    def add(self, item: Item) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Write whatever comes last (file tails, data.yaml, indexes) into ``self.out``."""
+
+    def close(self) -> Report:
+        """Finish, then move the dataset into place.  Returns the report."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self.finish()
+            except BaseException:
+                self.abort()
+                raise
+            self._commit()
+        return self.report
+
+    def abort(self) -> None:
+        """Throw away everything written so far."""
+        self._closed = True
+        shutil.rmtree(self.out, ignore_errors=True)
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.close()
+
+    # --- helpers for subclasses ---
+
+    def class_id(self, obj: ObjectAnnotation) -> Optional[int]:
+        """The object's 0-based class id; drops and counts it when a fixed class
+        list lacks it."""
+        found = self.classes.id_of(obj)
+        if found is None:
+            self.report.drop("class not in classes file")
+        return found
+
+    def drawable(self, item: Item) -> bool:
+        """False (and every object dropped) when the item has no image to draw on."""
+        if item.media_type in IMAGE_MEDIA and item.width and item.height:
+            return True
+        self.report.drop(f"{item.media_type} media not representable in {self.name}",
+                         len(item.objects))
+        return False
+
+    def _commit(self) -> None:
+        target = self.target
+        old: Optional[Path] = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.out, 0o777 & ~umask)  # mkdtemp made it private
+        os.replace(self.out, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        self.out = target
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target} exists and is not a directory")
+    if any(target.iterdir()) and not overwrite:
+        raise OutputError(f"{target} is not empty; pass --overwrite to replace it")

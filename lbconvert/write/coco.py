@@ -1,0 +1,254 @@
+"""COCO detection / instance segmentation JSON.
+
+Output: ``OUT/annotations.json`` when every item is in one split, else
+``OUT/annotations_<split>.json`` per split.  ``images`` and ``annotations``
+stream to part files as items arrive and are stitched together on close, so
+memory holds only the categories and counters.
+
+Coordinate mapping (the model's pixels, origin top-left, floats as exported):
+
+* ``bbox`` is ``[left, top, width, height]``;
+* boxes: ``area = width * height`` and ``segmentation`` is the box as a
+  4-corner polygon (so ``annToMask`` and segm evaluation work on every
+  annotation);
+* polygons: the exported ring without its repeated closing point,
+  ``segmentation = [[x1, y1, …]]`` (several parts after ``--fix-geometry`` or
+  ``--clip`` cut one), ``area`` = polygon area, ``bbox`` = bounds of the ring;
+* masks: compressed RLE from the local mask pixels (``--masks DIR``) with
+  ``iscrowd`` 0, ``area`` = pixel count; without pixels they are dropped
+  (``mask not available offline``);
+* points: with ``keypoints``, the points of the listed keypoint classes become
+  the ``keypoints`` of the first box (in export order) of the same image that
+  contains them, as ``[x, y, 2]`` triples in the listed order (``0, 0, 0`` for
+  a missing one); categories then carry ``keypoints``; points in no box are
+  dropped (``point outside every box``).  Without ``keypoints``, points and
+  polylines are dropped.
+
+Ids start at 1 (images, annotations, categories).  Object classifications go
+to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`);
+predictions carry ``score``.  No timestamps: output is byte-identical for the
+same input.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import IO, Any, Optional
+
+import orjson
+
+from ..attributes import flatten_classifications
+from ..geometry import bounds, clip_box, clip_ring, is_degenerate_ring, repair_ring, ring, ring_area
+from ..model import (
+    Box, BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
+    PolygonAnnotation,
+)
+from .base import Writer
+
+__all__ = ["CocoWriter"]
+
+
+class _SplitFiles:
+    """The two part files and id counters of one split."""
+
+    def __init__(self, out: "os.PathLike[str]", split: str) -> None:
+        self.split = split
+        self.images_path = os.path.join(out, f".images_{split}.part")
+        self.annotations_path = os.path.join(out, f".annotations_{split}.part")
+        self.images: IO[bytes] = open(self.images_path, "wb")
+        self.annotations: IO[bytes] = open(self.annotations_path, "wb")
+        self.image_id = 0
+        self.annotation_id = 0
+
+    def write_image(self, record: dict[str, Any]) -> None:
+        self.images.write((b",\n" if self.image_id > 1 else b"\n") + orjson.dumps(record))
+
+    def write_annotation(self, record: dict[str, Any]) -> None:
+        self.annotations.write((b",\n" if self.annotation_id > 1 else b"\n")
+                               + orjson.dumps(record))
+
+    def close(self) -> None:
+        self.images.close()
+        self.annotations.close()
+
+
+class CocoWriter(Writer):
+    name = "coco"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._splits: dict[str, _SplitFiles] = {}
+        keypoint_names = self.options.keypoint_names or ()
+        self._keypoints = {name: i for i, name in enumerate(keypoint_names)} \
+            if self.options.keypoints else {}
+        from ..masks import MaskSource
+        self._masks = MaskSource.from_options(self.options)
+
+    def add(self, item: Item) -> None:
+        if not self.drawable(item):
+            return
+        files = self._splits.get(item.split)
+        if files is None:
+            files = self._splits[item.split] = _SplitFiles(self.out, item.split)
+        files.image_id += 1
+        image = {"id": files.image_id, "file_name": item.file_name, "width": item.width,
+                 "height": item.height, "data_row_id": item.data_row_id,
+                 "global_key": item.global_key}
+        if item.frame is not None:
+            image.update(video_id=item.data_row_id, frame_index=item.frame)
+        if item.classifications:
+            image["attributes"] = flatten_classifications(item.classifications)
+        files.write_image(image)
+        records = []
+        points = []
+        for obj in item.objects:
+            if isinstance(obj, PointAnnotation) and self._keypoints:
+                points.append(obj)
+                continue
+            record = self._annotation(obj, item)
+            if record is not None:
+                records.append(record)
+        if points:
+            self._attach_keypoints(points, records)
+        for record in records:
+            files.annotation_id += 1
+            record["id"] = files.annotation_id
+            record["image_id"] = files.image_id
+            files.write_annotation(record)
+        self.report.annotations_written += len(records)
+
+    def _annotation(self, obj: ObjectAnnotation, item: Item) -> Optional[dict[str, Any]]:
+        match obj:
+            case BoxAnnotation(bounding_box=box):
+                shape = self._box(box, item)
+            case PolygonAnnotation(polygon=points):
+                shape = self._polygon(ring(points), item)
+            case MaskAnnotation():
+                shape = self._mask(obj, item)
+            case _:
+                self.report.drop(f"{obj.kind} not representable in coco")
+                return None
+        if shape is None:
+            return None
+        class_id = self.class_id(obj)
+        if class_id is None:
+            return None
+        bbox, area, segmentation = shape
+        record: dict[str, Any] = {
+            "id": 0, "image_id": 0, "category_id": class_id + 1, "bbox": bbox, "area": area,
+            "iscrowd": 0, "segmentation": segmentation,
+        }
+        if obj.confidence is not None:
+            record["score"] = obj.confidence
+        if obj.feature_id:
+            record["feature_id"] = obj.feature_id
+        if obj.classifications:
+            record["attributes"] = flatten_classifications(obj.classifications)
+        return record
+
+    def _box(self, box: Box, item: Item) -> Optional[tuple[list[float], float, Any]]:
+        if box.width <= 0 or box.height <= 0:
+            self.report.drop("degenerate box")
+            return None
+        if self.options.clip:
+            clipped = clip_box(box, item.width or 0, item.height or 0)
+            if clipped is None:
+                self.report.drop("box outside image")
+                return None
+            box = clipped
+        left, top, width, height = box.left, box.top, box.width, box.height
+        polygon = [left, top, left + width, top, left + width, top + height, left, top + height]
+        return [left, top, width, height], width * height, [polygon]
+
+    def _polygon(self, vertices: list[tuple[float, float]], item: Item
+                 ) -> Optional[tuple[list[float], float, Any]]:
+        if is_degenerate_ring(vertices):
+            self.report.drop("degenerate polygon")
+            return None
+        rings = repair_ring(vertices) if self.options.fix_geometry else [vertices]
+        if self.options.clip:
+            rings = [part for r in rings for part in clip_ring(r, item.width or 0, item.height or 0)]
+            if not rings:
+                self.report.drop("polygon outside image")
+                return None
+        box = bounds([v for r in rings for v in r])
+        segmentation = [[c for xy in r for c in xy] for r in rings]
+        area = sum(ring_area(r) for r in rings)
+        return [box.left, box.top, box.width, box.height], area, segmentation
+
+    def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
+        pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+        if pixels is None:
+            self.report.drop("mask not available offline")
+            return None
+        from ..raster import rle_encode
+
+        area = int(pixels.sum())
+        if area == 0:
+            self.report.drop("empty mask")
+            return None
+        rows = pixels.any(axis=1).nonzero()[0]
+        cols = pixels.any(axis=0).nonzero()[0]
+        bbox = [float(cols[0]), float(rows[0]), float(cols[-1] + 1 - cols[0]),
+                float(rows[-1] + 1 - rows[0])]
+        return bbox, float(area), rle_encode(pixels)
+
+    def _attach_keypoints(self, points: list[PointAnnotation], records: list[dict[str, Any]]
+                          ) -> None:
+        """Give each box record a keypoints triple list; points go to the first
+        box that contains them."""
+        slots = len(self._keypoints)
+        for record in records:
+            record["keypoints"] = [0.0] * (3 * slots)
+            record["num_keypoints"] = 0
+        for point in points:
+            slot = self._keypoints.get(point.name or point.value or "")
+            if slot is None:
+                self.report.drop("point class not in --keypoints")
+                continue
+            x, y = point.point.x, point.point.y
+            owner = next((r for r in records if r["bbox"][0] <= x <= r["bbox"][0] + r["bbox"][2]
+                          and r["bbox"][1] <= y <= r["bbox"][1] + r["bbox"][3]), None)
+            if owner is None:
+                self.report.drop("point outside every box")
+                continue
+            if owner["keypoints"][3 * slot + 2]:
+                self.report.drop("second point of the same keypoint in one box")
+                continue
+            owner["keypoints"][3 * slot: 3 * slot + 3] = [x, y, 2]
+            owner["num_keypoints"] += 1
+            self.report.annotations_written += 1
+
+    def _categories(self) -> list[dict[str, Any]]:
+        categories = []
+        for i, name in enumerate(self.classes.names):
+            category: dict[str, Any] = {"id": i + 1, "name": name, "supercategory": "object"}
+            if self._keypoints:
+                category["keypoints"] = list(self._keypoints)
+                category["skeleton"] = []
+            categories.append(category)
+        return categories
+
+    def finish(self) -> None:
+        categories = orjson.dumps(self._categories())
+        if not self._splits:  # nothing drawable: still a valid, empty dataset
+            self._splits["train"] = _SplitFiles(self.out, "train")
+        single = len(self._splits) == 1
+        for split, files in sorted(self._splits.items()):
+            files.close()
+            name = "annotations.json" if single else f"annotations_{split}.json"
+            with open(os.path.join(self.out, name), "wb") as out:
+                out.write(b'{"info": {"description": "converted from a Labelbox export by '
+                          b'lbconvert"}, "licenses": [], "images": [')
+                _append(out, files.images_path)
+                out.write(b'\n], "annotations": [')
+                _append(out, files.annotations_path)
+                out.write(b'\n], "categories": ' + categories + b"}\n")
+            os.remove(files.images_path)
+            os.remove(files.annotations_path)
+
+
+def _append(out: IO[bytes], path: str) -> None:
+    with open(path, "rb") as part:
+        shutil.copyfileobj(part, out, 1 << 20)
