@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Union
+from typing import Iterable, Optional, Union
 
-from .model import Classification
+from .model import Answer, Classification
 
 __all__ = ["flatten_classifications"]
 
@@ -20,17 +20,27 @@ def flatten_classifications(classifications: Iterable[Classification],
     flat: dict[str, AttributeValue] = {}
     for question in classifications:
         key = prefix + (question.name or question.value or question.feature_id or "?")
-        kind = question.type
-        if kind == "text":
-            flat[key] = question.text or ""
+        radio = question.radio_answer or question.conversational_radio_answer
+        if radio is not None:
+            flat[key] = _name(radio)
+            if radio.classifications:
+                flat.update(flatten_classifications(radio.classifications,
+                                                    f"{key}/{flat[key]}/"))
             continue
-        names = [a.name or a.value or "" for a in question.answers]
-        if kind == "radio":
-            flat[key] = names[0]
-        elif kind == "checklist":
+        checklist = question.checklist_answers or question.conversational_checklist_answers
+        if checklist is not None:
+            names = [_name(answer) for answer in checklist]
             flat[key] = names
-        for answer, answer_name in zip(question.answers, names):
-            if answer.classifications:
-                flat.update(flatten_classifications(answer.classifications,
-                                                    f"{key}/{answer_name}/"))
+            for answer, name in zip(checklist, names):
+                if answer.classifications:
+                    flat.update(flatten_classifications(answer.classifications,
+                                                        f"{key}/{name}/"))
+            continue
+        text: Optional[str] = question.text
+        if text is not None:
+            flat[key] = text
     return flat
+
+
+def _name(answer: Answer) -> str:
+    return answer.name or answer.value or ""

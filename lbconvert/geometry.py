@@ -2,46 +2,55 @@
 
 from __future__ import annotations
 
+from operator import attrgetter, mul
 from typing import Optional, Sequence
 
-import shapely
-from shapely.geometry import Polygon as ShapelyPolygon
-from shapely.geometry import box as shapely_box
+from typing import TYPE_CHECKING
 
 from .model import Box, Point
 
+if TYPE_CHECKING:
+    import shapely
+
 __all__ = [
-    "ring", "ring_area", "bounds", "is_degenerate_ring", "clip_box", "clip_ring",
+    "ring", "ring_xy", "shoelace", "ring_area", "bounds", "is_degenerate_ring", "clip_box", "clip_ring",
     "repair_ring", "Ring",
 ]
 
 Ring = list[tuple[float, float]]
+_X = attrgetter("x")
+_Y = attrgetter("y")
 
 
-def ring(points: Sequence[Point]) -> Ring:
-    """The polygon's vertices without the repeated closing point and without
-    consecutive duplicates."""
-    out: Ring = []
-    for p in points:
-        xy = (p.x, p.y)
-        if not out or out[-1] != xy:
-            out.append(xy)
-    if len(out) > 1 and out[0] == out[-1]:
-        out.pop()
-    return out
+def ring_xy(points: Sequence[Point]) -> tuple[list[float], list[float]]:
+    """The polygon's x and y coordinates without the repeated closing point."""
+    xs = list(map(_X, points))
+    ys = list(map(_Y, points))
+    if len(xs) > 1 and xs[0] == xs[-1] and ys[0] == ys[-1]:
+        xs.pop()
+        ys.pop()
+    return xs, ys
 
 
-def ring_area(vertices: Ring) -> float:
+def shoelace(xs: list[float], ys: list[float]) -> float:
     """Absolute shoelace area.  For a self-intersecting ring this is the
     absolute sum of its signed parts (a bow-tie gives 0): repair such
     polygons (``--fix-geometry``) for their true area."""
-    n = len(vertices)
-    total = 0.0
-    for i in range(n):
-        x1, y1 = vertices[i]
-        x2, y2 = vertices[(i + 1) % n]
-        total += x1 * y2 - x2 * y1
-    return abs(total) / 2.0
+    if len(xs) < 3:
+        return 0.0
+    ys_next = ys[1:] + ys[:1]
+    xs_next = xs[1:] + xs[:1]
+    return abs(sum(map(mul, xs, ys_next)) - sum(map(mul, xs_next, ys))) / 2.0
+
+
+def ring(points: Sequence[Point]) -> Ring:
+    """The polygon's vertices without the repeated closing point."""
+    return list(zip(*ring_xy(points)))
+
+
+def ring_area(vertices: Ring) -> float:
+    """:func:`shoelace` of a list of vertices."""
+    return shoelace([v[0] for v in vertices], [v[1] for v in vertices])
 
 
 def bounds(vertices: Sequence[tuple[float, float]]) -> Box:
@@ -58,7 +67,9 @@ def is_degenerate_ring(vertices: Ring) -> bool:
         return True
     if ring_area(vertices) > 0.0:
         return False
-    return shapely.make_valid(ShapelyPolygon(vertices)).area == 0.0
+    import shapely  # imported on first use: it costs a third of a second
+
+    return shapely.make_valid(shapely.Polygon(vertices)).area == 0.0
 
 
 def clip_box(box: Box, width: float, height: float) -> Optional[Box]:
@@ -71,24 +82,30 @@ def clip_box(box: Box, width: float, height: float) -> Optional[Box]:
     return Box(left=left, top=top, width=right - left, height=bottom - top)
 
 
-def _rings_of(geometry: shapely.Geometry) -> list[Ring]:
+def _rings_of(geometry: "shapely.Geometry") -> list[Ring]:
     """Exterior rings of the polygonal parts of a geometry, largest first."""
-    parts = [g for g in shapely.get_parts(geometry) if isinstance(g, ShapelyPolygon) and g.area > 0]
+    import shapely
+
+    parts = [g for g in shapely.get_parts(geometry) if isinstance(g, shapely.Polygon) and g.area > 0]
     parts.sort(key=lambda g: -g.area)
     return [[(float(x), float(y)) for x, y in list(g.exterior.coords)[:-1]] for g in parts]
 
 
 def clip_ring(vertices: Ring, width: float, height: float) -> list[Ring]:
     """The polygon clipped to the image: zero, one or several rings."""
-    polygon = ShapelyPolygon(vertices)
+    import shapely
+
+    polygon = shapely.Polygon(vertices)
     if not polygon.is_valid:
         polygon = shapely.make_valid(polygon)
-    return _rings_of(polygon.intersection(shapely_box(0, 0, width, height)))
+    return _rings_of(polygon.intersection(shapely.box(0, 0, width, height)))
 
 
 def repair_ring(vertices: Ring) -> list[Ring]:
     """A self-intersecting polygon made valid with shapely: one ring per part."""
-    polygon = ShapelyPolygon(vertices)
+    import shapely
+
+    polygon = shapely.Polygon(vertices)
     if polygon.is_valid:
         return [vertices]
     return _rings_of(shapely.make_valid(polygon))

@@ -363,6 +363,16 @@ class Label(Struct, frozen=True):
     def skipped(self) -> bool:
         return self.performance_details is not None and self.performance_details.skipped
 
+    def object_count(self) -> int:
+        """How many objects :meth:`iter_objects` yields, without yielding them."""
+        annotations = self.annotations
+        count = len(annotations.objects)
+        if annotations.frames:
+            count += sum(len(frame.objects) for frame in annotations.frames.values())
+        for group in annotations.groups.values():
+            count += sum(len(frame.objects) for frame in group.frames.values())
+        return count
+
     def iter_objects(self) -> Any:
         """Every object annotation as exported, with its frame number (or None).
 
@@ -466,10 +476,11 @@ class DataRow(Struct, kw_only=True):
         ``audio``, ``conversational``, ``geospatial``, ``llm`` or ``unknown``,
         from the MIME type, else from the kind of its labels."""
         media = self.media_attributes
-        mime = (media.mime_type or "").lower() if media else ""
-        for prefix, media_type in _MIME_PREFIXES:
-            if mime.startswith(prefix):
-                return media_type
+        mime = media.mime_type if media else None
+        if mime:
+            found = _media_of_mime(mime)
+            if found:
+                return found
         for label in self.iter_labels():
             kind = (label.label_kind or "").lower()
             if kind and kind != "default":
@@ -491,6 +502,19 @@ _MIME_PREFIXES = (
     ("application/vnd.labelbox.llm", "llm"), ("image/tiff;geo", "geospatial"),
     ("image/", "image"), ("video/", "video"), ("audio/", "audio"), ("text/", "text"),
 )
+_MIME_CACHE: dict[str, str] = {}
+
+
+def _media_of_mime(mime: str) -> str:
+    found = _MIME_CACHE.get(mime)
+    if found is None:
+        lower = mime.lower()
+        found = next((media for prefix, media in _MIME_PREFIXES if lower.startswith(prefix)), "")
+        if len(_MIME_CACHE) < 1000:
+            _MIME_CACHE[mime] = found
+    return found
+
+
 _LABEL_KINDS = {"conversational": "conversational", "llm": "llm", "dicom": "dicom", "geospatial": "geospatial"}
 
 

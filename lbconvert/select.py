@@ -47,7 +47,9 @@ from .report import Report
 __all__ = ["Selector", "safe_stem", "split_of", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+_EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
 _MAX_STEM = 150
+_PLAIN = re.compile(r"[A-Za-z0-9_\-. ]+")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
              *(f"lpt{i}" for i in range(10))}
@@ -60,12 +62,17 @@ def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+def split_image_extension(name: str) -> tuple[str, str]:
+    """``("img-001", ".jpg")`` for ``"img-001.jpg"``; ``(name, "")`` when the
+    name does not end in an image extension (any case)."""
+    dot = name.rfind(".")
+    if dot > 0 and name[dot:].lower() in _EXTENSION_SET:
+        return name[:dot], name[dot:]
+    return name, ""
+
+
 def strip_image_extension(name: str) -> str:
-    lower = name.lower()
-    for extension in IMAGE_EXTENSIONS:
-        if lower.endswith(extension) and len(name) > len(extension):
-            return name[: -len(extension)]
-    return name
+    return split_image_extension(name)[0]
 
 
 def safe_stem(name: str) -> str:
@@ -77,6 +84,9 @@ def safe_stem(name: str) -> str:
     characters plus a hash of the whole name.  Returns ``""`` when nothing
     usable is left.
     """
+    if _PLAIN.fullmatch(name) and len(name) <= _MAX_STEM and ".." not in name:
+        if name[0] != "." and name[-1] not in ". " and name.split(".")[0].lower() not in _RESERVED:
+            return name
     stem = unicodedata.normalize("NFC", name)
     stem = _UNSAFE.sub("_", stem).replace("..", "_")
     stem = stem.strip(" .")
@@ -142,7 +152,7 @@ class Selector:
     # --- which labels ---
 
     def _count(self, labels: Iterable[Label]) -> int:
-        return sum(1 for label in labels for _ in label.iter_objects())
+        return sum(label.object_count() for label in labels)
 
     def _drop_labels(self, labels: Iterable[Label], reason: str) -> None:
         self.report.drop(reason, self._count(labels))
@@ -150,6 +160,11 @@ class Selector:
     def _choose_container(self, row: DataRow) -> Optional[_Choice]:
         """Pick the project or model run; count and drop the objects of the others."""
         options = self.options
+        projects = row.projects
+        if not row.experiments and len(projects) == 1 and options.project is None:
+            (chosen,) = projects.values()  # the usual row: one project, no model run
+            self.report.objects_read += self._count(chosen.labels)
+            return self._project_choice(chosen)
         runs = {run_id: run for experiment in row.experiments.values()
                 for run_id, run in experiment.runs.items()}
         use_runs = bool(runs) and (options.source == "predictions" or options.model_run is not None
@@ -159,7 +174,6 @@ class Selector:
         if options.source == "predictions":
             self.report.skip_item("no model run")
             return None
-        projects = row.projects
         for run in runs.values():  # ground truth of runs in a Catalog row
             self.report.objects_read += self._count(run.labels)
             self._drop_labels(run.labels, "other source (model run)")
@@ -184,9 +198,14 @@ class Selector:
                 self.report.skip_item("not in the chosen project")
                 return None
             return _Choice((), None, None)
-        details = chosen.project_details
-        return _Choice(chosen.labels, None, details.workflow_status if details else None,
-                       details.selected_label_id if details else None)
+        return self._project_choice(chosen)
+
+    @staticmethod
+    def _project_choice(project: Project) -> _Choice:
+        details = project.project_details
+        if details is None:
+            return _Choice(project.labels, None, None)
+        return _Choice(project.labels, None, details.workflow_status, details.selected_label_id)
 
     def _choose_run(self, row: DataRow, runs: dict[str, Run]) -> Optional[_Choice]:
         options = self.options
@@ -215,6 +234,8 @@ class Selector:
         """The labels to write; None when every label was skipped."""
         if not choice.labels:
             return ()
+        if len(choice.labels) == 1 and not choice.labels[0].skipped:
+            return choice.labels
         usable = [label for label in choice.labels if not label.skipped]
         self._drop_labels((label for label in choice.labels if label.skipped), "label skipped")
         if not usable:
@@ -238,16 +259,23 @@ class Selector:
     def _make_items(self, row: DataRow, labels: tuple[Label, ...], split: str) -> Iterator[Item]:
         stem, extension = self._unique_stem(row)
         media = row.media_type
-        annotations = [label.annotations for label in labels]
-        common = dict(split=split, media_type=media, data_row_id=row.id,
-                      global_key=row.global_key, external_id=row.external_id,
-                      row_data=row.data_row.row_data, source_position=row.position)
-        classifications = tuple(c for a in annotations for c in a.classifications)
-        if any(a.frames or a.groups for a in annotations):
+        info = row.data_row
+        common = dict(split=split, media_type=media, data_row_id=info.id,
+                      global_key=info.global_key, external_id=info.external_id,
+                      row_data=info.row_data, source_position=row.position)
+        if len(labels) == 1:  # the usual case: no merging needed
+            only = labels[0].annotations
+            objects, relationships = only.objects, only.relationships
+            classifications, has_frames = only.classifications, bool(only.frames or only.groups)
+        else:
+            annotations = [label.annotations for label in labels]
+            objects = tuple(o for a in annotations for o in a.objects)
+            relationships = tuple(r for a in annotations for r in a.relationships)
+            classifications = tuple(c for a in annotations for c in a.classifications)
+            has_frames = any(a.frames or a.groups for a in annotations)
+        if has_frames:
             yield from self._frame_items(row, labels, stem, extension, classifications, common)
             return
-        objects = tuple(o for a in annotations for o in a.objects)
-        relationships = tuple(r for a in annotations for r in a.relationships)
         if media == "document":
             yield from self._page_items(objects, stem, extension, classifications, common)
             return
@@ -323,22 +351,29 @@ class Selector:
     # --- names and sizes ---
 
     def _names(self, row: DataRow) -> list[str]:
-        order = ["global_key", "external_id", "id"]
+        """The row's candidate names, in the order that names its files."""
+        info = row.data_row
+        names = [info.global_key, info.external_id, info.id]
         if self.options.name_by:
-            order.remove(self.options.name_by)
-            order.insert(0, self.options.name_by)
-        values = {"global_key": row.global_key, "external_id": row.external_id, "id": row.id}
-        return [values[key] for key in order if values[key]]  # type: ignore[misc]
+            first = names.pop(("global_key", "external_id", "id").index(self.options.name_by))
+            names.insert(0, first)
+        return [name for name in names if name]
 
     def _unique_stem(self, row: DataRow) -> tuple[str, str]:
         """The row's stem, made unique across the conversion, and its image extension."""
-        name = next(iter(self._names(row)), row.id)
-        stem = safe_stem(strip_image_extension(name)) or safe_stem(row.id) or "item"
-        extension = _extension_of(name) or _extension_of(_url_name(row.data_row.row_data)) or ".jpg"
+        info = row.data_row
+        if self.options.name_by is None:
+            name = info.global_key or info.external_id or info.id
+        else:
+            name = self._names(row)[0]
+        base, extension = split_image_extension(name)
+        stem = safe_stem(base) or safe_stem(info.id) or "item"
+        if not extension:
+            extension = split_image_extension(_url_name(info.row_data))[1] or ".jpg"
         # Only 8-byte digests are kept, so memory stays small as rows grow.
         digest = _digest(stem.lower())
         if digest in self._stems:
-            stem = f"{stem}__{_digest(row.id):016x}"[: _MAX_STEM + 18]
+            stem = f"{stem}__{_digest(info.id):016x}"
             digest = _digest(stem.lower())
         self._stems.add(digest)
         return stem, extension
@@ -355,11 +390,6 @@ class Selector:
         return None, None
 
 
-def _extension_of(name: str) -> str:
-    lower = name.lower()
-    return next((ext for ext in IMAGE_EXTENSIONS if lower.endswith(ext)), "")
-
-
 def _url_name(url: Optional[str]) -> str:
     if not url:
         return ""
@@ -374,7 +404,7 @@ def _image_file(directory: Path, names: list[str]) -> Optional[Path]:
     for name in names:
         if not name or name != os.path.basename(name) or name in (".", ".."):
             continue
-        candidates = [name] if _extension_of(name) else []
+        candidates = [name] if split_image_extension(name)[1] else []
         candidates += [strip_image_extension(name) + ext for ext in IMAGE_EXTENSIONS]
         for candidate in candidates:
             path = directory / candidate

@@ -39,9 +39,11 @@ from typing import IO, Any, Optional
 import orjson
 
 from ..attributes import flatten_classifications
-from ..geometry import bounds, clip_box, clip_ring, is_degenerate_ring, repair_ring, ring, ring_area
+from ..geometry import (
+    bounds, clip_box, clip_ring, is_degenerate_ring, repair_ring, ring_area, ring_xy, shoelace,
+)
 from ..model import (
-    Box, BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
+    BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
 from .base import Writer
@@ -62,11 +64,18 @@ class _SplitFiles:
         self.annotation_id = 0
 
     def write_image(self, record: dict[str, Any]) -> None:
+        self.image_id += 1
+        record["id"] = self.image_id
         self.images.write((b",\n" if self.image_id > 1 else b"\n") + orjson.dumps(record))
 
-    def write_annotation(self, record: dict[str, Any]) -> None:
-        self.annotations.write((b",\n" if self.annotation_id > 1 else b"\n")
-                               + orjson.dumps(record))
+    def write_annotations(self, records: list[dict[str, Any]]) -> None:
+        first = self.annotation_id + 1
+        for number, record in enumerate(records, first):
+            record["id"] = number
+            record["image_id"] = self.image_id
+        self.annotation_id += len(records)
+        # One dumps call per image: the list's brackets are cut off.
+        self.annotations.write((b",\n" if first > 1 else b"\n") + orjson.dumps(records)[1:-1])
 
     def close(self) -> None:
         self.images.close()
@@ -84,6 +93,7 @@ class CocoWriter(Writer):
             if self.options.keypoints else {}
         from ..masks import MaskSource
         self._masks = MaskSource.from_options(self.options)
+        self._handlers: dict[type, Any] = {}
 
     def add(self, item: Item) -> None:
         if not self.drawable(item):
@@ -91,8 +101,7 @@ class CocoWriter(Writer):
         files = self._splits.get(item.split)
         if files is None:
             files = self._splits[item.split] = _SplitFiles(self.out, item.split)
-        files.image_id += 1
-        image = {"id": files.image_id, "file_name": item.file_name, "width": item.width,
+        image = {"id": 0, "file_name": item.file_name, "width": item.width,
                  "height": item.height, "data_row_id": item.data_row_id,
                  "global_key": item.global_key}
         if item.frame is not None:
@@ -102,39 +111,38 @@ class CocoWriter(Writer):
         files.write_image(image)
         records = []
         points = []
+        handlers = self._handlers
         for obj in item.objects:
-            if isinstance(obj, PointAnnotation) and self._keypoints:
+            if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
                 continue
-            record = self._annotation(obj, item)
-            if record is not None:
-                records.append(record)
+            handler = handlers.get(type(obj)) or self._handler(type(obj))
+            shape = handler(obj, item)
+            if shape is None:
+                continue
+            class_id = self.class_id(obj)
+            if class_id is not None:
+                records.append(self._record(obj, class_id, *shape))
         if points:
             self._attach_keypoints(points, records)
-        for record in records:
-            files.annotation_id += 1
-            record["id"] = files.annotation_id
-            record["image_id"] = files.image_id
-            files.write_annotation(record)
+        if records:
+            files.write_annotations(records)
         self.report.annotations_written += len(records)
 
-    def _annotation(self, obj: ObjectAnnotation, item: Item) -> Optional[dict[str, Any]]:
-        match obj:
-            case BoxAnnotation(bounding_box=box):
-                shape = self._box(box, item)
-            case PolygonAnnotation(polygon=points):
-                shape = self._polygon(ring(points), item)
-            case MaskAnnotation():
-                shape = self._mask(obj, item)
-            case _:
-                self.report.drop(f"{obj.kind} not representable in coco")
-                return None
-        if shape is None:
-            return None
-        class_id = self.class_id(obj)
-        if class_id is None:
-            return None
-        bbox, area, segmentation = shape
+    def _handler(self, cls: type) -> Any:
+        """The shape function for an object class (subclasses included)."""
+        for base, handler in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
+                              (MaskAnnotation, self._mask), (PointAnnotation, self._point)):
+            if issubclass(cls, base):
+                break
+        else:
+            handler = self._unsupported
+        self._handlers[cls] = handler
+        return handler
+
+    @staticmethod
+    def _record(obj: ObjectAnnotation, class_id: int, bbox: list[float], area: float,
+                segmentation: Any) -> dict[str, Any]:
         record: dict[str, Any] = {
             "id": 0, "image_id": 0, "category_id": class_id + 1, "bbox": bbox, "area": area,
             "iscrowd": 0, "segmentation": segmentation,
@@ -147,7 +155,16 @@ class CocoWriter(Writer):
             record["attributes"] = flatten_classifications(obj.classifications)
         return record
 
-    def _box(self, box: Box, item: Item) -> Optional[tuple[list[float], float, Any]]:
+    def _unsupported(self, obj: ObjectAnnotation, item: Item) -> None:
+        self.report.drop(f"{obj.kind} not representable in coco")
+        return None
+
+    def _point(self, obj: ObjectAnnotation, item: Item) -> None:
+        self.report.drop("point not representable in coco (see --keypoints)")
+        return None
+
+    def _box(self, obj: BoxAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
+        box = obj.bounding_box
         if box.width <= 0 or box.height <= 0:
             self.report.drop("degenerate box")
             return None
@@ -158,15 +175,25 @@ class CocoWriter(Writer):
                 return None
             box = clipped
         left, top, width, height = box.left, box.top, box.width, box.height
-        polygon = [left, top, left + width, top, left + width, top + height, left, top + height]
-        return [left, top, width, height], width * height, [polygon]
+        right, bottom = left + width, top + height
+        return ([left, top, width, height], width * height,
+                [[left, top, right, top, right, bottom, left, bottom]])
 
-    def _polygon(self, vertices: list[tuple[float, float]], item: Item
+    def _polygon(self, obj: PolygonAnnotation, item: Item
                  ) -> Optional[tuple[list[float], float, Any]]:
-        if is_degenerate_ring(vertices):
+        xs, ys = ring_xy(obj.polygon)
+        area = shoelace(xs, ys)
+        if area == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
             self.report.drop("degenerate polygon")
             return None
-        rings = repair_ring(vertices) if self.options.fix_geometry else [vertices]
+        if not (self.options.fix_geometry or self.options.clip):
+            flat = [0.0] * (2 * len(xs))
+            flat[0::2], flat[1::2] = xs, ys
+            left, top = min(xs), min(ys)
+            return [left, top, max(xs) - left, max(ys) - top], area, [flat]
+        rings = [list(zip(xs, ys))]
+        if self.options.fix_geometry:
+            rings = repair_ring(rings[0])
         if self.options.clip:
             rings = [part for r in rings for part in clip_ring(r, item.width or 0, item.height or 0)]
             if not rings:
@@ -178,6 +205,7 @@ class CocoWriter(Writer):
         return [box.left, box.top, box.width, box.height], area, segmentation
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
+        """Compressed RLE of the local mask pixels; bbox and area from the pixels."""
         pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
         if pixels is None:
             self.report.drop("mask not available offline")

@@ -1,0 +1,159 @@
+"""Time lbconvert against its floors, in the same run, and measure peak RSS.
+
+    python -m benchmarks.run --rows 100000 --cases read,coco --runs 5
+
+For each case every run starts a fresh child process (so its peak RSS is its
+own, read with ``os.wait4``); the child times only the work, not interpreter
+start-up.  Runs of the floor and of lbconvert are interleaved so that noise
+on this shared machine hits both alike; the figures are medians.
+
+Cases:
+
+* ``floor``  -- ``orjson.loads`` of every line of the NDJSON file (the parse floor);
+* ``read``   -- iterate ``lbconvert.read`` over the file;
+* ``files``  -- create as many small files as the file has rows (the file-write floor);
+* ``coco``, ``yolo``, ``voc``, ``masks``, ``jsonl`` … -- ``lbconvert.convert`` to that
+  format (output on ``--out``, a tmpfs by default).
+
+Ratios printed: ``read / floor``, ``coco / floor`` and, for per-image formats,
+``FORMAT / (floor + files)``.  Export files are generated once into
+``--data`` (deterministic, seed 0) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .floor import files_floor, orjson_floor, run_measured
+
+PER_IMAGE_FORMATS = {"yolo", "voc", "masks"}
+
+
+# --- what a child process does ------------------------------------------------
+
+def _task(argv: list[str]) -> None:
+    """Run one measured piece of work and print its wall and CPU seconds on stdout."""
+    kind, path = argv[0], argv[1]
+    cpu = time.process_time()
+    if kind == "floor":
+        seconds = orjson_floor(path)
+    elif kind == "files":
+        rows = sum(1 for line in open(path, "rb") if line.strip())
+        cpu = time.process_time()
+        seconds = files_floor(rows, argv[2])
+    elif kind == "read":
+        import lbconvert
+
+        cpu = time.process_time()
+        start = time.perf_counter()
+        for _ in lbconvert.read(path):
+            pass
+        seconds = time.perf_counter() - start
+    else:
+        import lbconvert
+
+        out = Path(argv[2])
+        options: dict[str, Any] = {}
+        for pair in argv[3:]:
+            key, _, value = pair.partition("=")
+            options[key] = {"true": True, "false": False}.get(value, value)
+        cpu = time.process_time()
+        start = time.perf_counter()
+        lbconvert.convert(path, kind, out, **options)
+        seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    if kind not in ("floor", "read", "files"):
+        shutil.rmtree(out, ignore_errors=True)
+    sys.stdout.write(f"{seconds} {cpu}\n")
+
+
+# --- the parent ---------------------------------------------------------------
+
+def _ensure_export(data: Path, rows: int, video_rows: int) -> Path:
+    from .generate import generate
+
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / f"export-{rows}-v{video_rows}.ndjson"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        generate(partial, rows, shape="v2-ndjson", video_rows=video_rows, seed=0)
+        os.replace(partial, path)
+    return path
+
+
+def _measure(case: str, export: Path, out: Path, options: list[str]
+             ) -> tuple[float, float, int]:
+    result_file = out.parent / f".{case}.seconds"
+    if case in ("floor", "read"):
+        args = [case, str(export)]
+    elif case == "files":
+        args = [case, str(export), str(out / "files")]
+    else:
+        args = [case, str(export), str(out / case), *options]
+    with open(result_file, "w") as stdout:
+        record = run_measured([sys.executable, "-m", "benchmarks.run", "--task", *args],
+                              stdout=stdout)
+    wall, cpu = map(float, result_file.read_text().split())
+    result_file.unlink()
+    return wall, cpu, record["peak_rss_kib"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--task"]:
+        _task(argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--video-rows", type=int, default=0)
+    parser.add_argument("--cases", default="floor,read,coco")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data", type=Path, default=Path("benchmarks/data"))
+    parser.add_argument("--out", type=Path, default=Path("/dev/shm/lbconvert-bench"))
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="an option for lbconvert.convert, e.g. task=segment")
+    args = parser.parse_args(argv)
+    cases = args.cases.split(",")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for rows in args.rows:
+        export = _ensure_export(args.data, rows, args.video_rows)
+        samples: dict[str, list[tuple[float, float, int]]] = {case: [] for case in cases}
+        for _ in range(args.runs):
+            for case in cases:
+                samples[case].append(_measure(case, export, args.out, args.option))
+        _print(rows, export, samples)
+    return 0
+
+
+def _print(rows: int, export: Path, samples: dict[str, list[tuple[float, float, int]]]) -> None:
+    runs = len(next(iter(samples.values())))
+    print(f"\n{rows} rows ({export.name}, {export.stat().st_size / 1e6:.0f} MB), "
+          f"median of {runs} runs; ratios of wall time (and of CPU time)")
+    print(f"{'case':<8} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13}  ratio")
+    wall = {case: statistics.median(s[0] for s in runs) for case, runs in samples.items()}
+    cpu = {case: statistics.median(s[1] for s in runs) for case, runs in samples.items()}
+    rss = {case: max(s[2] for s in runs) for case, runs in samples.items()}
+    for case in samples:
+        ratio = ""
+        if "floor" in wall and case not in ("floor", "files"):
+            ratio = _ratio(case, wall, "floor") + f" ({_ratio(case, cpu, 'floor')})" + " floor"
+            if case in PER_IMAGE_FORMATS and "files" in wall:
+                ratio += (f", {_ratio(case, wall, 'floor', 'files')} "
+                          f"({_ratio(case, cpu, 'floor', 'files')}) floor + files")
+        print(f"{case:<8} {wall[case]:8.3f} {cpu[case]:8.3f} {rss[case] / 1024:13.1f}  {ratio}")
+
+
+def _ratio(case: str, times: dict[str, float], *floors: str) -> str:
+    return f"{times[case] / sum(times[f] for f in floors):.2f}x"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
