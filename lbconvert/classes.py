@@ -84,6 +84,10 @@ class ClassMap:
 
     def id_of(self, obj: ObjectAnnotation) -> Optional[int]:
         """The 0-based id of the object's class, or None when a fixed list lacks it."""
+        if self.key == "name" and obj.name:  # the usual case, kept fast
+            found = self._ids.get(obj.name)
+            if found is not None:
+                return found
         ident = self.ident(obj)
         found = self._ids.get(ident)
         if found is None and not self.fixed:

@@ -79,6 +79,8 @@ class MaskSource:
             color = np.array(obj.composite_mask.color_rgb, dtype=np.uint8)
             image = self._load(path, item)
             if image.ndim == 2:  # a grey composite can only hold grey colours
+                if len(set(obj.composite_mask.color_rgb)) != 1:
+                    return np.zeros(image.shape, dtype=bool)
                 return image == color[0]
             return np.all(image[..., :3] == color, axis=-1)
         path = self._file(self.mapping.get(obj.feature_id or "") or f"{obj.feature_id}.png")
@@ -132,5 +134,6 @@ def _read_png(path: Path, max_pixels: int) -> Any:
             if image.mode == "P":
                 image = image.convert("RGBA")
             return np.asarray(image)
-    except OSError as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        # ValueError: over --max-pixels (check_raster_size), nothing allocated
         raise LbConvertError(f"mask {path} cannot be read ({exc})") from exc

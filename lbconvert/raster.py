@@ -28,10 +28,21 @@ paints every pixel the outline touches) the result agrees with
 ``shapely.contains_xy(shape, i + 0.5, j + 0.5)`` except for centres lying
 exactly on an edge.
 
+Polylines are painted as the band of points within ``line_width / 2`` of
+the line (shapely buffer, round caps and joins by default), under the same
+centre rule.
+
 All filling works on numpy arrays without per-pixel Python loops: edge
-crossings are computed for all edges and rows at once, and the covered spans
-are painted through a cumulative-sum over the shape's bounding box.  Results
-are always clipped to the canvas; coordinates outside the image are fine.
+crossings are computed for all edges and pixel rows at once, sorted and
+paired into spans, and the spans are painted through a boolean mask over the
+shape's bounding box (only the shape's rows and columns are touched).
+Results are always clipped to the canvas; coordinates outside the image are
+fine.  Image sizes are checked against a pixel budget
+(:func:`check_raster_size`) before anything is allocated.
+
+COCO RLE helpers (:func:`rle_encode`, :func:`rle_decode`, :func:`rle_area`)
+produce exactly what ``pycocotools.mask.encode`` produces, without needing
+pycocotools.
 """
 
 from __future__ import annotations
@@ -39,12 +50,22 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Mapping
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import shapely
+
+#: Anything :func:`as_points` accepts: an ``(N, 2)`` array, ``(x, y)`` pairs,
+#: or Labelbox-style ``{"x": ..., "y": ...}`` mappings.
+PointsLike = Union[np.ndarray, Sequence[Sequence[float]], Sequence[Mapping[str, float]]]
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "MAX_COORDINATE",
+    "PointsLike",
     "as_points",
     "box_mask",
     "check_raster_size",
@@ -62,6 +83,19 @@ __all__ = [
 
 #: Default upper bound on ``width * height`` for any raster we allocate (256 Mpx).
 DEFAULT_MAX_PIXELS = 2**28
+
+#: Coordinates beyond +-this are treated as corrupt and rejected (ValueError).
+MAX_COORDINATE = 1e15
+
+# Up to this many spans in one pixel row, spans are painted through
+# comparison passes over a bounding-box mask; beyond it every covered pixel is
+# indexed (cost independent of the span count).
+_MAX_SPAN_RANKS = 12
+
+# Polygons whose (edges x rows) crossing table has at most this many cells
+# use the dense path (fewer numpy calls); others generate only the actual
+# crossings.
+_DENSE_CELLS = 1 << 14
 
 # Memory bounds for one pass of the scanline fill.  Larger work is split into
 # bands of rows so that neither the crossing arrays nor the span grid grow
@@ -94,7 +128,7 @@ def _as_dimension(value: Any, name: str) -> int:
 
 
 def check_raster_size(
-    width: Any, height: Any, max_pixels: int | None = DEFAULT_MAX_PIXELS
+    width: int, height: int, max_pixels: int | None = DEFAULT_MAX_PIXELS
 ) -> tuple[int, int]:
     """Validate an image size before allocating a raster for it.
 
@@ -120,9 +154,9 @@ def check_raster_size(
 
 
 def new_canvas(
-    width: Any,
-    height: Any,
-    dtype: Any = np.uint8,
+    width: int,
+    height: int,
+    dtype: npt.DTypeLike = np.uint8,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> np.ndarray:
     """Return a zero-filled ``(height, width)`` array of ``dtype``.
@@ -139,7 +173,15 @@ def new_canvas(
 # ---------------------------------------------------------------------------
 
 
-def as_points(points: Any) -> np.ndarray:
+def _check_coordinates(arr: np.ndarray, what: str) -> None:
+    # One reduction covers NaN (comparison is False), inf and absurd values.
+    if arr.size and not (np.abs(arr).max() <= MAX_COORDINATE):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{what} contain NaN or infinite coordinates")
+        raise ValueError(f"{what} contain coordinates beyond +-{MAX_COORDINATE:g}")
+
+
+def as_points(points: PointsLike) -> np.ndarray:
     """Convert a point list to a float64 array of shape ``(N, 2)``.
 
     Accepts an ``(N, 2)`` array, a sequence of ``(x, y)`` pairs, or a
@@ -147,7 +189,8 @@ def as_points(points: Any) -> np.ndarray:
     shape).  An empty input gives shape ``(0, 2)``.
 
     Raises:
-        ValueError: wrong shape, or a coordinate is NaN or infinite.
+        ValueError: wrong shape, non-numeric values, or a coordinate that is
+            NaN, infinite or beyond +-:data:`MAX_COORDINATE`.
     """
     if isinstance(points, np.ndarray):
         arr = points
@@ -167,8 +210,7 @@ def as_points(points: Any) -> np.ndarray:
         return np.empty((0, 2), dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"points must have shape (N, 2), got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError("points contain NaN or infinite coordinates")
+    _check_coordinates(arr, "points")
     return arr
 
 
@@ -187,26 +229,45 @@ def _canvas_value(canvas: np.ndarray, value: Any) -> np.ndarray:
         if dtype.kind in "iu":
             if val.dtype.kind == "f":
                 if not (np.isfinite(val).all() and (val == np.round(val)).all()):
-                    raise ValueError(f"value {value!r} is not a whole number for the {dtype} canvas")
+                    raise ValueError(
+                        f"value {value!r} is not a whole number for the {dtype} canvas"
+                    )
             elif val.dtype.kind not in "iub":
                 raise ValueError(f"value {value!r} cannot be painted into a {dtype} canvas")
             bounds = _INT_RANGES.get(dtype)
             if bounds is None:
                 info = np.iinfo(dtype)
                 bounds = _INT_RANGES[dtype] = (int(info.min), int(info.max))
-            if val.size and (val.min() < bounds[0] or val.max() > bounds[1]):
+            if val.ndim == 0:
+                low = high = val.item()
+            else:
+                low, high = (val.min(), val.max()) if val.size else (0, 0)
+            if low < bounds[0] or high > bounds[1]:
                 raise ValueError(f"value {value!r} does not fit the canvas dtype {dtype}")
         val = val.astype(dtype)
-    if canvas.ndim == 2 and val.ndim != 0:
-        raise ValueError("value must be a scalar for a 2-D canvas")
-    if canvas.ndim == 3 and val.ndim not in (0, 1):
-        raise ValueError("value must be a scalar or a per-channel vector for a 3-D canvas")
+    if val.ndim != 0 and (canvas.ndim == 2 or val.ndim != 1):
+        raise ValueError(
+            "value must be a scalar (or, for an (H, W, C) canvas, a per-channel vector)"
+        )
     return val
 
 
 # ---------------------------------------------------------------------------
 # Scanline core
 # ---------------------------------------------------------------------------
+#
+# 1. Every edge is anchored at its lower end point (xa, ya), so an edge shared
+#    by two polygons yields bit-identical crossings whichever way each
+#    polygon traverses it: x(j) = xa + (j + 0.5 - ya) * slope.
+# 2. The edge crosses the centres y = j + 0.5 of the rows j with
+#    ya <= j + 0.5 < yb (half-open; horizontal edges cross no row), i.e.
+#    ceil(ya - 0.5) <= j < ceil(yb - 0.5).
+# 3. All crossings of all rows are generated at once, sorted by
+#    (group, row, x) and paired: [x_in, x_out) covers the pixels with
+#    x_in <= i + 0.5 < x_out, i.e. ceil(x_in - 0.5) <= i < ceil(x_out - 0.5).
+# 4. The spans are painted through a boolean mask over their bounding box
+#    (one comparison pass per "span rank" within a row), or, for shapes with
+#    many spans per row, by indexing every covered pixel.
 
 
 def _scan_fill(
@@ -227,46 +288,53 @@ def _scan_fill(
     height, width = canvas.shape[:2]
     if len(x0) == 0:
         return
-    # Orient every edge downwards, so that an edge shared by two polygons
-    # (traversed in either direction) yields bit-identical crossings.
+    if group is not None and group.min() == group.max():
+        group = None
     swap = y0 > y1
-    ya = np.minimum(y0, y1)
-    yb = np.maximum(y0, y1)
+    ya = np.where(swap, y1, y0)
+    yb = np.where(swap, y0, y1)
     xa = np.where(swap, x1, x0)
-    xb = np.where(swap, x0, x1)
-    # The edge crosses the centres y = j + 0.5 of rows jlo <= j < jhi, i.e.
-    # ya <= j + 0.5 < yb (half-open; horizontal edges cross no row).
+    dy = y1 - y0
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        # Negation is exact, so the slope does not depend on the direction.
+        slope = (x1 - x0) / np.where(dy == 0, 1.0, dy)
+    if group is None:
+        # The edges form closed rings, so x0 / y0 hold every vertex.
+        row_lo = min(max(math.ceil(float(y0.min()) - 0.5), 0), height)
+        row_hi = min(max(math.ceil(float(y0.max()) - 0.5), 0), height)
+        if row_hi <= row_lo:
+            return
+        # Column range of the crossings, with a pixel of margin for rounding.
+        col_lo = min(max(math.floor(float(x0.min()) - 0.5), 0), width)
+        col_hi = min(max(math.ceil(float(x0.max()) - 0.5) + 1, 0), width)
+        if col_hi <= col_lo:
+            return
+        n_rows = row_hi - row_lo
+        if len(x0) * n_rows <= _DENSE_CELLS and n_rows * (col_hi - col_lo) <= _CHUNK_CELLS:
+            _fill_dense(canvas, xa, ya, yb, slope, row_lo, row_hi, col_lo, col_hi, val)
+            return
     jlo = np.ceil(ya - 0.5)
     jhi = np.ceil(yb - 0.5)
     if jlo.min() < 0 or jhi.max() > height:
         np.clip(jlo, 0, height, out=jlo)
         np.clip(jhi, 0, height, out=jhi)
     jlo = jlo.astype(np.int64)
-    jhi = jhi.astype(np.int64)
-    keep = jhi > jlo
-    if not keep.all():
-        if not keep.any():
-            return
-        xa, ya, xb, yb, jlo, jhi = xa[keep], ya[keep], xb[keep], yb[keep], jlo[keep], jhi[keep]
-        if group is not None:
-            group = group[keep]
-    if group is not None and group.min() == group.max():
-        group = None
-    slope = (xb - xa) / (yb - ya)
-
-    row_lo, row_hi = int(jlo.min()), int(jhi.max())
-    n_rows = row_hi - row_lo
-    total = int((jhi - jlo).sum())
+    counts = jhi.astype(np.int64) - jlo  # horizontal edges: 0
+    total = int(counts.sum())
+    if total == 0:
+        return
+    row_lo = int(jlo.min())
+    n_rows = int((jlo + counts).max()) - row_lo
     band = max(1, min(n_rows * _CHUNK_CROSSINGS // total, _CHUNK_CELLS // width))
     if band >= n_rows:
-        _fill_band(canvas, xa, ya, slope, jlo, jhi - jlo, group, val)
+        _fill_band(canvas, xa, ya, slope, jlo, counts, row_lo, n_rows, group, val)
         return
     # Tall and/or edge-heavy shape: bound memory by working in row bands.
-    for band_lo in range(row_lo, row_hi, band):
-        band_hi = band_lo + band
+    jhi = jlo + counts
+    for band_lo in range(row_lo, row_lo + n_rows, band):
         lo = np.maximum(jlo, band_lo)
-        counts = np.minimum(jhi, band_hi) - lo
-        sel = counts > 0
+        band_counts = np.minimum(jhi, band_lo + band) - lo
+        sel = band_counts > 0
         if sel.any():
             _fill_band(
                 canvas,
@@ -274,10 +342,69 @@ def _scan_fill(
                 ya[sel],
                 slope[sel],
                 lo[sel],
-                counts[sel],
+                band_counts[sel],
+                band_lo,
+                min(band, row_lo + n_rows - band_lo),
                 None if group is None else group[sel],
                 val,
             )
+
+
+def _fill_dense(
+    canvas: np.ndarray,
+    xa: np.ndarray,
+    ya: np.ndarray,
+    yb: np.ndarray,
+    slope: np.ndarray,
+    row_lo: int,
+    row_hi: int,
+    c0: int,
+    c1: int,
+    val: np.ndarray,
+) -> None:
+    """Single-group fill of rows ``row_lo:row_hi`` and columns ``c0:c1``
+    through a dense (rows x edges) crossing table.
+
+    Needs fewer numpy calls than :func:`_fill_band`, so it is used for the
+    common small polygons; crossings are computed by the same expression,
+    so both paths agree exactly.
+    """
+    yc = np.arange(row_lo + 0.5, row_hi)[:, None]  # pixel-row centres
+    inside = (ya <= yc) & (yc < yb)
+    with np.errstate(over="ignore", invalid="ignore"):  # entries outside `inside`
+        xs = np.where(inside, (yc - ya) * slope + xa, np.inf)
+    xs.sort(axis=1)
+    counts = np.add.reduce(inside, axis=1, dtype=np.intp)
+    n_pairs = int(counts.max()) // 2
+    if n_pairs == 0:
+        return
+    # Pixel i is covered when x_in <= i + 0.5 < x_out; rows with fewer
+    # crossings have +inf entries, which clip to empty spans at c1.
+    cols = np.ceil(xs[:, : 2 * n_pairs] - 0.5)
+    np.clip(cols, c0, c1, out=cols)
+    cols = cols.astype(np.int64)
+    c_in = cols[:, 0::2]
+    c_out = cols[:, 1::2]
+    if n_pairs > _MAX_SPAN_RANKS:
+        rows, ranks = np.nonzero(c_out > c_in)
+        _paint_spans(canvas, rows + row_lo, c_in[rows, ranks], c_out[rows, ranks], val)
+        return
+    grid_w = c1 - c0
+    small = grid_w < 2**15
+    itype, utype = (np.int16, np.uint16) if small else (np.int64, np.uint64)
+    grid_cols = np.arange(grid_w, dtype=itype)
+    lo = (c_in - c0).astype(itype)
+    span_len = (c_out - c_in).astype(utype)
+    cover = np.subtract(grid_cols, lo[:, 0, None]).view(utype) < span_len[:, 0, None]
+    for k in range(1, n_pairs):
+        # Only the rows that have a (k+1)-th span need this pass.
+        k_rows = np.flatnonzero(counts > 2 * k)
+        ra, rb = int(k_rows[0]), int(k_rows[-1]) + 1
+        cover[ra:rb] |= (
+            np.subtract(grid_cols, lo[ra:rb, k, None]).view(utype) < span_len[ra:rb, k, None]
+        )
+    target = canvas[row_lo:row_hi, c0:c1]
+    np.copyto(target, val, where=cover if canvas.ndim == 2 else cover[:, :, None])
 
 
 def _fill_band(
@@ -287,37 +414,36 @@ def _fill_band(
     slope: np.ndarray,
     first_row: np.ndarray,
     counts: np.ndarray,
+    band_lo: int,
+    n_band_rows: int,
     group: np.ndarray | None,
     val: np.ndarray,
 ) -> None:
-    """Crossings of edges with rows ``first_row[k] .. first_row[k] + counts[k] - 1``
-    -> sorted pairs -> covered spans -> painted pixels (all rows on the canvas)."""
-    height, width = canvas.shape[:2]
+    """Crossings of edge ``k`` with rows ``first_row[k] .. + counts[k] - 1``
+    (all within ``band_lo .. band_lo + n_band_rows - 1`` and on the canvas)
+    -> sorted pairs -> painted spans."""
+    width = canvas.shape[1]
     total = int(counts.sum())
     edge = np.repeat(np.arange(len(counts)), counts)
-    band_lo = int(first_row.min())
-    n_band_rows = int((first_row + counts).max()) - band_lo
-    # Row of each crossing, relative to the band (small ints sort fast).
+    # Row of each crossing relative to the band (small ints sort fast).
     rel_type = np.int16 if n_band_rows < 2**15 else np.int64
-    rel = (np.arange(total) + (first_row - band_lo - (np.cumsum(counts) - counts))[edge]).astype(
+    rel = (np.arange(total) + (first_row - band_lo - np.cumsum(counts) + counts)[edge]).astype(
         rel_type
     )
-    xs = xa[edge] + ((rel + (band_lo + 0.5)) - ya[edge]) * slope[edge]
+    xs = (rel + (band_lo + 0.5) - ya[edge]) * slope[edge] + xa[edge]
     # Sort by (group, row, x): x first, then a stable sort on the row key.
     order = np.argsort(xs)
     key = rel if group is None else group[edge] * n_band_rows + rel
     order = order[np.argsort(key[order], kind="stable")]
     # Each (group, row) has an even number of crossings: pair them up.
-    rows = rel[order[0::2]].astype(np.int64) + band_lo
-    xs = xs[order]
-    # Pixel i is covered when x_in <= i + 0.5 < x_out.
-    c_in = np.ceil(xs[0::2] - 0.5)
-    c_out = np.ceil(xs[1::2] - 0.5)
-    if c_in.min() < 0 or c_out.max() > width:
-        np.clip(c_in, 0, width, out=c_in)
-        np.clip(c_out, 0, width, out=c_out)
-    c_in = c_in.astype(np.int64)
-    c_out = c_out.astype(np.int64)
+    xs = np.ceil(xs[order] - 0.5)
+    if xs.min() < 0 or xs.max() > width:
+        np.clip(xs, 0, width, out=xs)
+    cols = xs.astype(np.int64)
+    rows = rel[order[0::2]].astype(np.int64)
+    rows += band_lo
+    c_in = cols[0::2]
+    c_out = cols[1::2]
     if group is not None:
         # Spans of different groups may overlap: bring each row's spans together.
         by_row = np.argsort(rows, kind="stable")
@@ -333,54 +459,66 @@ def _paint_spans(
     Spans may be empty or overlap (their union is painted).
     """
     lengths = c_out - c_in
-    nonempty = lengths > 0
-    if not nonempty.all():
+    if lengths.min() <= 0:
+        nonempty = lengths > 0
         if not nonempty.any():
             return
         rows, c_in, lengths = rows[nonempty], c_in[nonempty], lengths[nonempty]
+        c_out = c_in + lengths
     n_spans = len(rows)
     r0, r1 = int(rows[0]), int(rows[-1]) + 1
-    c0, c1 = int(c_in.min()), int((c_in + lengths).max())
+    c0, c1 = int(c_in.min()), int(c_out.max())
     n_rows, grid_w = r1 - r0, c1 - c0
-    # Rank of each span within its row (0 for a row's first span).
-    first = np.empty(n_spans, dtype=bool)
-    first[0] = True
-    np.not_equal(rows[1:], rows[:-1], out=first[1:])
-    if first.all():
-        rank = None
+    step = np.diff(rows)
+    if n_spans == n_rows and (n_spans == 1 or step.min() > 0):
+        rank = None  # exactly one span in every row: the common convex case
         n_ranks = 1
     else:
+        # Rank of each span within its row (0 for a row's first span).
+        first = np.concatenate(([True], step != 0))
         starts = np.flatnonzero(first)
         rank = np.arange(n_spans) - starts[np.cumsum(first) - 1]
         n_ranks = int(rank.max()) + 1
-    n_px = int(lengths.sum())
-    if n_ranks * n_rows * grid_w <= 8 * n_px + 65536:
-        # Bounding-box mask built with one byte-wide comparison pass per span
-        # rank: pixel c is in span (lo, len) when (c - lo) as unsigned < len.
+    if n_ranks <= _MAX_SPAN_RANKS:
+        # Bounding-box mask, one comparison pass per span rank: pixel c lies
+        # in the span (lo, len) when (c - lo), taken as unsigned, is < len.
+        # A row's k-th spans (k >= 1) only exist in part of the box, so later
+        # passes only visit the rows and columns where they occur.
         small = grid_w < 2**15
         itype, utype = (np.int16, np.uint16) if small else (np.int64, np.uint64)
-        cols = np.arange(grid_w, dtype=itype)
-        local = rows - r0
-        cover = None
-        for k in range(n_ranks):
-            if rank is None and n_spans == n_rows:
-                lo = (c_in - c0).astype(itype)
-                span_len = lengths.astype(utype)
-            else:
-                sel = slice(None) if rank is None else rank == k
-                lo = np.zeros(n_rows, dtype=itype)
-                span_len = np.zeros(n_rows, dtype=utype)
-                lo[local[sel]] = c_in[sel] - c0
-                span_len[local[sel]] = lengths[sel]
-            band = np.subtract(cols, lo[:, None]).view(utype) < span_len[:, None]
-            if cover is None:
-                cover = band
-            else:
-                cover |= band
+        grid_cols = np.arange(grid_w, dtype=itype)
+        if rank is None:
+            lo = (c_in - c0).astype(itype)
+            span_len = lengths.astype(utype)
+            cover = np.subtract(grid_cols, lo[:, None]).view(utype) < span_len[:, None]
+        else:
+            local = rows - r0
+            for k in range(n_ranks):
+                sel = rank == k
+                k_rows = local[sel]
+                ra, rb = int(k_rows[0]), int(k_rows[-1]) + 1
+                ca = c0 if k == 0 else int(c_in[sel].min())
+                cb = c1 if k == 0 else int(c_out[sel].max())
+                lo = np.zeros(rb - ra, dtype=itype)
+                span_len = np.zeros(rb - ra, dtype=utype)
+                lo[k_rows - ra] = c_in[sel] - ca
+                span_len[k_rows - ra] = lengths[sel]
+                band = (
+                    np.subtract(grid_cols[: cb - ca], lo[:, None]).view(utype) < span_len[:, None]
+                )
+                if k == 0:
+                    if rb - ra == n_rows:
+                        cover = band
+                    else:
+                        cover = np.zeros((n_rows, grid_w), dtype=bool)
+                        cover[ra:rb] = band
+                else:
+                    cover[ra:rb, ca - c0 : cb - c0] |= band
         target = canvas[r0:r1, c0:c1]
         np.copyto(target, val, where=cover if canvas.ndim == 2 else cover[:, :, None])
         return
     # Many spans per row (comb-like shapes): index every covered pixel.
+    n_px = int(lengths.sum())
     height, width = canvas.shape[:2]
     index_type = np.int32 if height * width < 2**31 else np.int64
     span_start = (rows * width + c_in - (np.cumsum(lengths) - lengths)).astype(index_type)
@@ -396,7 +534,7 @@ def _paint_spans(
 # ---------------------------------------------------------------------------
 
 
-def fill_polygon(canvas: np.ndarray, points: Any, value: Any) -> None:
+def fill_polygon(canvas: np.ndarray, points: PointsLike, value: Any) -> None:
     """Paint ``value`` into ``canvas`` (in place) where the polygon covers.
 
     ``points`` is one ring in any form accepted by :func:`as_points`; the
@@ -417,7 +555,7 @@ def fill_polygon(canvas: np.ndarray, points: Any, value: Any) -> None:
 
 
 def polygon_mask(
-    points: Any, width: Any, height: Any, max_pixels: int | None = DEFAULT_MAX_PIXELS
+    points: PointsLike, width: int, height: int, max_pixels: int | None = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
     """Boolean ``(height, width)`` mask of the pixels whose centre is inside the polygon."""
     mask = new_canvas(width, height, bool, max_pixels)
@@ -462,8 +600,8 @@ def box_mask(
     top: float,
     width: float,
     height: float,
-    image_width: Any,
-    image_height: Any,
+    image_width: int,
+    image_height: int,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> np.ndarray:
     """Boolean ``(image_height, image_width)`` mask of a box; see :func:`fill_box`."""
@@ -477,7 +615,7 @@ def box_mask(
 # ---------------------------------------------------------------------------
 
 
-def _polygon_parts(geometry: Any) -> list[Any]:
+def _polygon_parts(geometry: shapely.Geometry) -> list[shapely.Polygon]:
     import shapely
 
     parts = np.asarray(shapely.get_parts(geometry))
@@ -490,7 +628,7 @@ def _polygon_parts(geometry: Any) -> list[Any]:
     return out
 
 
-def fill_geometry(canvas: np.ndarray, geometry: Any, value: Any) -> None:
+def fill_geometry(canvas: np.ndarray, geometry: shapely.Geometry, value: Any) -> None:
     """Paint a shapely Polygon / MultiPolygon (holes included) into ``canvas``.
 
     Within each polygon the exterior and interior rings are combined with
@@ -513,8 +651,7 @@ def fill_geometry(canvas: np.ndarray, geometry: Any, value: Any) -> None:
     coords, ring_index = shapely.get_coordinates(rings, return_index=True)
     if len(coords) < 2:
         return
-    if not np.isfinite(coords).all():
-        raise ValueError("geometry contains NaN or infinite coordinates")
+    _check_coordinates(coords, "geometry coordinates")
     # Shapely rings are closed, so consecutive vertices of the same ring are
     # exactly the ring's edges.
     same_ring = ring_index[:-1] == ring_index[1:]
@@ -525,13 +662,13 @@ def fill_geometry(canvas: np.ndarray, geometry: Any, value: Any) -> None:
 
 
 def polyline_geometry(
-    points: Any,
+    points: PointsLike,
     line_width: float,
     *,
     cap_style: str = "round",
     join_style: str = "round",
     quad_segs: int = 8,
-) -> Any:
+) -> shapely.Geometry:
     """The band of ``line_width`` pixels around a polyline, as a shapely geometry.
 
     The polyline is buffered by ``line_width / 2`` with round caps and round
@@ -560,7 +697,7 @@ def polyline_geometry(
 
 def fill_polyline(
     canvas: np.ndarray,
-    points: Any,
+    points: PointsLike,
     value: Any,
     line_width: float,
     *,

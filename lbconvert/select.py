@@ -33,18 +33,21 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import unquote, urlparse
+
+import msgspec
 
 from .errors import LbConvertError, SelectionError
 from .model import (
-    Classification, DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation, Frame, Item,
-    Label, ObjectAnnotation, Project, Run,
+    Box, BoxAnnotation, Classification, DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation,
+    Frame, Item, Label, ObjectAnnotation, Point, PointAnnotation, PolygonAnnotation,
+    PolylineAnnotation, Project, Run,
 )
 from .options import Options
 from .report import Report
 
-__all__ = ["Selector", "safe_stem", "split_of", "IMAGE_EXTENSIONS"]
+__all__ = ["Selector", "safe_stem", "split_of", "interpolate", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 _EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
@@ -299,14 +302,25 @@ class Selector:
                      classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
         width, height = self._size(row)
         frames: dict[tuple[str, int], list[Frame]] = {}
+        added: dict[tuple[str, int], list[ObjectAnnotation]] = {}
         for label in labels:
-            for number, frame in label.annotations.frames.items():
-                frames.setdefault(("", number), []).append(frame)
-            for group_name, group in label.annotations.groups.items():
-                for number, frame in group.frames.items():
-                    frames.setdefault((group_name, number), []).append(frame)
+            annotations = label.annotations
+            groups = {"": (annotations.frames, annotations.segments)}
+            for name, group in annotations.groups.items():
+                segments = annotations.segments.get(name)
+                groups[name] = (group.frames, segments if isinstance(segments, dict) else {})
+            for name, (group_frames, segments) in groups.items():
+                for number, frame in group_frames.items():
+                    frames.setdefault((name, number), []).append(frame)
+                if self.options.interpolate:
+                    for number, obj in interpolate(group_frames, segments):
+                        added.setdefault((name, number), []).append(obj)
+        for key in added:
+            frames.setdefault(key, [])
         for (group_name, number), parts in sorted(frames.items()):
-            objects = tuple(o for frame in parts for o in frame.objects.values())
+            filled = added.get((group_name, number), ())
+            self.report.annotations_interpolated += len(filled)
+            objects = tuple(o for frame in parts for o in frame.objects.values()) + tuple(filled)
             if (number - 1) % self.options.every:
                 self.report.drop("frame not kept (--every)", len(objects))
                 continue
@@ -370,11 +384,13 @@ class Selector:
         stem = safe_stem(base) or safe_stem(info.id) or "item"
         if not extension:
             extension = split_image_extension(_url_name(info.row_data))[1] or ".jpg"
-        # Only 8-byte digests are kept, so memory stays small as rows grow.
-        digest = _digest(stem.lower())
+        # Only the stems' hashes are kept, so memory stays small as rows grow.
+        # (Two different stems with equal 64-bit hashes in one run -- odds of
+        # about 1e-10 per 100,000 rows -- would only add a needless suffix.)
+        digest = hash(stem.lower())
         if digest in self._stems:
             stem = f"{stem}__{_digest(info.id):016x}"
-            digest = _digest(stem.lower())
+            digest = hash(stem.lower())
         self._stems.add(digest)
         return stem, extension
 
@@ -422,3 +438,65 @@ def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
             return image.size
     except (OSError, UnidentifiedImageError):
         return None, None
+
+
+def interpolate(frames: dict[int, Frame], segments: dict[str, Any]
+                ) -> Iterator[tuple[int, ObjectAnnotation]]:
+    """The annotations Labelbox's ``interpolated_frames`` option would add.
+
+    Inside each ``[start, end]`` segment of a feature, every frame without an
+    exported annotation of that feature gets one: box corners (and the points
+    of polygons, polylines and points, when both ends have as many points)
+    move linearly from the nearest exported frame before to the nearest one
+    after; with no frame after, or point counts that differ, or a kind that
+    does not move (masks), the frame before is held.  Frames already in the
+    export are used as they are.
+    """
+    tracks: dict[str, dict[int, ObjectAnnotation]] = {}
+    for number, frame in frames.items():
+        for feature_id, obj in frame.objects.items():
+            tracks.setdefault(feature_id, {})[number] = obj
+    for feature_id, ranges in segments.items():
+        track = tracks.get(feature_id)
+        if not track or not isinstance(ranges, list):
+            continue
+        for bounds in ranges:
+            if not (isinstance(bounds, list) and len(bounds) == 2
+                    and all(isinstance(b, int) for b in bounds)):
+                continue
+            start, end = bounds
+            known = sorted(n for n in track if start <= n <= end)
+            if not known:
+                continue
+            for before, after in zip(known, known[1:] + [None]):
+                last = end if after is None else after - 1
+                for number in range(before + 1, last + 1):
+                    if after is None:
+                        yield number, track[before]
+                    else:
+                        fraction = (number - before) / (after - before)
+                        yield number, _between(track[before], track[after], fraction)
+
+
+def _between(first: ObjectAnnotation, second: ObjectAnnotation, t: float) -> ObjectAnnotation:
+    """``first`` moved a fraction ``t`` of the way to ``second``."""
+    match first, second:
+        case BoxAnnotation(bounding_box=a), BoxAnnotation(bounding_box=b):
+            return msgspec.structs.replace(first, bounding_box=Box(
+                left=_lerp(a.left, b.left, t), top=_lerp(a.top, b.top, t),
+                width=_lerp(a.width, b.width, t), height=_lerp(a.height, b.height, t)))
+        case PolygonAnnotation(polygon=a), PolygonAnnotation(polygon=b) if len(a) == len(b):
+            return msgspec.structs.replace(first, polygon=_lerp_points(a, b, t))
+        case PolylineAnnotation(line=a), PolylineAnnotation(line=b) if len(a) == len(b):
+            return msgspec.structs.replace(first, line=_lerp_points(a, b, t))
+        case PointAnnotation(point=a), PointAnnotation(point=b):
+            return msgspec.structs.replace(first, point=_lerp_points((a,), (b,), t)[0])
+    return first
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    return a + (b - a) * t
+
+
+def _lerp_points(a: tuple[Point, ...], b: tuple[Point, ...], t: float) -> tuple[Point, ...]:
+    return tuple(Point(x=_lerp(p.x, q.x, t), y=_lerp(p.y, q.y, t)) for p, q in zip(a, b))

@@ -112,6 +112,7 @@ class CocoWriter(Writer):
         records = []
         points = []
         handlers = self._handlers
+        class_of = self.classes.id_of
         for obj in item.objects:
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
@@ -120,9 +121,11 @@ class CocoWriter(Writer):
             shape = handler(obj, item)
             if shape is None:
                 continue
-            class_id = self.class_id(obj)
+            class_id = class_of(obj)
             if class_id is not None:
                 records.append(self._record(obj, class_id, *shape))
+            else:
+                self.report.drop("class not in classes file")
         if points:
             self._attach_keypoints(points, records)
         if records:
