@@ -229,9 +229,11 @@ class DocumentEntityAnnotation(ObjectAnnotation, tag="DocumentEntityToken"):
     location: DocumentLocation
 
 
-class DocumentBoxAnnotation(ObjectAnnotation, tag="DocumentBoundingBox"):
+class DocumentBoxAnnotation(BoxAnnotation, tag="DocumentBoundingBox"):
+    """A box on one page of a document; image writers treat it as a box on
+    the page's item."""
+
     kind: ClassVar[str] = "document_bbox"
-    bounding_box: Box
     page_number: int = 1
     page_dimensions: Optional[PageSize] = None
 

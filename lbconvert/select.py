@@ -50,7 +50,10 @@ from .report import Report
 __all__ = ["Selector", "safe_stem", "split_of", "interpolate", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+#: Stripped from stems too, but never used as an item's image extension.
+OTHER_MEDIA_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".dcm", ".pdf")
 _EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
+_OTHER_SET = frozenset(OTHER_MEDIA_EXTENSIONS)
 _MAX_STEM = 150
 _PLAIN = re.compile(r"[A-Za-z0-9_\-. ]+")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -66,11 +69,16 @@ def _digest(text: str) -> int:
 
 
 def split_image_extension(name: str) -> tuple[str, str]:
-    """``("img-001", ".jpg")`` for ``"img-001.jpg"``; ``(name, "")`` when the
-    name does not end in an image extension (any case)."""
+    """``("img-001", ".jpg")`` for ``"img-001.jpg"``; ``("clip", "")`` for
+    ``"clip.mp4"`` (video, DICOM and PDF extensions are stripped but are no
+    image extension); ``(name, "")`` otherwise.  Any case."""
     dot = name.rfind(".")
-    if dot > 0 and name[dot:].lower() in _EXTENSION_SET:
-        return name[:dot], name[dot:]
+    if dot > 0:
+        extension = name[dot:].lower()
+        if extension in _EXTENSION_SET:
+            return name[:dot], name[dot:]
+        if extension in _OTHER_SET:
+            return name[:dot], ""
     return name, ""
 
 
