@@ -16,15 +16,18 @@ __all__ = ["convert", "StrictError"]
 
 
 class StrictError(LbConvertError):
-    """``strict`` was set and something was dropped; nothing was written."""
+    """``strict`` was set and something was dropped, skipped or warned about
+    (e.g. a missing image file); nothing was written."""
 
     def __init__(self, report: Report) -> None:
         self.report = report
         reasons = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.dropped.items()))
         skipped = ", ".join(f"{reason} ({count})"
                             for reason, count in sorted(report.items_skipped.items()))
+        warned = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.warnings.items()))
         super().__init__("strict: " + "; ".join(filter(None, [
-            reasons and f"dropped {reasons}", skipped and f"skipped items: {skipped}"])))
+            reasons and f"dropped {reasons}", skipped and f"skipped items: {skipped}",
+            warned and f"warnings: {warned}"])))
 
 
 def convert(export: Source, to: str, out: "str | os.PathLike[str]",
@@ -34,21 +37,23 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
 
     Options are the fields of :class:`lbconvert.options.Options`.  Returns
     the :class:`Report`; raises :class:`StrictError` under ``strict=True``
-    when anything was dropped (the output is then not written).
+    when anything was dropped or skipped, or a writer counted a warning (the
+    output is then not written).
     """
     opts = options.pop("options", None) or Options.from_kwargs(**options)
     writer_class = get_writer(to)
     reader = ExportReader(export)
     report = Report()
     writer = writer_class(out, opts, report=report)
-    selector = Selector(opts, report)
+    selector = Selector(opts, report,
+                        require_size=getattr(writer_class, "needs_image_size", True))
     try:
         for row in reader:
             for item in selector.items(row):
                 writer.add(item)
             if progress is not None:
                 progress(reader)
-        if opts.strict and (report.dropped or report.items_skipped):
+        if opts.strict and (report.dropped or report.items_skipped or report.warnings):
             raise StrictError(report)
     except BaseException:
         writer.abort()

@@ -487,7 +487,10 @@ class DataRow(Struct, kw_only=True):
             kind = (label.label_kind or "").lower()
             if kind and kind != "default":
                 return _LABEL_KINDS.get(kind, kind)
-        return "image" if self.media_attributes and media and media.width else "unknown"
+        row_data = self.data_row.row_data or ""
+        if row_data.lstrip().startswith("{") and "tileLayerUrl" in row_data:
+            return "geospatial"  # tiled imagery: row data is a tile-layer JSON
+        return "image" if media and media.width else "unknown"
 
     def iter_labels(self) -> Any:
         """Every label of every project and model run (not predictions)."""

@@ -133,9 +133,12 @@ class _Choice:
 class Selector:
     """Turns DataRows into Items under the given options, counting into ``report``."""
 
-    def __init__(self, options: Options, report: Report) -> None:
+    def __init__(self, options: Options, report: Report, require_size: bool = True) -> None:
+        """``require_size=False`` keeps items whose image size is unknown (for
+        writers that draw nothing, such as ``jsonl``)."""
         self.options = options
         self.report = report
+        self.require_size = require_size
         self._stems: set[int] = set()
         self._fractions = list(options.split.items()) if options.split else None
 
@@ -294,7 +297,7 @@ class Selector:
             width = height = None
         else:
             width, height = self._size(row)
-            if width is None:
+            if width is None and self.require_size:
                 self.report.drop("image size unknown", len(objects))
                 self.report.skip_item("image size unknown")
                 if self.options.strict:
@@ -332,7 +335,7 @@ class Selector:
             if (number - 1) % self.options.every:
                 self.report.drop("frame not kept (--every)", len(objects))
                 continue
-            if width is None:
+            if width is None and self.require_size:
                 self.report.drop("image size unknown", len(objects))
                 self.report.skip_item("image size unknown")
                 continue
@@ -360,7 +363,7 @@ class Selector:
             pages.setdefault(page, []).append(obj)
         for page, found in sorted(pages.items()):
             width, height = sizes.get(page, (None, None))
-            if width is None:
+            if width is None and self.require_size:
                 self.report.drop("page size unknown", len(found))
                 self.report.skip_item("page size unknown")
                 continue

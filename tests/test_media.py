@@ -134,3 +134,61 @@ def test_legacy_video_converts_with_its_frames(public: Path, tmp_path: Path) -> 
     # the legacy file carries no frame size: every box is accounted for as such
     assert report.objects_read == 500
     assert report.dropped == {"image size unknown": 500}
+
+
+def test_coco_results_load_against_their_images(tmp_path: Path) -> None:
+    pytest.importorskip("pycocotools")
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    row = next(iter(lbconvert.read(FIXTURES / "v2/model_run.ndjson")))
+    run_id = next(iter(next(iter(row.experiments.values())).runs))
+    out = tmp_path / "gt"
+    lbconvert.convert(FIXTURES / "v2/model_run.ndjson", "coco", out, model_run=run_id,
+                      results=True)
+    gt = COCO(str(out / "annotations_train.json"))
+    results = json.loads((out / "results_train.json").read_text())
+    assert len(results) == len(gt.getAnnIds())
+    evaluator = COCOeval(gt, gt.loadRes(str(out / "results_train.json")), "bbox")
+    evaluator.evaluate()
+    evaluator.accumulate()
+    evaluator.summarize()
+    assert evaluator.stats[0] == pytest.approx(1.0)
+
+
+def test_jsonl_keeps_every_object_of_every_media(tmp_path: Path) -> None:
+    report = lbconvert.convert(FIXTURES / "v2/media.ndjson", "jsonl", tmp_path / "j")
+    lines = [json.loads(line) for line in (tmp_path / "j/items.jsonl").read_text().splitlines()]
+    summary = inspect_export(FIXTURES / "v2/media.ndjson")
+    assert report.dropped_total == 0
+    assert report.annotations_written == sum(summary["objects"].values())
+    assert sum(len(line["objects"]) for line in lines) == report.annotations_written
+    media = {line["media_type"] for line in lines}
+    assert {"video", "text", "conversational", "audio", "html"} <= media
+    text = next(line for line in lines if line["media_type"] == "text")
+    entity = text["objects"][0]
+    assert entity["kind"] == "text_entity" and entity["end"] > entity["start"]
+    unknown = [o for line in lines for o in line["objects"] if o["kind"] == "unknown"]
+    assert unknown[0]["annotation_kind"] == "ImageFutureShape" and unknown[0]["raw"]
+    assert set(lines[0]) == {"data_row_id", "global_key", "external_id", "row_data", "stem",
+                             "file_name", "split", "media_type", "width", "height", "frame",
+                             "page", "classifications", "objects", "relationships"}
+
+
+def test_geojson_feature_collections(tmp_path: Path) -> None:
+    shapely = pytest.importorskip("shapely")
+    from shapely.geometry import shape
+
+    report = lbconvert.convert(FIXTURES / "v2/media.ndjson", "geojson", tmp_path / "g")
+    files = list((tmp_path / "g").glob("*.geojson"))
+    assert len(files) == 1
+    collection = json.loads(files[0].read_text())
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == report.annotations_written == 4
+    for feature in collection["features"]:
+        geometry = shape(feature["geometry"])
+        assert geometry.is_valid
+        lng, lat = geometry.representative_point().coords[0]
+        assert -180 <= lng <= 180 and -90 <= lat <= 90
+        assert feature["properties"]["class"]
+    assert report.is_balanced()

@@ -214,7 +214,7 @@ def _geojson(obj: dict[str, Any]) -> dict[str, Any]:
     geometry = dict(obj["geometry"])
     if "type" not in geometry and isinstance(obj.get("type"), str):
         geometry["type"] = {"polygon": "Polygon", "point": "Point", "line": "LineString",
-                            "bbox": "Polygon"}.get(obj["type"], obj["type"])
+                            "polyline": "LineString", "bbox": "Polygon"}.get(obj["type"], obj["type"])
     return geometry
 
 

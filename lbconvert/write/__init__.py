@@ -19,6 +19,8 @@ __all__ = ["Writer", "BUILTIN_WRITERS", "writer_names", "get_writer"]
 
 BUILTIN_WRITERS: dict[str, str] = {
     "coco": "lbconvert.write.coco:CocoWriter",
+    "jsonl": "lbconvert.write.jsonl:JsonlWriter",
+    "geojson": "lbconvert.write.geojson:GeoJsonWriter",
 }
 
 _loaded: dict[str, Any] = {}

@@ -31,6 +31,8 @@ class Writer:
     ``add(item)``, ``close() -> Report``)."""
 
     name: ClassVar[str] = ""
+    #: False for writers that draw nothing: items of unknown size reach them too.
+    needs_image_size: ClassVar[bool] = True
 
     def __init__(self, out: "str | os.PathLike[str]", options: Optional[Options] = None,
                  report: Optional[Report] = None) -> None:

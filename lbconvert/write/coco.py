@@ -24,6 +24,12 @@ Coordinate mapping (the model's pixels, origin top-left, floats as exported):
   dropped (``point outside every box``).  Without ``keypoints``, points and
   polylines are dropped.
 
+With ``results``, ``OUT/results.json`` (``results_<split>.json``) also lists
+every written annotation in COCO's *results* format (``image_id``,
+``category_id``, ``bbox``, ``score``, and ``segmentation`` for polygons and
+masks), ready for ``COCO.loadRes`` against the ground-truth file beside it;
+predictions carry their ``confidence`` as ``score``, labels score 1.0.
+
 Ids start at 1 (images, annotations, categories).  Object classifications go
 to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`);
 predictions carry ``score``.  No timestamps: output is byte-identical for the
@@ -52,14 +58,16 @@ __all__ = ["CocoWriter"]
 
 
 class _SplitFiles:
-    """The two part files and id counters of one split."""
+    """The part files and id counters of one split."""
 
-    def __init__(self, out: "os.PathLike[str]", split: str) -> None:
+    def __init__(self, out: "os.PathLike[str]", split: str, results: bool = False) -> None:
         self.split = split
         self.images_path = os.path.join(out, f".images_{split}.part")
         self.annotations_path = os.path.join(out, f".annotations_{split}.part")
+        self.results_path = os.path.join(out, f".results_{split}.part")
         self.images: IO[bytes] = open(self.images_path, "wb")
         self.annotations: IO[bytes] = open(self.annotations_path, "wb")
+        self.results: Optional[IO[bytes]] = open(self.results_path, "wb") if results else None
         self.image_id = 0
         self.annotation_id = 0
 
@@ -75,11 +83,31 @@ class _SplitFiles:
             record["image_id"] = self.image_id
         self.annotation_id += len(records)
         # One dumps call per image: the list's brackets are cut off.
-        self.annotations.write((b",\n" if first > 1 else b"\n") + orjson.dumps(records)[1:-1])
+        separator = b",\n" if first > 1 else b"\n"
+        self.annotations.write(separator + orjson.dumps(records)[1:-1])
+        if self.results is not None:
+            self.results.write(separator + orjson.dumps([_result(r) for r in records])[1:-1])
 
     def close(self) -> None:
         self.images.close()
         self.annotations.close()
+        if self.results is not None:
+            self.results.close()
+
+
+def _result(record: dict[str, Any]) -> dict[str, Any]:
+    """A detection in COCO's results format; a label without confidence scores 1.0."""
+    result = {"image_id": record["image_id"], "category_id": record["category_id"],
+              "bbox": record["bbox"], "score": record.get("score", 1.0)}
+    if record["segmentation"] and not _is_box_polygon(record):
+        result["segmentation"] = record["segmentation"]
+    return result
+
+
+def _is_box_polygon(record: dict[str, Any]) -> bool:
+    left, top, width, height = record["bbox"]
+    return record["segmentation"] == [[left, top, left + width, top, left + width,
+                                       top + height, left, top + height]]
 
 
 class CocoWriter(Writer):
@@ -100,7 +128,8 @@ class CocoWriter(Writer):
             return
         files = self._splits.get(item.split)
         if files is None:
-            files = self._splits[item.split] = _SplitFiles(self.out, item.split)
+            files = self._splits[item.split] = _SplitFiles(self.out, item.split,
+                                                           self.options.results)
         image = {"id": 0, "file_name": item.file_name, "width": item.width,
                  "height": item.height, "data_row_id": item.data_row_id,
                  "global_key": item.global_key}
@@ -264,7 +293,7 @@ class CocoWriter(Writer):
     def finish(self) -> None:
         categories = orjson.dumps(self._categories())
         if not self._splits:  # nothing drawable: still a valid, empty dataset
-            self._splits["train"] = _SplitFiles(self.out, "train")
+            self._splits["train"] = _SplitFiles(self.out, "train", self.options.results)
         single = len(self._splits) == 1
         for split, files in sorted(self._splits.items()):
             files.close()
@@ -278,6 +307,13 @@ class CocoWriter(Writer):
                 out.write(b'\n], "categories": ' + categories + b"}\n")
             os.remove(files.images_path)
             os.remove(files.annotations_path)
+            if files.results is not None:
+                name = "results.json" if single else f"results_{split}.json"
+                with open(os.path.join(self.out, name), "wb") as out:
+                    out.write(b"[")
+                    _append(out, files.results_path)
+                    out.write(b"\n]\n")
+                os.remove(files.results_path)
 
 
 def _append(out: IO[bytes], path: str) -> None:
