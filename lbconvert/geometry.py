@@ -38,9 +38,9 @@ def shoelace(xs: list[float], ys: list[float]) -> float:
     polygons (``--fix-geometry``) for their true area."""
     if len(xs) < 3:
         return 0.0
-    ys_next = ys[1:] + ys[:1]
-    xs_next = xs[1:] + xs[:1]
-    return abs(sum(map(mul, xs, ys_next)) - sum(map(mul, xs_next, ys))) / 2.0
+    forward = sum(map(mul, xs, ys[1:])) + xs[-1] * ys[0]  # map stops at the shorter list
+    backward = sum(map(mul, xs[1:], ys)) + xs[0] * ys[-1]
+    return abs(forward - backward) / 2.0
 
 
 def ring(points: Sequence[Point]) -> Ring:

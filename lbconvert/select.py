@@ -144,24 +144,24 @@ class Selector:
 
     # --- entry point ---
 
-    def items(self, row: DataRow) -> Iterator[Item]:
+    def items(self, row: DataRow) -> list[Item]:
+        """The items of one data row (a list: most rows give exactly one)."""
         self.report.data_rows += 1
         choice = self._choose_container(row)
         if choice is None:
-            return
+            return []
         if self.options.status and (choice.status or "").lower() != self.options.status.lower():
             self._drop_labels(choice.labels, "workflow status filtered")
             self.report.skip_item("workflow status filtered")
-            return
+            return []
         labels = self._choose_labels(choice)
         if labels is None:
             self.report.skip_item("all labels skipped")
-            return
+            return []
         if not labels and self.options.skip_unlabeled:
             self.report.skip_item("unlabeled")
-            return
-        split = self._split(row, choice)
-        yield from self._make_items(row, labels, split)
+            return []
+        return self._make_items(row, labels, self._split(row, choice))
 
     # --- which labels ---
 
@@ -270,7 +270,7 @@ class Selector:
 
     # --- items ---
 
-    def _make_items(self, row: DataRow, labels: tuple[Label, ...], split: str) -> Iterator[Item]:
+    def _make_items(self, row: DataRow, labels: tuple[Label, ...], split: str) -> list[Item]:
         stem, extension = self._unique_stem(row)
         media = row.media_type
         info = row.data_row
@@ -288,11 +288,9 @@ class Selector:
             classifications = tuple(c for a in annotations for c in a.classifications)
             has_frames = any(a.frames or a.groups for a in annotations)
         if has_frames:
-            yield from self._frame_items(row, labels, stem, extension, classifications, common)
-            return
+            return list(self._frame_items(row, labels, stem, extension, classifications, common))
         if media == "document":
-            yield from self._page_items(objects, stem, extension, classifications, common)
-            return
+            return list(self._page_items(objects, stem, extension, classifications, common))
         if media in _TEXT_MEDIA:
             width = height = None
         else:
@@ -303,11 +301,11 @@ class Selector:
                 if self.options.strict:
                     raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
                                          "unknown; pass --images DIR to read it from the images")
-                return
+                return []
         self.report.items += 1
-        yield Item(stem=stem, file_name=stem + extension, width=width, height=height,
-                   objects=objects, classifications=classifications,
-                   relationships=relationships, **common)
+        return [Item(stem=stem, file_name=stem + extension, width=width, height=height,
+                     objects=objects, classifications=classifications,
+                     relationships=relationships, **common)]
 
     def _frame_items(self, row: DataRow, labels: tuple[Label, ...], stem: str, extension: str,
                      classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
@@ -406,9 +404,11 @@ class Selector:
         return stem, extension
 
     def _size(self, row: DataRow) -> tuple[Optional[int], Optional[int]]:
-        width, height = row.size
-        if width and height and width > 0 and height > 0:
-            return round(width), round(height)
+        media = row.media_attributes
+        if media is not None:
+            width, height = media.width, media.height
+            if width and height and width > 0 and height > 0:
+                return round(width), round(height)
         if self.options.images is not None:
             found = _image_file(self.options.images, [*self._names(row),
                                                       _url_name(row.data_row.row_data)])

@@ -119,8 +119,11 @@ class CocoWriter(Writer):
         keypoint_names = self.options.keypoint_names or ()
         self._keypoints = {name: i for i, name in enumerate(keypoint_names)} \
             if self.options.keypoints else {}
-        from ..masks import MaskSource
-        self._masks = MaskSource.from_options(self.options)
+        self._masks = None
+        if self.options.masks is not None:  # numpy and Pillow load only when needed
+            from ..masks import MaskSource
+
+            self._masks = MaskSource.from_options(self.options)
         self._handlers: dict[type, Any] = {}
 
     def add(self, item: Item) -> None:
@@ -151,10 +154,19 @@ class CocoWriter(Writer):
             if shape is None:
                 continue
             class_id = class_of(obj)
-            if class_id is not None:
-                records.append(self._record(obj, class_id, *shape))
-            else:
+            if class_id is None:
                 self.report.drop("class not in classes file")
+                continue
+            bbox, area, segmentation = shape
+            record = {"id": 0, "image_id": 0, "category_id": class_id + 1, "bbox": bbox,
+                      "area": area, "iscrowd": 0, "segmentation": segmentation}
+            if obj.confidence is not None:
+                record["score"] = obj.confidence
+            if obj.feature_id:
+                record["feature_id"] = obj.feature_id
+            if obj.classifications:
+                record["attributes"] = flatten_classifications(obj.classifications)
+            records.append(record)
         if points:
             self._attach_keypoints(points, records)
         if records:
@@ -171,21 +183,6 @@ class CocoWriter(Writer):
             handler = self._unsupported
         self._handlers[cls] = handler
         return handler
-
-    @staticmethod
-    def _record(obj: ObjectAnnotation, class_id: int, bbox: list[float], area: float,
-                segmentation: Any) -> dict[str, Any]:
-        record: dict[str, Any] = {
-            "id": 0, "image_id": 0, "category_id": class_id + 1, "bbox": bbox, "area": area,
-            "iscrowd": 0, "segmentation": segmentation,
-        }
-        if obj.confidence is not None:
-            record["score"] = obj.confidence
-        if obj.feature_id:
-            record["feature_id"] = obj.feature_id
-        if obj.classifications:
-            record["attributes"] = flatten_classifications(obj.classifications)
-        return record
 
     def _unsupported(self, obj: ObjectAnnotation, item: Item) -> None:
         self.report.drop(f"{obj.kind} not representable in coco")
