@@ -21,6 +21,8 @@ BUILTIN_WRITERS: dict[str, str] = {
     "coco": "lbconvert.write.coco:CocoWriter",
     "jsonl": "lbconvert.write.jsonl:JsonlWriter",
     "geojson": "lbconvert.write.geojson:GeoJsonWriter",
+    "voc": "lbconvert.write.voc:VocWriter",
+    "masks": "lbconvert.write.png:MaskPngWriter",
 }
 
 _loaded: dict[str, Any] = {}

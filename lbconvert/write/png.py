@@ -1,0 +1,200 @@
+"""Mask PNGs: one semantic (class index) PNG per image, optionally an instance PNG.
+
+Output (``OUT/``):
+
+* ``semantic/<stem>.png`` for every item with pixels: an 8-bit palette PNG,
+  pixel = class index (0 background, classes 1..N in class-id order), with
+  the VOC colour map as its palette (:mod:`lbconvert.palette`) so it looks
+  right in any viewer.  Objects are painted in export order and **later
+  objects paint over earlier ones** (``overlap="paint"``, the default).  With
+  ``overlap="ignore"`` a pixel claimed by objects of two different classes
+  becomes 255 (``ignore``) whatever comes later; overlaps within one class
+  keep the class.
+* with ``instances``: ``instance/<stem>.png``, a 16-bit greyscale PNG (Pillow
+  mode ``I;16``), pixel = instance number 1..K in export order of the objects
+  written (0 background); later instances paint over earlier ones, whatever
+  ``overlap`` says.  More than 65,535 instances in one image is an error.
+* ``classes.json``: ``[{"index": 0, "name": "background", "color": [0, 0, 0]},
+  {"index": 1, "name": "car", "color": [128, 0, 0]}, …]`` in index order, plus
+  ``{"index": 255, "name": "ignore", "color": [224, 224, 192]}`` with
+  ``overlap="ignore"``.  Colours are the PNG palette's.
+
+Pixels (the model's float pixel coordinates, origin top-left) follow the
+centre rule of :mod:`lbconvert.raster`: a pixel belongs to a shape when its
+centre lies inside it.  Boxes paint ``left <= x + 0.5 < left + width``
+(likewise rows); polygons their exported ring with the even-odd rule (a
+self-intersecting ring is not repaired, ``fix_geometry`` has no effect);
+masks the pixels of their local file (``--masks DIR``, see
+:class:`lbconvert.masks.MaskSource`); with ``line_width`` polylines paint a
+band that wide (round caps and joins, :func:`lbconvert.raster.fill_polyline`)
+and points a disc of that diameter.  Geometry outside the image is cut off.
+
+Accounting: an object counts once in ``annotations_written`` when it is
+drawn, i.e. when its shape covers at least one pixel centre of the image
+(even if later objects paint over all of it).  Dropped, with the reason:
+``degenerate box`` / ``degenerate polygon`` / ``degenerate polyline``,
+``box outside image`` / ``polygon outside image`` / ``polyline outside
+image`` / ``point outside image``, ``shape covers no pixel centre``, ``mask
+not available offline``, ``empty mask``, ``polyline without --line-width``,
+``point without --line-width``, ``<kind> not representable in masks`` and
+``class not in classes file``.
+
+Limits: the 8-bit semantic PNG holds at most 254 classes (255 is ignore); a
+255th class is an error (a fixed class list that long is refused at once).
+An image larger than ``max_pixels`` is an error naming the data row, raised
+before any raster is allocated.  Split names are not written: every item of
+every split goes to the same directories.
+
+Deterministic: same input and options, byte-identical PNGs and JSON.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import orjson
+
+from ..errors import LbConvertError
+from ..geometry import is_degenerate_ring, ring_xy, shoelace
+from ..model import (
+    BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
+    PolylineAnnotation,
+)
+from ..palette import save_palette_png, save_png16, voc_colormap
+from ..regions import ItemRaster, Region, mask_region, paint, paint_claim, raster_size
+from .base import Writer
+
+__all__ = ["MaskPngWriter"]
+
+#: Largest class index of the 8-bit semantic PNG; 255 is ignore.
+MAX_CLASS_INDEX = 254
+IGNORE = 255
+MAX_INSTANCES = 65535
+
+
+class MaskPngWriter(Writer):
+    name = "masks"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.classes.fixed and len(self.classes) > MAX_CLASS_INDEX:
+            raise LbConvertError(f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
+                                 f"(at most {MAX_CLASS_INDEX}; 255 is ignore)")
+        from ..masks import MaskSource
+        self._masks = MaskSource.from_options(self.options)
+        self._ignore = self.options.overlap == "ignore"
+        self._line_width = self.options.line_width
+        if self._line_width is not None and not self._line_width > 0:
+            raise LbConvertError(f"line width must be positive, not {self._line_width}")
+        self._raster: Optional[ItemRaster] = None
+        os.makedirs(os.path.join(self.out, "semantic"))
+        if self.options.instances:
+            os.makedirs(os.path.join(self.out, "instance"))
+
+    def add(self, item: Item) -> None:
+        if not self.drawable(item):
+            return
+        width, height = raster_size(item, self.options.max_pixels)
+        if self._raster is None:
+            self._raster = ItemRaster(width, height)
+        raster = self._raster
+        raster.resize(width, height)
+        semantic = np.zeros((height, width), dtype=np.uint8)
+        instances = np.zeros((height, width), dtype=np.uint16) if self.options.instances else None
+        drawn = 0
+        for obj in item.objects:
+            found = self._region(obj, item, raster)
+            if found is None:
+                continue
+            region, index = found
+            if self._ignore:
+                paint_claim(semantic, region, index, IGNORE)
+            else:
+                paint(semantic, region, index)
+            drawn += 1
+            if instances is not None:
+                if drawn > MAX_INSTANCES:
+                    raise LbConvertError(f"data row {item.data_row_id} (item {item.stem}): more "
+                                         f"than {MAX_INSTANCES} instances do not fit a 16-bit PNG")
+                paint(instances, region, drawn)
+        self.report.annotations_written += drawn
+        save_palette_png(os.path.join(self.out, "semantic", f"{item.stem}.png"), semantic)
+        if instances is not None:
+            save_png16(os.path.join(self.out, "instance", f"{item.stem}.png"), instances)
+
+    def _region(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster
+                ) -> Optional[tuple[Region, int]]:
+        """The object's pixels and class index, or None (dropped, with the reason)."""
+        region = self._shape(obj, item, raster)
+        if region is None:
+            return None
+        if not region.mask.any():
+            self.report.drop("shape covers no pixel centre")
+            return None
+        class_id = self.class_id(obj)
+        if class_id is None:
+            return None
+        if class_id + 1 > MAX_CLASS_INDEX:
+            raise LbConvertError(f"masks: class {self.classes.names[class_id]!r} would be index "
+                                 f"{class_id + 1}; an 8-bit PNG holds at most {MAX_CLASS_INDEX} "
+                                 "classes (255 is ignore)")
+        return region, class_id + 1
+
+    def _shape(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
+        line_width = self._line_width
+        match obj:
+            case BoxAnnotation(bounding_box=box):
+                if box.width <= 0 or box.height <= 0:
+                    return self._drop("degenerate box")
+                return self._placed(raster.box(box), raster, "box",
+                                    [box.left, box.left + box.width],
+                                    [box.top, box.top + box.height])
+            case PolygonAnnotation(polygon=points):
+                xs, ys = ring_xy(points)
+                if shoelace(xs, ys) == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
+                    return self._drop("degenerate polygon")
+                return self._placed(raster.polygon(list(zip(xs, ys))), raster, "polygon", xs, ys)
+            case PolylineAnnotation(line=points) if line_width is not None:
+                if not points:
+                    return self._drop("degenerate polyline")
+                return self._placed(raster.polyline(points, line_width), raster, "polyline",
+                                    [p.x for p in points], [p.y for p in points], line_width / 2)
+            case PointAnnotation(point=point) if line_width is not None:
+                return self._placed(raster.polyline((point,), line_width), raster, "point",
+                                    [point.x], [point.y], line_width / 2)
+            case PolylineAnnotation() | PointAnnotation():
+                return self._drop(f"{obj.kind} without --line-width")
+            case MaskAnnotation():
+                pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+                if pixels is None:
+                    return self._drop("mask not available offline")
+                return mask_region(pixels) or self._drop("empty mask")
+            case _:
+                return self._drop(f"{obj.kind} not representable in masks")
+
+    def _placed(self, region: Optional[Region], raster: ItemRaster, what: str,
+                xs: Sequence[float], ys: Sequence[float], margin: float = 0.0
+                ) -> Optional[Region]:
+        """The region, or None with the reason: outside the image, or between pixel centres."""
+        if region is not None:
+            return region
+        outside = (max(xs) + margin <= 0 or max(ys) + margin <= 0
+                   or min(xs) - margin >= raster.width or min(ys) - margin >= raster.height)
+        return self._drop(f"{what} outside image" if outside else "shape covers no pixel centre")
+
+    def _drop(self, reason: str) -> Optional[Region]:
+        """Count the drop; None, so that ``return region or self._drop(…)`` reads well."""
+        self.report.drop(reason)
+        return None
+
+    def finish(self) -> None:
+        colors = voc_colormap(256).tolist()
+        entries = [{"index": 0, "name": "background", "color": colors[0]}]
+        entries += [{"index": index, "name": name, "color": colors[index]}
+                    for index, name in enumerate(self.classes.names, 1)]
+        if self._ignore:
+            entries.append({"index": IGNORE, "name": "ignore", "color": colors[IGNORE]})
+        with open(os.path.join(self.out, "classes.json"), "wb") as out:
+            out.write(b"[\n  " + b",\n  ".join(map(orjson.dumps, entries)) + b"\n]\n")
