@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 import ijson
+import msgspec
 
 from ..errors import ExportFormatError
 from ..model import DataRow
@@ -61,10 +62,15 @@ class ExportReader:
 
     def _ndjson(self) -> Iterator[DataRow]:
         name = self.name
+        decode = v2.fast_decode
         for lineno, line in enumerate(self._opened.stream, 1):
-            if line.isspace():
-                continue
-            row = v2.decode_line(line, name, lineno)
+            try:  # the hot path: one C call per line
+                row = decode(line)
+                row.position = lineno
+            except msgspec.DecodeError:  # blank, malformed, legacy or unknown kinds
+                if line.isspace():
+                    continue
+                row = v2.decode_line(line, name, lineno)
             if self.format is None:
                 self.format = "v2-ndjson" if b'"data_row"' in line else "legacy-ndjson"
             yield row
