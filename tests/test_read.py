@@ -158,6 +158,16 @@ def test_reads_binary_file_objects(fixtures: Path) -> None:
     assert len(rows) == 7
 
 
+@pytest.mark.parametrize("size", [5_000, 9_000, 70_000, 300_000])
+def test_long_first_lines_are_ndjson(size: int, tmp_path: Path, fixtures: Path) -> None:
+    record = json.loads((fixtures / "v2/images.ndjson").read_text().splitlines()[0])
+    record["data_row"]["details"] = {"notes": "x" * size, "tail": [1, 2, 3]}
+    line = json.dumps(record, separators=(",", ":"))
+    path = tmp_path / "long.ndjson"
+    path.write_text(line + "\n" + line + "\n")
+    assert [r.position for r in lbconvert.read(path)] == [1, 2]
+
+
 def test_blank_lines_are_allowed(tmp_path: Path, fixtures: Path) -> None:
     lines = (fixtures / "v2/images.ndjson").read_bytes().splitlines()
     path = tmp_path / "blank.ndjson"

@@ -50,7 +50,7 @@ def open_source(source: Source) -> _Opened:
     owned: list[IO[bytes]] = []
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
-        raw: IO[bytes] = open(name, "rb")
+        raw: IO[bytes] = open(name, "rb", buffering=_HEAD)
         owned.append(raw)
         total: int | None = os.fstat(raw.fileno()).st_size
     else:
@@ -84,12 +84,15 @@ def sniff_container(opened: _Opened) -> str:
         return "array"
     if first == b"{":
         end = text.find(b"\n")
-        first_line = text if end < 0 else text[:end]
+        if end < 0:  # a first line longer than the head: one JSON value per line
+            return "ndjson"
+        first_line = text[:end]
         try:
             msgspec.json.decode(first_line)
             return "ndjson"
         except msgspec.DecodeError:
             pass
+        # A pretty-printed object opens with a short line such as '{' or '{"ID": "…",'.
         stripped = first_line.rstrip()
         return "object" if stripped.endswith((b"{", b"[", b",", b":")) else "ndjson"
     shown = text[:20].decode("utf-8", "replace")
