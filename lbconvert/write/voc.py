@@ -207,8 +207,11 @@ class VocWriter(Writer):
         self._splits: dict[str, _Split] = {}
         self._raster: Optional[ItemRaster] = None
         self._name_elements: list[str] = []
-        from ..masks import MaskSource
-        self._masks = MaskSource.from_options(self.options)
+        self._masks = None
+        if self.options.masks is not None:  # numpy and Pillow load only when needed
+            from ..masks import MaskSource
+
+            self._masks = MaskSource.from_options(self.options)
         for parts in (("Annotations",), ("ImageSets", "Main")):
             os.makedirs(os.path.join(self.out, *parts))
         if self._segmentation:
