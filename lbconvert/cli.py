@@ -162,7 +162,7 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", required=True, help="output directory")
     parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
     parser.add_argument("--strict", action="store_true",
-                        help="fail (exit 3, nothing written) if anything is dropped")
+                        help="fail (exit 3, nothing written) if anything is dropped or warned about")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
     select = parser.add_argument_group("selection")
     select.add_argument("--project", metavar="ID", help="project id (legacy: project name)")

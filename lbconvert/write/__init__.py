@@ -23,6 +23,7 @@ BUILTIN_WRITERS: dict[str, str] = {
     "geojson": "lbconvert.write.geojson:GeoJsonWriter",
     "voc": "lbconvert.write.voc:VocWriter",
     "masks": "lbconvert.write.png:MaskPngWriter",
+    "yolo": "lbconvert.write.yolo:YoloWriter",
 }
 
 _loaded: dict[str, Any] = {}

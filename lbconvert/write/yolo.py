@@ -1,0 +1,741 @@
+"""YOLO datasets in the Ultralytics layout: detect, segment, pose and obb.
+
+Output::
+
+    OUT/data.yaml
+    OUT/labels/<split>/<stem>.txt      one per drawable item, empty when it has no objects
+    OUT/images/<split>/<stem><ext>     only with ``images`` (``--images DIR``)
+
+``images/<split>/`` is always created (empty without ``--images``) so the
+paths in ``data.yaml`` exist.  Images are symlinked (default, absolute
+target), copied or hard-linked (``image_mode``); an image not found in the
+directory is counted in ``report.warnings["image file missing"]`` (its label
+file is still written; ``--strict`` fails on warnings).  The image is looked
+up under the names the select stage uses for sizes (global key, external id,
+data row id, the file name of ``row_data``; for video frames and document
+pages the item's own file name), with any image extension; the copy is named
+``<stem>`` plus the found file's extension, so Ultralytics pairs it with
+``labels/<split>/<stem>.txt``.
+
+``data.yaml`` (PyYAML ``safe_dump``): ``train``, ``val`` and ``test`` are
+relative to the yaml's folder (``images/train`` …) and no ``path:`` is written
+(Ultralytics would resolve a relative one against the working directory);
+``absolute`` writes ``path:`` as the output's absolute path.  ``train`` is the
+``train`` split, else the first split present (val, test, then other names
+alphabetically); ``val`` is the ``val`` split, else the same images as
+``train``; ``test`` only when present.  Other split names are written to disk
+but not referenced.  ``names`` maps ids ``0..nc-1`` to class names (always
+double-quoted, so names like ``yes``, ``1st`` or ``a: "b"`` load back as the
+same strings), ``nc`` is their count; pose adds ``kpt_shape: [K, 3]`` and an
+identity ``flip_idx`` (edit it to pair left/right keypoints before training
+with horizontal flips).
+
+Rows.  Numbers are fixed-point with 6 decimals (``"%.6f"``, correctly
+rounded: never an exponent, which any parser reads; resolution 1e-6 of the
+image size), normalised by the item's width (x) and height (y); rows follow
+the export order of the objects; ``class`` is the 0-based class id.
+Coordinates come from the model's pixels (origin at the image's top-left
+corner).  Boxes include document boxes (one item per page).
+
+* **detect** ``class cx cy w h``.  Boxes are clipped to the image; a box with
+  nothing inside the image is dropped (``box outside image``), one with no
+  width or height too (``degenerate box``).  With
+  ``boxes_from_shapes`` polygons give the box around their vertices (after
+  ``fix_geometry`` / ``clip`` when set) and masks the box around their pixels
+  (pixel edges), both clipped; otherwise they are dropped
+  (``<kind> not representable in yolo detect (see --boxes-from-shapes)``).
+* **segment** ``class x1 y1 … xn yn``.  Polygons as exported without the
+  repeated closing point, each coordinate clamped to [0, 1] (``clip`` cuts
+  them exactly at the image border instead); a polygon wholly outside the
+  image, or without area, is dropped.  An object of several parts
+  (after ``fix_geometry`` / ``clip``, or a mask with several blobs) is joined
+  into one ring the way Ultralytics' COCO converter does
+  (``merge_multi_segment``): consecutive parts are linked at their closest
+  pair of vertices; the ring walks forward through every part (the first from
+  its link around to itself, middle parts from entry to exit, the last all
+  round) and back through the middle parts the other way, so the links are
+  traversed twice and link vertices repeat.  ``split_parts`` writes one row
+  per part instead.  Masks become polygons with OpenCV's ``findContours``
+  (outer contours, ``CHAIN_APPROX_SIMPLE``; holes are not representable): the
+  rings run through the *centres* of the boundary pixels (``+0.5``), so they
+  lie about half a pixel inside the mask's edge; parts with fewer than 3
+  points or no area are left out, the rest ordered largest first.  Without
+  OpenCV masks are dropped (``mask contours need opencv (pip install
+  lbconvert[masks])``).  Boxes become their 4 clipped corners with
+  ``boxes_as_polygons``, else they are dropped.
+* **pose** ``class cx cy w h x1 y1 v1 … xK yK vK``.  Labelbox has no
+  skeletons, so the grouping is the COCO writer's: ``keypoint_names``
+  (``--keypoints a,b,…``, required) lists point classes in keypoint order;
+  each point of a listed class (matched by name, else value) goes to the first
+  box, in export order, that contains it (edges included; the box as written,
+  i.e. clipped to the image).  A labelled keypoint is ``x y 2``, a missing one
+  ``0 0 0``.  Points in no box are dropped (``point outside every box``), as
+  are a second point of the same keypoint in one box and points of classes
+  not listed (``point class not in --keypoints``); keypoint classes get no
+  class id.  Each box and each attached point counts as written (with
+  ``boxes_from_shapes`` polygons and masks give boxes as in detect).
+* **obb** ``class x1 y1 x2 y2 x3 y3 x4 y4``.  Boxes give their clipped
+  axis-aligned corners (top-left, top-right, bottom-right, bottom-left);
+  polygons (all parts) the corners of shapely's
+  ``minimum_rotated_rectangle``, masks that of their contour points; corners
+  outside the image are clamped to [0, 1].
+
+Everything else (points outside pose, polylines, text …) is dropped as
+``<kind> not representable in yolo <task>``.  Every object is either written
+(``annotations_written``, once per object however many rows it gives) or
+dropped with its reason; items without pixels (text, audio …) get no label
+file and their objects are dropped.  Two items with one stem (a video frame
+``clip_000001`` and a row named ``clip_000001``) never overwrite each other:
+the later one gets a ``__<hash>`` suffix and a warning.
+
+Speed: one ``os.open`` / ``os.write`` / ``os.close`` per label file, relative
+to an open directory descriptor where the OS allows it; rows are built with
+``%``-formatting; nothing is kept per item, so memory does not grow with the
+export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ..errors import LbConvertError, OutputError
+from ..model import (
+    BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
+    PolygonAnnotation,
+)
+from ..select import _image_file, _url_name
+from .base import IMAGE_MEDIA, Writer
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy, shapely (via ..geometry), OpenCV and PyYAML are imported where they
+# are needed, so that plain box conversions do not pay for importing them.
+
+__all__ = ["YoloWriter", "merge_parts", "mask_rings"]
+
+#: Keys of data.yaml that a split name must not shadow.
+_YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
+                        "yaml_file", "minival"})
+_OPENCV_MISSING = "mask contours need opencv (pip install lbconvert[masks])"
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+_DIR_FD = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+_Handler = Callable[[Any, Item, list], None]
+_Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
+Ring = list[tuple[float, float]]  # as lbconvert.geometry.Ring
+
+
+class YoloWriter(Writer):
+    name = "yolo"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            self._setup()
+        except BaseException:
+            self.abort()  # no temporary directory left behind
+            raise
+
+    def _setup(self) -> None:
+        options = self.options
+        self.task = options.task
+        self._keypoints: dict[str, int] = {}
+        if self.task == "pose":
+            self._keypoints = {n: i for i, n in enumerate(options.keypoint_names or ())}
+            if not self._keypoints:
+                raise LbConvertError("yolo pose needs the keypoint classes: --keypoints NAME,…")
+        for split in options.split or ():
+            _check_split_name(split)
+        self._masks = None
+        if options.masks is not None:
+            from ..masks import MaskSource
+            self._masks = MaskSource.from_options(options)
+        # split -> (path prefix, directory fd): files are opened relative to an
+        # open directory where the OS allows it (saves a path walk per file)
+        self._label_dirs: dict[str, tuple[str, Optional[int]]] = {}
+        self._handlers: dict[type, _Handler] = {}
+        self._ids_by_name: dict[str, int] = {}  # ClassMap.id_of, cached for class_key "name"
+        self._table = self._dispatch_table()
+        self._rows: Callable[[Item], str] = \
+            self._pose_rows if self.task == "pose" else self._shape_rows
+        self._images = options.images
+
+    # --- per item ---
+
+    def add(self, item: Item) -> None:
+        if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
+            self.drawable(item)  # drops and counts its objects
+            return
+        prefix, directory = self._label_dirs.get(item.split) or self._add_split(item.split)
+        data = self._rows(item).encode() if item.objects else b""
+        # the label file, written with one call (inlined: this runs once per item)
+        stem = item.stem
+        if "/" in stem or "\\" in stem:  # the select stage never makes such stems
+            raise OutputError(f"unsafe file stem {stem!r}")
+        try:
+            fd = os.open(f"{prefix}{stem}.txt", _EXCLUSIVE, 0o666, dir_fd=directory)
+        except FileExistsError:  # two items with one stem (e.g. a frame stem and a row's)
+            stem, fd = self._renamed(prefix, directory, item)
+        try:
+            if data:
+                done = os.write(fd, data)
+                while done < len(data):  # a short write: rare, but allowed
+                    done += os.write(fd, data[done:])
+        finally:
+            os.close(fd)
+        if self._images is not None:
+            self._place_image(item, stem)
+
+    def _shape_rows(self, item: Item) -> str:
+        """The item's label file text (detect, segment, obb)."""
+        rows: list[str] = []
+        handlers = self._handlers
+        for obj in item.objects:
+            (handlers.get(type(obj)) or self._handler(type(obj)))(obj, item, rows)
+        return "".join(rows)
+
+    def _add_split(self, split: str) -> tuple[str, Optional[int]]:
+        _check_split_name(split)
+        labels = self.out / "labels" / split
+        labels.mkdir(parents=True)
+        (self.out / "images" / split).mkdir(parents=True)
+        if _DIR_FD:
+            where: tuple[str, Optional[int]] = ("", os.open(labels, _DIRECTORY))
+        else:
+            where = (f"{labels}{os.sep}", None)
+        self._label_dirs[split] = where
+        return where
+
+    def _close_dirs(self) -> None:
+        dirs = getattr(self, "_label_dirs", {})  # absent when __init__ failed early
+        for _, fd in dirs.values():
+            if fd is not None:
+                os.close(fd)
+        self._label_dirs = {split: (prefix, None) for split, (prefix, _) in dirs.items()}
+
+    def abort(self) -> None:
+        self._close_dirs()
+        super().abort()
+
+    def _renamed(self, prefix: str, directory: Optional[int], item: Item) -> tuple[str, int]:
+        """A new, deterministic stem for an item whose label file name is taken,
+        and the file opened under it."""
+        stem = f"{item.stem}__{_digest(item):016x}"
+        self.report.warnings["duplicate file name, renamed"] += 1
+        return stem, os.open(f"{prefix}{stem}.txt", _EXCLUSIVE, 0o666, dir_fd=directory)
+
+    def _place_image(self, item: Item, stem: str) -> None:
+        source = _find_image(self._images, item, self.options.name_by)  # type: ignore[arg-type]
+        if source is None:
+            self.report.warnings["image file missing"] += 1
+            return
+        target = self.out / "images" / item.split / (stem + source.suffix)
+        mode = self.options.image_mode
+        if mode == "copy":
+            shutil.copyfile(source, target)
+        elif mode == "hardlink":
+            try:
+                os.link(source, target)
+            except OSError as exc:
+                raise OutputError(f"cannot hard-link {source} into {self.target} ({exc}); "
+                                  "use --copy or --link") from exc
+        else:
+            os.symlink(os.path.abspath(source), target)
+
+    # --- dispatch ---
+
+    def _dispatch_table(self) -> list[tuple[type, Optional[_Handler]]]:
+        """(class, row function) pairs; None: not representable in this task."""
+        options, task = self.options, self.task
+        if task == "detect":
+            shapes = self._detect_shape if options.boxes_from_shapes else None
+            return [(BoxAnnotation, self._detect_box), (PolygonAnnotation, shapes),
+                    (MaskAnnotation, shapes)]
+        if task == "segment":
+            boxes = self._box_corners if options.boxes_as_polygons else None
+            return [(PolygonAnnotation, self._segment), (MaskAnnotation, self._segment),
+                    (BoxAnnotation, boxes)]
+        if task == "obb":
+            return [(BoxAnnotation, self._box_corners), (PolygonAnnotation, self._obb_shape),
+                    (MaskAnnotation, self._obb_shape)]
+        return []  # pose has its own loop
+
+    def _handler(self, cls: type) -> _Handler:
+        """The row function for an object class (subclasses included)."""
+        handler = next((h for base, h in self._table if issubclass(cls, base)), None)
+        if handler is None:
+            handler = self._dropper(self._unsupported_reason(cls))
+        self._handlers[cls] = handler
+        return handler
+
+    def _dropper(self, reason: str) -> _Handler:
+        dropped = self.report.dropped
+
+        def drop(obj: ObjectAnnotation, item: Item, rows: list) -> None:
+            dropped[reason] += 1
+        return drop
+
+    def _unsupported_reason(self, cls: type) -> str:
+        reason = f"{getattr(cls, 'kind', 'object')} not representable in yolo {self.task}"
+        if self.task in ("detect", "pose") and issubclass(cls, (PolygonAnnotation, MaskAnnotation)):
+            reason += " (see --boxes-from-shapes)"
+        elif self.task == "segment" and issubclass(cls, BoxAnnotation):
+            reason += " (see --boxes-as-polygons)"
+        return reason
+
+    def _class(self, obj: ObjectAnnotation) -> Optional[int]:
+        """The object's class id (dropped and counted when a fixed list lacks it)."""
+        name = obj.name
+        found = self._ids_by_name.get(name) if name else None  # type: ignore[arg-type]
+        if found is None:
+            found = self.classes.id_of(obj)
+            if found is None:
+                self.report.drop("class not in classes file")
+            elif name and self.classes.key == "name":
+                self._ids_by_name[name] = found
+        return found
+
+    # --- detect ---
+
+    def _detect_box(self, obj: BoxAnnotation, item: Item, rows: list) -> None:
+        """The hot path: :meth:`_clipped_box` and :func:`_xywh` inlined."""
+        box = obj.bounding_box
+        if not (box.width > 0 and box.height > 0):
+            self.report.drop("degenerate box")
+            return
+        width: int = item.width  # type: ignore[assignment]  # drawable: not None
+        height: int = item.height  # type: ignore[assignment]
+        left, top = box.left, box.top
+        right, bottom = left + box.width, top + box.height
+        if left < 0.0:
+            left = 0.0
+        if top < 0.0:
+            top = 0.0
+        if right > width:
+            right = width
+        if bottom > height:
+            bottom = height
+        if right <= left or bottom <= top:
+            self.report.drop("box outside image")
+            return
+        class_id = self._class(obj)
+        if class_id is None:
+            return
+        # %-formatting a tuple is about twice as fast as an f-string with four specs
+        rows.append("%d %.6f %.6f %.6f %.6f\n" % (
+            class_id, (left + right) / (2 * width), (top + bottom) / (2 * height),
+            (right - left) / width, (bottom - top) / height))
+        self.report.annotations_written += 1
+
+    def _detect_shape(self, obj: ObjectAnnotation, item: Item, rows: list) -> None:
+        box = self._box_of_shape(obj, item)
+        if box is None:
+            return
+        class_id = self._class(obj)
+        if class_id is not None:
+            rows.append(f"{class_id} {_xywh(box, item)}\n")
+            self.report.annotations_written += 1
+
+    # --- segment ---
+
+    def _segment(self, obj: ObjectAnnotation, item: Item, rows: list) -> None:
+        rings = self._rings(obj, item)
+        if rings is None:
+            return
+        class_id = self._class(obj)
+        if class_id is None:
+            return
+        if len(rings) > 1 and not self.options.split_parts:
+            rings = [merge_parts(rings)]
+        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
+        rows.extend(f"{class_id} {_flat(ring, sx, sy)}\n" for ring in rings)
+        self.report.annotations_written += 1
+
+    def _box_corners(self, obj: BoxAnnotation, item: Item, rows: list) -> None:
+        """A box as its 4 clipped corners (segment with boxes_as_polygons, obb)."""
+        box = self._clipped_box(obj, item)
+        if box is None:
+            return
+        self._polygon_row(obj, _corners(box), item, rows)
+
+    # --- obb ---
+
+    def _obb_shape(self, obj: ObjectAnnotation, item: Item, rows: list) -> None:
+        rings = self._rings(obj, item)
+        if rings is None:
+            return
+        corners = _rotated_rectangle([v for ring in rings for v in ring])
+        if corners is None:
+            self.report.drop(f"degenerate {obj.kind}")
+            return
+        self._polygon_row(obj, corners, item, rows)
+
+    def _polygon_row(self, obj: ObjectAnnotation, ring: Ring, item: Item, rows: list) -> None:
+        class_id = self._class(obj)
+        if class_id is not None:
+            sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
+            rows.append(f"{class_id} {_flat(ring, sx, sy)}\n")
+            self.report.annotations_written += 1
+
+    # --- pose ---
+
+    def _pose_rows(self, item: Item) -> str:
+        """Box rows with their keypoints; points go to the first box holding them."""
+        instances: list[tuple[int, _Box, list[Optional[tuple[float, float]]]]] = []
+        points: list[PointAnnotation] = []
+        slots = len(self._keypoints)
+        shapes = self.options.boxes_from_shapes
+        for obj in item.objects:
+            if isinstance(obj, PointAnnotation):
+                points.append(obj)
+                continue
+            if isinstance(obj, BoxAnnotation):  # document boxes included
+                box = self._clipped_box(obj, item)
+            elif shapes and isinstance(obj, (PolygonAnnotation, MaskAnnotation)):
+                box = self._box_of_shape(obj, item)
+            else:
+                self.report.drop(self._unsupported_reason(type(obj)))
+                continue
+            if box is None:
+                continue
+            class_id = self._class(obj)
+            if class_id is not None:
+                instances.append((class_id, box, [None] * slots))
+                self.report.annotations_written += 1
+        for point in points:
+            self._attach(point, instances)
+        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
+        return "".join([f"{class_id} {_xywh(box, item)} {_keypoints(kps, sx, sy)}\n"
+                        for class_id, box, kps in instances])
+
+    def _attach(self, point: PointAnnotation,
+                instances: list[tuple[int, _Box, list[Optional[tuple[float, float]]]]]) -> None:
+        slot = self._keypoints.get(point.name or point.value or "")
+        if slot is None:
+            self.report.drop("point class not in --keypoints")
+            return
+        x, y = point.point.x, point.point.y
+        owner = next((kps for _, (left, top, right, bottom), kps in instances
+                      if left <= x <= right and top <= y <= bottom), None)
+        if owner is None:
+            self.report.drop("point outside every box")
+        elif owner[slot] is not None:
+            self.report.drop("second point of the same keypoint in one box")
+        else:
+            owner[slot] = (x, y)
+            self.report.annotations_written += 1
+
+    # --- geometry of one object (drops and returns None when there is none) ---
+
+    def _clipped_box(self, obj: BoxAnnotation, item: Item) -> Optional[_Box]:
+        box = obj.bounding_box
+        if not (box.width > 0 and box.height > 0):
+            self.report.drop("degenerate box")
+            return None
+        found = _clip((box.left, box.top, box.left + box.width, box.top + box.height), item)
+        if found is None:
+            self.report.drop("box outside image")
+        return found
+
+    def _box_of_shape(self, obj: ObjectAnnotation, item: Item) -> Optional[_Box]:
+        """The clipped box around a polygon's rings or a mask's pixels."""
+        if isinstance(obj, MaskAnnotation):
+            pixels = self._pixels(obj, item)
+            if pixels is None:
+                return None
+            rows = pixels.any(axis=1).nonzero()[0]
+            cols = pixels.any(axis=0).nonzero()[0]
+            return (float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1))
+        rings = self._polygon_rings(obj, item)  # type: ignore[arg-type]
+        if rings is None:
+            return None
+        xs = [x for ring in rings for x, _ in ring]
+        ys = [y for ring in rings for _, y in ring]
+        found = _clip((min(xs), min(ys), max(xs), max(ys)), item)
+        if found is None:
+            self.report.drop("polygon outside image")
+        return found
+
+    def _rings(self, obj: ObjectAnnotation, item: Item) -> Optional[list[Ring]]:
+        if isinstance(obj, MaskAnnotation):
+            return self._mask_rings(obj, item)
+        return self._polygon_rings(obj, item)  # type: ignore[arg-type]
+
+    def _polygon_rings(self, obj: PolygonAnnotation, item: Item) -> Optional[list[Ring]]:
+        """The polygon's ring(s) in pixels: repaired / clipped when asked; None
+        (dropped) when degenerate or wholly outside the image."""
+        from ..geometry import clip_ring, is_degenerate_ring, repair_ring, ring_xy, shoelace
+
+        xs, ys = ring_xy(obj.polygon)
+        vertices = list(zip(xs, ys))
+        if shoelace(xs, ys) == 0.0 and is_degenerate_ring(vertices):
+            self.report.drop("degenerate polygon")
+            return None
+        width, height = item.width or 0, item.height or 0
+        if max(xs) <= 0 or max(ys) <= 0 or min(xs) >= width or min(ys) >= height:
+            self.report.drop("polygon outside image")
+            return None
+        rings = [vertices]
+        if self.options.fix_geometry:
+            rings = repair_ring(vertices)
+        if self.options.clip:
+            rings = [part for r in rings for part in clip_ring(r, width, height)]
+            if not rings:
+                self.report.drop("polygon outside image")
+                return None
+        return rings
+
+    def _pixels(self, obj: MaskAnnotation, item: Item) -> Optional[np.ndarray]:
+        pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+        if pixels is None:
+            self.report.drop("mask not available offline")
+            return None
+        if not pixels.any():
+            self.report.drop("empty mask")
+            return None
+        return pixels
+
+    def _mask_rings(self, obj: MaskAnnotation, item: Item) -> Optional[list[Ring]]:
+        """Outer contours of the mask through boundary pixel centres, largest first."""
+        cv2 = _opencv()
+        if cv2 is None:
+            self.report.drop(_OPENCV_MISSING)
+            return None
+        pixels = self._pixels(obj, item)
+        if pixels is None:
+            return None
+        rings = mask_rings(pixels, cv2)
+        if not rings:
+            self.report.drop("degenerate mask")
+            return None
+        return rings
+
+    # --- the end ---
+
+    def finish(self) -> None:
+        if not self._label_dirs:  # nothing drawable: still a loadable (empty) layout
+            self._add_split("train")
+        self._close_dirs()
+        with open(self.out / "data.yaml", "w", encoding="utf-8", newline="\n") as out:
+            out.write(self._data_yaml())
+
+    def _data_yaml(self) -> str:
+        import yaml
+
+        present = self._label_dirs
+        order = [s for s in ("train", "val", "test") if s in present] + sorted(
+            s for s in present if s not in ("train", "val", "test"))
+        train = order[0]
+        head: dict[str, Any] = {}
+        if self.options.absolute:
+            head["path"] = os.path.abspath(self.target)
+        head["train"] = f"images/{train}"
+        head["val"] = "images/val" if "val" in self._label_dirs else f"images/{train}"
+        if "test" in self._label_dirs:
+            head["test"] = "images/test"
+        head["nc"] = len(self.classes)
+        names = {i: _Quoted(name) for i, name in enumerate(self.classes.names)}
+        dump = dict(Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=1 << 30)
+        text = "# converted from a Labelbox export by lbconvert\n"
+        text += yaml.dump(head, default_flow_style=False, **dump)
+        text += yaml.dump({"names": names}, default_flow_style=False, **dump)
+        if self.task == "pose":
+            count = len(self._keypoints)
+            text += yaml.dump({"kpt_shape": [count, 3], "flip_idx": list(range(count))},
+                              default_flow_style=None, **dump)
+        return text
+
+
+# --- helpers ---------------------------------------------------------------------
+
+def _check_split_name(split: str) -> None:
+    if (not split or split in (".", "..") or os.path.basename(split) != split or "\\" in split
+            or split in _YAML_KEYS):
+        raise LbConvertError(f"split name {split!r} cannot be used for yolo")
+
+
+def _digest(item: Item) -> int:
+    key = f"{item.data_row_id}\0{item.frame}\0{item.page}\0{item.stem}"
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _find_image(directory: Path, item: Item, name_by: Optional[str]) -> Optional[Path]:
+    """The item's image in ``directory`` (never outside it), or None."""
+    if item.frame is not None or item.page is not None:
+        return _image_file(directory, [item.file_name])
+    names = [item.global_key, item.external_id, item.data_row_id]
+    if name_by:
+        names.insert(0, names.pop(("global_key", "external_id", "id").index(name_by)))
+    names += [_url_name(item.row_data), item.file_name]
+    return _image_file(directory, [n for n in names if n])
+
+
+def _clip(box: _Box, item: Item) -> Optional[_Box]:
+    left, top, right, bottom = box
+    left, top = max(left, 0.0), max(top, 0.0)
+    right, bottom = min(right, float(item.width or 0)), min(bottom, float(item.height or 0))
+    if right <= left or bottom <= top:
+        return None
+    return left, top, right, bottom
+
+
+def _xywh(box: _Box, item: Item) -> str:
+    left, top, right, bottom = box
+    width: int = item.width  # type: ignore[assignment]
+    height: int = item.height  # type: ignore[assignment]
+    return "%.6f %.6f %.6f %.6f" % ((left + right) / (2 * width), (top + bottom) / (2 * height),
+                                    (right - left) / width, (bottom - top) / height)
+
+
+def _unit(value: float) -> float:
+    """Clamped to [0, 1], never -0.0."""
+    return 0.0 if value <= 0.0 else 1.0 if value >= 1.0 else value
+
+
+def _flat(ring: Ring, sx: float, sy: float) -> str:
+    """``x1 y1 x2 y2 …`` normalised and clamped to [0, 1]."""
+    values = [0.0 if v <= 0.0 else 1.0 if v >= 1.0 else v  # _unit, inlined
+              for x, y in ring for v in (x * sx, y * sy)]
+    return ("%.6f " * len(values))[:-1] % tuple(values)
+
+
+def _corners(box: _Box) -> Ring:
+    left, top, right, bottom = box
+    return [(left, top), (right, top), (right, bottom), (left, bottom)]
+
+
+def _keypoints(kps: list[Optional[tuple[float, float]]], sx: float, sy: float) -> str:
+    return " ".join(["0 0 0" if kp is None else
+                     "%.6f %.6f 2" % (_unit(kp[0] * sx), _unit(kp[1] * sy)) for kp in kps])
+
+
+def _rotated_rectangle(vertices: Ring) -> Optional[Ring]:
+    """The 4 corners of shapely's minimum rotated rectangle, or None when flat."""
+    import shapely
+
+    # shapely.multipoints is ~10x faster than MultiPoint(list of tuples)
+    rectangle = shapely.minimum_rotated_rectangle(shapely.multipoints(vertices))
+    if shapely.get_type_id(rectangle) != 3 or rectangle.area == 0.0:  # 3: Polygon
+        return None
+    return [(x, y) for x, y in shapely.get_coordinates(rectangle)[:4].tolist()]
+
+
+_cv2_module: Any = None
+
+
+def _opencv() -> Any:
+    """OpenCV, imported on first use; None when it is not installed."""
+    global _cv2_module
+    if _cv2_module is None:
+        try:
+            import cv2
+        except ImportError:
+            _cv2_module = False
+        else:
+            _cv2_module = cv2
+    return _cv2_module or None
+
+
+def mask_rings(pixels: np.ndarray, cv2: Any = None) -> list[Ring]:
+    """Outer contours of a boolean mask as rings through pixel centres,
+    largest first; parts with fewer than 3 points or no area are left out."""
+    import numpy as np
+
+    from ..geometry import shoelace
+
+    cv2 = cv2 or _opencv()
+    if cv2 is None:
+        raise LbConvertError(_OPENCV_MISSING)
+    contours, _ = cv2.findContours(pixels.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    parts = []
+    for contour in contours:
+        points = contour.reshape(-1, 2).astype(np.float64) + 0.5
+        if len(points) < 3:
+            continue
+        xs, ys = points[:, 0].tolist(), points[:, 1].tolist()
+        area = shoelace(xs, ys)
+        if area > 0.0:
+            parts.append((area, list(zip(xs, ys))))
+    parts.sort(key=lambda part: -part[0])  # stable: ties keep OpenCV's order
+    return [ring for _, ring in parts]
+
+
+# --- joining parts into one ring (Ultralytics' merge_multi_segment rule) -----------
+
+def _closest_pair(first: Ring, second: Ring) -> tuple[int, int]:
+    """Indices of the closest vertices of two rings (the first such pair in
+    row-major order), computed in blocks so memory stays bounded."""
+    import numpy as np
+
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+    best, found = np.inf, (0, 0)
+    step = max(1, (1 << 20) // len(b))
+    for start in range(0, len(a), step):
+        distances = ((a[start:start + step, None, :] - b[None, :, :]) ** 2).sum(-1)
+        flat = int(distances.argmin())
+        if distances.flat[flat] < best:
+            best = distances.flat[flat]
+            found = (start + flat // len(b), flat % len(b))
+    return found
+
+
+def merge_parts(rings: list[Ring]) -> Ring:
+    """Several rings joined into one, as Ultralytics' COCO converter joins
+    multi-part segmentations (see the module docstring)."""
+    if len(rings) < 2:
+        return list(rings[0]) if rings else []
+    links = [_closest_pair(rings[i - 1], rings[i]) for i in range(1, len(rings))]
+    last = len(rings) - 1
+    loops: list[Ring] = []  # each part closed on itself, from its first link vertex
+    spans: list[int] = []   # middle parts: steps from the entry to the exit vertex
+    for i, ring in enumerate(rings):
+        if i == 0:
+            start, span = links[0][0], 0
+        elif i == last:
+            start, span = links[i - 1][1], 0
+        else:
+            entry, leave = links[i - 1][1], links[i][0]
+            if entry > leave:  # walk this part the other way round
+                ring = ring[::-1]
+                entry, leave = len(ring) - 1 - entry, len(ring) - 1 - leave
+            start, span = entry, leave - entry
+        loops.append(ring[start:] + ring[:start] + ring[start:start + 1])
+        spans.append(span)
+    merged: Ring = list(loops[0])
+    for i in range(1, last):  # forward: entry to exit of each middle part
+        merged += loops[i][:spans[i] + 1]
+    merged += loops[last]
+    for i in range(last - 1, 0, -1):  # back: exit round to entry
+        merged += loops[i][spans[i]:]
+    return merged
+
+
+# --- YAML: class names always double-quoted -----------------------------------------
+
+class _Quoted(str):
+    """A string PyYAML writes double-quoted, whatever it looks like."""
+
+
+_dumper_class: Any = None
+
+
+def _dumper() -> Any:
+    """A SafeDumper that double-quotes :class:`_Quoted` (PyYAML imported on first use)."""
+    global _dumper_class
+    if _dumper_class is None:
+        import yaml
+
+        class Dumper(yaml.SafeDumper):
+            pass
+
+        Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar(
+            "tag:yaml.org,2002:str", str(value), style='"'))
+        _dumper_class = Dumper
+    return _dumper_class
