@@ -109,7 +109,7 @@ def _options(args: argparse.Namespace) -> Options:
         project=args.project, labels=args.labels, status=args.status, source=args.source,
         model_run=args.model_run, skip_unlabeled=args.skip_unlabeled, images=args.images,
         name_by=args.name_by, split=parse_split(args.split) if args.split else None,
-        every=args.every, interpolate=args.interpolate, classes=classes,
+        frames_dir=args.frames_dir, every=args.every, interpolate=args.interpolate, classes=classes,
         class_key=args.class_key, clip=args.clip, fix_geometry=args.fix_geometry,
         keypoints=keypoints is not None, keypoint_names=keypoints, masks=args.masks,
         mask_map=args.mask_map, max_pixels=args.max_pixels, line_width=args.line_width,
@@ -179,6 +179,8 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what names output files (default: global key, external id, id)")
     select.add_argument("--split", metavar="NAME=F,...",
                         help="split by data row id hash, e.g. train=0.8,val=0.2")
+    select.add_argument("--frames-dir", metavar="DIR", type=Path,
+                        help="video: extracted frames, DIR/<video stem>/<frame>.jpg")
     select.add_argument("--every", type=int, default=1, metavar="N",
                         help="video: keep every N-th frame")
     select.add_argument("--interpolate", action="store_true",

@@ -30,6 +30,7 @@ class Options:
     images: Optional[Path] = None          # directory of the images (sizes, YOLO images/)
     name_by: Optional[str] = None          # "global_key", "external_id" or "id"
     split: Optional[Mapping[str, float]] = None  # e.g. {"train": 0.8, "val": 0.2}
+    frames_dir: Optional[Path] = None      # video: DIR/<video stem>/<frame>.jpg
     every: int = 1                         # video: keep every N-th frame
     interpolate: bool = False              # video: fill frames between keyframes
     # --- classes ---

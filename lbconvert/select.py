@@ -48,7 +48,7 @@ from .model import (
 from .options import Options
 from .report import Report
 
-__all__ = ["Selector", "safe_stem", "split_of", "interpolate", "IMAGE_EXTENSIONS"]
+__all__ = ["Selector", "safe_stem", "split_of", "interpolate", "find_image", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 #: Stripped from stems too, but never used as an item's image extension.
@@ -350,6 +350,8 @@ class Selector:
     def _frame_items(self, row: DataRow, labels: tuple[Label, ...], stem: str, extension: str,
                      classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
         width, height = self._size(row)
+        if width is None and self.options.frames_dir is not None:
+            width, height = _frame_size(self.options.frames_dir / stem)
         frames: dict[tuple[str, int], list[Frame]] = {}
         added: dict[tuple[str, int], list[ObjectAnnotation]] = {}
         for label in labels:
@@ -450,6 +452,41 @@ class Selector:
             if found is not None:
                 return _read_image_size(found)
         return None, None
+
+
+def find_image(item: Item, options: Options) -> Optional[Path]:
+    """The image file of an item, never outside the directories given.
+
+    Video frames: ``frames_dir/<video stem>/<frame>.<ext>`` (frame number as
+    exported, or zero-padded to 6 digits; for DICOM the directory is
+    ``<stem>_<group>``), else ``images/<stem>_<frame:06d>.<ext>``.  Images:
+    ``images/<name>`` for the global key, external id, data row id (in
+    ``name_by`` order) and the row-data URL's file name, with the name's own
+    extension or any image extension.
+    """
+    if item.frame is not None and options.frames_dir is not None:
+        found = _image_file(options.frames_dir / item.stem[:-7],
+                            [str(item.frame), f"{item.frame:06d}"])
+        if found is not None:
+            return found
+    if options.images is None:
+        return None
+    if item.frame is not None or item.page is not None:
+        return _image_file(options.images, [item.file_name])
+    names = [item.global_key, item.external_id, item.data_row_id]
+    if options.name_by:
+        names.insert(0, names.pop(("global_key", "external_id", "id").index(options.name_by)))
+    names += [_url_name(item.row_data), item.file_name]
+    return _image_file(options.images, [n for n in names if n])
+
+
+def _frame_size(directory: Path) -> tuple[Optional[int], Optional[int]]:
+    """The size of the first extracted frame image in ``directory``."""
+    if not directory.is_dir():
+        return None, None
+    first = min((p for p in directory.iterdir() if split_image_extension(p.name)[1]),
+                default=None)
+    return (None, None) if first is None else _read_image_size(first)
 
 
 def _url_name(url: Optional[str]) -> str:

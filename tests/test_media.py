@@ -192,3 +192,28 @@ def test_geojson_feature_collections(tmp_path: Path) -> None:
         assert -180 <= lng <= 180 and -90 <= lat <= 90
         assert feature["properties"]["class"]
     assert report.is_balanced()
+
+
+def test_frames_dir_gives_frame_size_and_images(tmp_path: Path) -> None:
+    from PIL import Image
+
+    line = next(l for l in (FIXTURES / "v2/media.ndjson").read_text().splitlines()
+                if '"frames"' in l and '"Video"' in l)
+    row = json.loads(line)
+    row["media_attributes"] = {"mime_type": "video/mp4"}  # no size: read from the frames
+    export = tmp_path / "video.ndjson"
+    export.write_text(json.dumps(row))
+    frames = tmp_path / "frames" / "intersection-0815"
+    frames.mkdir(parents=True)
+    for number in (1, 5, 10):
+        Image.new("RGB", (1280, 720)).save(frames / f"{number}.jpg")
+    report = lbconvert.convert(export, "yolo", tmp_path / "out", frames_dir=tmp_path / "frames")
+    images = sorted(p.name for p in (tmp_path / "out/images/train").iterdir())
+    assert images == ["intersection-0815_000001.jpg", "intersection-0815_000005.jpg",
+                      "intersection-0815_000010.jpg"]
+    assert (tmp_path / "out/images/train" / images[0]).resolve() == (frames / "1.jpg").resolve()
+    assert report.items == 3 and report.is_balanced()
+    labels = (tmp_path / "out/labels/train/intersection-0815_000001.txt").read_text().split()
+    # frame 1's box (left 100, top 220, 230 x 140) in the 1280x720 frame the images give
+    assert [float(v) for v in labels[1:]] == pytest.approx(
+        [215 / 1280, 290 / 720, 230 / 1280, 140 / 720], abs=1e-6)

@@ -4,7 +4,8 @@ Output::
 
     OUT/data.yaml
     OUT/labels/<split>/<stem>.txt      one per drawable item, empty when it has no objects
-    OUT/images/<split>/<stem><ext>     only with ``images`` (``--images DIR``)
+    OUT/images/<split>/<stem><ext>     only with ``--images DIR`` / ``--frames-dir DIR``
+                                       (found by :func:`lbconvert.select.find_image`)
 
 ``images/<split>/`` is always created (empty without ``--images``) so the
 paths in ``data.yaml`` exist.  Images are symlinked (default, absolute
@@ -107,7 +108,7 @@ from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
-from ..select import _image_file, _url_name
+from ..select import find_image
 from .base import IMAGE_MEDIA, Writer
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ class YoloWriter(Writer):
         self._table = self._dispatch_table()
         self._rows: Callable[[Item], str] = \
             self._pose_rows if self.task == "pose" else self._shape_rows
-        self._images = options.images
+        self._link_images = options.images is not None or options.frames_dir is not None
 
     # --- per item ---
 
@@ -188,7 +189,7 @@ class YoloWriter(Writer):
                     done += os.write(fd, data[done:])
         finally:
             os.close(fd)
-        if self._images is not None:
+        if self._link_images:
             self._place_image(item, stem)
 
     def _shape_rows(self, item: Item) -> str:
@@ -230,7 +231,7 @@ class YoloWriter(Writer):
         return stem, os.open(f"{prefix}{stem}.txt", _EXCLUSIVE, 0o666, dir_fd=directory)
 
     def _place_image(self, item: Item, stem: str) -> None:
-        source = _find_image(self._images, item, self.options.name_by)  # type: ignore[arg-type]
+        source = find_image(item, self.options)
         if source is None:
             self.report.warnings["image file missing"] += 1
             return
@@ -562,17 +563,6 @@ def _check_split_name(split: str) -> None:
 def _digest(item: Item) -> int:
     key = f"{item.data_row_id}\0{item.frame}\0{item.page}\0{item.stem}"
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
-
-
-def _find_image(directory: Path, item: Item, name_by: Optional[str]) -> Optional[Path]:
-    """The item's image in ``directory`` (never outside it), or None."""
-    if item.frame is not None or item.page is not None:
-        return _image_file(directory, [item.file_name])
-    names = [item.global_key, item.external_id, item.data_row_id]
-    if name_by:
-        names.insert(0, names.pop(("global_key", "external_id", "id").index(name_by)))
-    names += [_url_name(item.row_data), item.file_name]
-    return _image_file(directory, [n for n in names if n])
 
 
 def _clip(box: _Box, item: Item) -> Optional[_Box]:
