@@ -29,7 +29,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from .floor import files_floor, orjson_floor, run_measured
 
@@ -45,9 +45,10 @@ def _task(argv: list[str]) -> None:
     if kind == "floor":
         seconds = orjson_floor(path)
     elif kind == "files":
-        rows = sum(1 for line in open(path, "rb") if line.strip())
+        count = int(argv[3]) if len(argv) > 3 else sum(1 for line in open(path, "rb")
+                                                      if line.strip())
         cpu = time.process_time()
-        seconds = files_floor(rows, argv[2])
+        seconds = files_floor(count, argv[2])
     elif kind == "read":
         import lbconvert
 
@@ -86,13 +87,15 @@ def _ensure_export(data: Path, rows: int, video_rows: int) -> Path:
     return path
 
 
-def _measure(case: str, export: Path, out: Path, options: list[str]
-             ) -> tuple[float, float, int]:
+def _measure(case: str, export: Path, out: Path, options: list[str],
+             files_count: Optional[int] = None) -> tuple[float, float, int]:
     result_file = out.parent / f".{case}.seconds"
     if case in ("floor", "read"):
         args = [case, str(export)]
     elif case == "files":
         args = [case, str(export), str(out / "files")]
+        if files_count is not None:
+            args.append(str(files_count))
     else:
         args = [case, str(export), str(out / case), *options]
     with open(result_file, "w") as stdout:
@@ -112,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000],
+                        help="image rows of the generated export")
     parser.add_argument("--video-rows", type=int, default=0)
     parser.add_argument("--cases", default="floor,read,coco")
     parser.add_argument("--runs", type=int, default=5)
@@ -120,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("/dev/shm/lbconvert-bench"))
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="an option for lbconvert.convert, e.g. task=segment")
+    parser.add_argument("--files-count", type=int, metavar="N",
+                        help="files the floor writes (default: one per row); for video, "
+                             "the number of frames the conversion writes")
     args = parser.parse_args(argv)
     cases = args.cases.split(",")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -128,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         samples: dict[str, list[tuple[float, float, int]]] = {case: [] for case in cases}
         for _ in range(args.runs):
             for case in cases:
-                samples[case].append(_measure(case, export, args.out, args.option))
+                samples[case].append(_measure(case, export, args.out, args.option,
+                                              args.files_count))
         _print(rows, export, samples)
     return 0
 
