@@ -34,7 +34,7 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, NamedTuple, Optional
 from urllib.parse import unquote, urlparse
 
 import msgspec
@@ -161,13 +161,13 @@ class _HashSet:
                 self._table[slot] = key
 
 
-class _Choice:
-    """The labels chosen for one row, with their split and status."""
+class _Choice(NamedTuple):
+    """The labels of the chosen project or run, with what selection needs of it."""
 
-    def __init__(self, labels: tuple[Label, ...], split: Optional[str], status: Optional[str],
-                 selected_label_id: Optional[str] = None) -> None:
-        self.labels, self.split, self.status = labels, split, status
-        self.selected_label_id = selected_label_id
+    labels: tuple[Label, ...]
+    split: Optional[str]
+    status: Optional[str]
+    selected_label_id: Optional[str] = None
 
 
 class Selector:

@@ -12,11 +12,10 @@ paths in ``data.yaml`` exist.  Images are symlinked (default, absolute
 target), copied or hard-linked (``image_mode``); an image not found in the
 directory is counted in ``report.warnings["image file missing"]`` (its label
 file is still written; ``--strict`` fails on warnings).  The image is looked
-up under the names the select stage uses for sizes (global key, external id,
-data row id, the file name of ``row_data``; for video frames and document
-pages the item's own file name), with any image extension; the copy is named
-``<stem>`` plus the found file's extension, so Ultralytics pairs it with
-``labels/<split>/<stem>.txt``.
+up as :func:`lbconvert.select.find_image` says (global key, external id, data
+row id, the file name of ``row_data``; video frames in ``--frames-dir``); the
+copy is named ``<stem>`` plus the found file's extension, so Ultralytics
+pairs it with ``labels/<split>/<stem>.txt``.
 
 ``data.yaml`` (PyYAML ``safe_dump``): ``train``, ``val`` and ``test`` are
 relative to the yaml's folder (``images/train`` …) and no ``path:`` is written
