@@ -2,9 +2,8 @@
 
     python -m benchmarks.run --rows 100000 --cases read,coco --runs 5
 
-For each case every run starts a fresh child process (so its peak RSS is its
-own, read with ``os.wait4``); the child times only the work, not interpreter
-start-up.  Runs of the floor and of lbconvert are interleaved so that noise
+For each case every run starts a fresh child process; the child times only
+the work, not interpreter start-up, and reports its own peak RSS (VmHWM).  Runs of the floor and of lbconvert are interleaved so that noise
 on this shared machine hits both alike; the figures are medians.
 
 Cases:
@@ -70,7 +69,20 @@ def _task(argv: list[str]) -> None:
         lbconvert.convert(path, kind, out, **options)
         seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu
-    sys.stdout.write(f"{seconds} {cpu}\n")
+    sys.stdout.write(f"{seconds} {cpu} {_peak_rss_kib()}\n")
+
+
+def _peak_rss_kib() -> int:
+    """This process image's peak RSS (``VmHWM``).  Not ``ru_maxrss``: Linux
+    carries that across ``exec`` from the forked parent, so every child would
+    report at least the harness's own size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # --- the parent ---------------------------------------------------------------
@@ -99,13 +111,13 @@ def _measure(case: str, export: Path, out: Path, options: list[str],
     else:
         args = [case, str(export), str(out / case), *options]
     with open(result_file, "w") as stdout:
-        record = run_measured([sys.executable, "-m", "benchmarks.run", "--task", *args],
-                              stdout=stdout)
-    wall, cpu = map(float, result_file.read_text().split())
+        run_measured([sys.executable, "-m", "benchmarks.run", "--task", *args],
+                     stdout=stdout)
+    wall, cpu, rss = result_file.read_text().split()
     result_file.unlink()
     if case not in ("floor", "read", "files"):  # deleted here, not in the measured child
         shutil.rmtree(out / case, ignore_errors=True)
-    return wall, cpu, record["peak_rss_kib"]
+    return float(wall), float(cpu), int(rss)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -389,3 +389,12 @@ def test_datumaro_imports_the_dataset(tmp_path: Path) -> None:
     assert masks[0][2] == 30 * 15 and masks[1][2] == 20 * 30
     classes = {labels[a.label] for a in one.annotations if a.type == AnnotationType.label}
     assert classes == {"car", "dog & cat"}
+
+
+def test_refused_options_leave_no_partial_directory(tmp_path: Path) -> None:
+    classes = tmp_path / "classes.txt"
+    classes.write_text("\n".join(f"class{i}" for i in range(300)) + "\n")
+    with pytest.raises(lbconvert.LbConvertError, match="8-bit PNG"):
+        lbconvert.convert(FIXTURES / "legacy/array.json", "voc", tmp_path / "out",
+                          segmentation=True, classes=ClassMap.from_file(classes))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classes.txt"]

@@ -98,7 +98,7 @@ from ..model import (
 from ..palette import save_palette_png, voc_colormap
 from ..regions import ItemRaster, Region, inner_border, mask_region, paint, raster_size
 from ..select import safe_stem
-from .base import Writer
+from .base import SmallFiles, Writer
 
 __all__ = ["VocWriter", "voc_bndbox", "file_safe_names"]
 
@@ -212,8 +212,8 @@ class VocWriter(Writer):
             from ..masks import MaskSource
 
             self._masks = MaskSource.from_options(self.options)
-        for parts in (("Annotations",), ("ImageSets", "Main")):
-            os.makedirs(os.path.join(self.out, *parts))
+        os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
+        self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
             for parts in (("SegmentationClass",), ("SegmentationObject",),
                           ("ImageSets", "Segmentation")):
@@ -322,8 +322,7 @@ class VocWriter(Writer):
                 f"      <xmax>{xmax}</xmax>\n      <ymax>{ymax}</ymax>\n    </bndbox>\n"
                 "  </object>\n")
         parts.append("</annotation>\n")
-        with open(os.path.join(self.out, "Annotations", f"{item.stem}.xml"), "wb") as out:
-            out.write("".join(parts).encode("utf-8"))
+        self._annotations.write(f"{item.stem}.xml", "".join(parts).encode("utf-8"))
 
     def _name_element(self, class_id: int) -> str:
         """``<name>…</name>`` of a class, escaped once per class."""
@@ -363,6 +362,7 @@ class VocWriter(Writer):
     # --- the end ---
 
     def finish(self) -> None:
+        self._annotations.close()
         if not self._splits:  # nothing drawable: still a valid, empty dataset
             self._split("train")
         self._write_labelmap()
@@ -410,6 +410,8 @@ class VocWriter(Writer):
             out.write("\n".join(lines) + "\n")
 
     def abort(self) -> None:
+        if hasattr(self, "_annotations"):
+            self._annotations.close()
         for split in self._splits.values():
             split.close()
         super().abort()
