@@ -44,7 +44,11 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     writer_class = get_writer(to)
     reader = ExportReader(export)
     report = Report()
-    writer = writer_class(out, opts, report=report)
+    try:
+        writer = writer_class(out, opts, report=report)
+    except BaseException:
+        reader.close()
+        raise
     selector = Selector(opts, report,
                         require_size=getattr(writer_class, "needs_image_size", True))
     try:
