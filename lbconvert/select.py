@@ -53,6 +53,8 @@ __all__ = ["Selector", "safe_stem", "split_of", "interpolate", "find_image", "IM
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 #: Stripped from stems too, but never used as an item's image extension.
 OTHER_MEDIA_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".dcm", ".pdf")
+#: Larger claimed sides are not believed (the size counts as unknown).
+MAX_SIDE = 1 << 20
 _EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
 _OTHER_SET = frozenset(OTHER_MEDIA_EXTENSIONS)
 _MAX_STEM = 150
@@ -444,7 +446,7 @@ class Selector:
         media = row.media_attributes
         if media is not None:
             width, height = media.width, media.height
-            if width and height and width > 0 and height > 0:
+            if width and height and 0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE:
                 return round(width), round(height)
         if self.options.images is not None:
             found = _image_file(self.options.images, [*self._names(row),
@@ -519,7 +521,7 @@ def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
     try:
         with Image.open(path) as image:
             return image.size
-    except (OSError, UnidentifiedImageError):
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None, None
 
 

@@ -15,7 +15,7 @@ import msgspec
 from ..errors import ExportFormatError
 from ..model import DataRow
 from . import v2
-from .detect import Source, open_source, sniff_container
+from .detect import STREAM_ERRORS, Source, open_source, sniff_container
 
 __all__ = ["read", "ExportReader", "Source"]
 
@@ -33,6 +33,7 @@ class ExportReader:
         self.name = self._opened.name
         self.total_bytes: Optional[int] = self._opened.total
         self.format: Optional[str] = None
+        self._last = "the start"  # the last good record, for stream errors
         try:
             self.container = sniff_container(self._opened)
         except BaseException:
@@ -57,6 +58,9 @@ class ExportReader:
                 yield from self._ndjson()
             else:
                 yield from self._json()
+        except STREAM_ERRORS as exc:
+            raise ExportFormatError(self.name, f"cannot read past {self._last} ({exc})"
+                                    ) from exc
         finally:
             self.close()
 
@@ -67,10 +71,11 @@ class ExportReader:
             try:  # the hot path: one C call per line
                 row = decode(line)
                 row.position = lineno
-            except msgspec.DecodeError:  # blank, malformed, legacy or unknown kinds
+            except (msgspec.DecodeError, UnicodeDecodeError):  # blank, bad, legacy, unknown kinds
                 if line.isspace():
                     continue
                 row = v2.decode_line(line, name, lineno)
+            self._last = f"line {lineno}"
             if self.format is None:
                 self.format = "v2-ndjson" if b'"data_row"' in line else "legacy-ndjson"
             yield row
@@ -84,8 +89,9 @@ class ExportReader:
                 if self.format is None:
                     is_v2 = not isinstance(record, dict) or "data_row" in record
                     self.format = "v2-json" if is_v2 else "legacy-json"
+                self._last = f"index {index}"
                 yield v2.dispatch(record, self.name, index=index)
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise ExportFormatError(self.name, f"not valid JSON ({exc})",
                                     index=index + 1) from exc
         if self.format is None:

@@ -12,17 +12,20 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from typing import IO, BinaryIO, Union
 
 import msgspec
 
 from ..errors import ExportFormatError
 
-__all__ = ["Source", "open_source", "sniff_container"]
+__all__ = ["Source", "open_source", "sniff_container", "STREAM_ERRORS"]
 
 Source = Union[str, "os.PathLike[str]", BinaryIO]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: What reading a damaged file raises: a cut-off or corrupt gzip stream.
+STREAM_ERRORS = (EOFError, OSError, zlib.error)
 _HEAD = 1 << 16
 
 
@@ -71,7 +74,10 @@ def open_source(source: Source) -> _Opened:
 
 def sniff_container(opened: _Opened) -> str:
     """``"ndjson"``, ``"array"`` or ``"object"``; raise on anything else."""
-    head = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
+    try:
+        head = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
+    except STREAM_ERRORS as exc:
+        raise ExportFormatError(opened.name, f"cannot read the file ({exc})") from exc
     if head.startswith(b"\xef\xbb\xbf"):
         opened.stream.read(3)
         head = head[3:]
@@ -90,7 +96,7 @@ def sniff_container(opened: _Opened) -> str:
         try:
             msgspec.json.decode(first_line)
             return "ndjson"
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             pass
         # A pretty-printed object opens with a short line such as '{' or '{"ID": "…",'.
         stripped = first_line.rstrip()

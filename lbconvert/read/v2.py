@@ -37,10 +37,10 @@ def decode_line(line: bytes, file: str, lineno: int) -> DataRow:
     except msgspec.ValidationError:
         try:
             record = msgspec.json.decode(line)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise ExportFormatError(file, f"not valid JSON ({exc})", line=lineno) from exc
         return dispatch(record, file, line=lineno)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ExportFormatError(file, f"not valid JSON ({exc})", line=lineno) from exc
     row.position = lineno
     return row
@@ -203,13 +203,17 @@ def _all_annotations(record: Any) -> list[dict[str, Any]]:
     if not isinstance(record, dict):
         return []
     for project in _dicts(record.get("projects")):
-        labels.extend(project.get("labels") or [])
+        labels.extend(_items(project.get("labels")))
     for experiment in _dicts(record.get("experiments")):
         for run in _dicts(experiment.get("runs")):
-            labels.extend(run.get("labels") or [])
-            labels.extend(run.get("predictions") or [])
+            labels.extend(_items(run.get("labels")))
+            labels.extend(_items(run.get("predictions")))
     return [label["annotations"] for label in labels
             if isinstance(label, dict) and isinstance(label.get("annotations"), dict)]
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _frames(annotations: dict[str, Any]) -> list[dict[str, Any]]:
