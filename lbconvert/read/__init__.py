@@ -33,7 +33,7 @@ class ExportReader:
         self.name = self._opened.name
         self.total_bytes: Optional[int] = self._opened.total
         self.format: Optional[str] = None
-        self._last = "the start"  # the last good record, for stream errors
+        self._last: Optional[int] = None  # the last good line or index, for stream errors
         try:
             self.container = sniff_container(self._opened)
         except BaseException:
@@ -59,8 +59,9 @@ class ExportReader:
             else:
                 yield from self._json()
         except STREAM_ERRORS as exc:
-            raise ExportFormatError(self.name, f"cannot read past {self._last} ({exc})"
-                                    ) from exc
+            unit = "line" if self.container == "ndjson" else "index"
+            where = "the start" if self._last is None else f"{unit} {self._last}"
+            raise ExportFormatError(self.name, f"cannot read past {where} ({exc})") from exc
         finally:
             self.close()
 
@@ -75,7 +76,7 @@ class ExportReader:
                 if line.isspace():
                     continue
                 row = v2.decode_line(line, name, lineno)
-            self._last = f"line {lineno}"
+            self._last = lineno
             if self.format is None:
                 self.format = "v2-ndjson" if b'"data_row"' in line else "legacy-ndjson"
             yield row
@@ -89,7 +90,7 @@ class ExportReader:
                 if self.format is None:
                     is_v2 = not isinstance(record, dict) or "data_row" in record
                     self.format = "v2-json" if is_v2 else "legacy-json"
-                self._last = f"index {index}"
+                self._last = index
                 yield v2.dispatch(record, self.name, index=index)
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise ExportFormatError(self.name, f"not valid JSON ({exc})",
