@@ -112,11 +112,11 @@ class MaskSource:
         return path if path.is_file() else None
 
     def _load(self, path: Path, item: Item) -> np.ndarray:
-        if path != self._cached_path:
+        """The decoded PNG; the last one is kept, as a composite serves many objects."""
+        if path != self._cached_path or self._cached is None:
             self._cached = _read_png(path, self.max_pixels)
             self._cached_path = path
-        image = self._cached
-        assert image is not None
+        image: np.ndarray = self._cached
         height, width = image.shape[:2]
         if (width, height) != (item.width, item.height):
             raise LbConvertError(
@@ -131,8 +131,8 @@ def _read_png(path: Path, max_pixels: int) -> Any:
     try:
         with Image.open(path) as image:
             check_raster_size(image.width, image.height, max_pixels)
-            if image.mode == "P":
-                image = image.convert("RGBA")
+            if image.mode not in ("L", "RGB", "RGBA"):  # palette, grey+alpha, 1-bit, 16-bit …
+                image = image.convert("RGBA" if image.mode in ("P", "PA", "LA") else "RGB")
             return np.asarray(image)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         # ValueError: over --max-pixels (check_raster_size), nothing allocated

@@ -295,3 +295,17 @@ def test_byte_identical_output(tmp_path: Path) -> None:
     first, second = tree_files(tmp_path / "a"), tree_files(tmp_path / "b")
     assert first == second
     assert sorted(first) == ["classes.json", "instance/c.png", "semantic/c.png"]
+
+
+def test_grey_alpha_composite_masks_resolve(tmp_path: Path) -> None:
+    from lbconvert.masks import MaskSource
+
+    grey = np.zeros((4, 6, 2), dtype=np.uint8)
+    grey[1:3, 2:5] = (200, 255)
+    Image.fromarray(grey, "LA").save(tmp_path / "cm1.png")
+    source = MaskSource(tmp_path)
+    obj = lbconvert.MaskAnnotation(composite_mask=lbconvert.CompositeMaskRef(
+        url="https://api.labelbox.com/api/v1/tasks/t/masks/cm1/index/1", color_rgb=(200, 200, 200)))
+    item = lbconvert.Item(stem="s", file_name="s.png", width=6, height=4)
+    pixels = source.pixels(obj, item)
+    assert pixels is not None and int(pixels.sum()) == 6
