@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Union
+from typing import Iterable, Union
 
-from .model import Answer, Classification
+from .model import Classification
 
 __all__ = ["flatten_classifications"]
 
@@ -22,25 +22,21 @@ def flatten_classifications(classifications: Iterable[Classification],
         key = prefix + (question.name or question.value or question.feature_id or "?")
         radio = question.radio_answer or question.conversational_radio_answer
         if radio is not None:
-            flat[key] = _name(radio)
+            name = radio.name or radio.value or ""
+            flat[key] = name
             if radio.classifications:
-                flat.update(flatten_classifications(radio.classifications,
-                                                    f"{key}/{flat[key]}/"))
+                flat.update(flatten_classifications(radio.classifications, f"{key}/{name}/"))
             continue
         checklist = question.checklist_answers or question.conversational_checklist_answers
         if checklist is not None:
-            names = [_name(answer) for answer in checklist]
+            names = [answer.name or answer.value or "" for answer in checklist]
             flat[key] = names
             for answer, name in zip(checklist, names):
                 if answer.classifications:
                     flat.update(flatten_classifications(answer.classifications,
                                                         f"{key}/{name}/"))
             continue
-        text: Optional[str] = question.text
+        text = question.text_answer or question.conversational_text_answer
         if text is not None:
-            flat[key] = text
+            flat[key] = text.content
     return flat
-
-
-def _name(answer: Answer) -> str:
-    return answer.name or answer.value or ""

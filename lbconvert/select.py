@@ -316,9 +316,6 @@ class Selector:
         stem, extension = self._unique_stem(row)
         media = row.media_type
         info = row.data_row
-        common = dict(split=split, media_type=media, data_row_id=info.id,
-                      global_key=info.global_key, external_id=info.external_id,
-                      row_data=info.row_data, source_position=row.position)
         if len(labels) == 1:  # the usual case: no merging needed
             only = labels[0].annotations
             objects, relationships = only.objects, only.relationships
@@ -329,9 +326,13 @@ class Selector:
             relationships = tuple(r for a in annotations for r in a.relationships)
             classifications = tuple(c for a in annotations for c in a.classifications)
             has_frames = any(a.frames or a.groups for a in annotations)
-        if has_frames:
-            return list(self._frame_items(row, labels, stem, extension, classifications, common))
-        if media == "document":
+        if has_frames or media == "document":
+            common = dict(split=split, media_type=media, data_row_id=info.id,
+                          global_key=info.global_key, external_id=info.external_id,
+                          row_data=info.row_data, source_position=row.position)
+            if has_frames:
+                return list(self._frame_items(row, labels, stem, extension, classifications,
+                                              common))
             return list(self._page_items(objects, stem, extension, classifications, common))
         if media in _TEXT_MEDIA:
             width = height = None
@@ -347,7 +348,10 @@ class Selector:
         self.report.items += 1
         return [Item(stem=stem, file_name=stem + extension, width=width, height=height,
                      objects=objects, classifications=classifications,
-                     relationships=relationships, **common)]
+                     relationships=relationships, split=split, media_type=media,
+                     data_row_id=info.id, global_key=info.global_key,
+                     external_id=info.external_id, row_data=info.row_data,
+                     source_position=row.position)]
 
     def _frame_items(self, row: DataRow, labels: tuple[Label, ...], stem: str, extension: str,
                      classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
