@@ -176,7 +176,7 @@ def test_jsonl_keeps_every_object_of_every_media(tmp_path: Path) -> None:
 
 
 def test_geojson_feature_collections(tmp_path: Path) -> None:
-    shapely = pytest.importorskip("shapely")
+    pytest.importorskip("shapely")
     from shapely.geometry import shape
 
     report = lbconvert.convert(FIXTURES / "v2/media.ndjson", "geojson", tmp_path / "g")

@@ -88,7 +88,7 @@ class MaskPngWriter(Writer):
         self._line_width = self.options.line_width
         if self._line_width is not None and not self._line_width > 0:
             raise LbConvertError(f"line width must be positive, not {self._line_width}")
-        self._raster: Optional[ItemRaster] = None
+        self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
         os.makedirs(os.path.join(self.out, "semantic"))
         if self.options.instances:
             os.makedirs(os.path.join(self.out, "instance"))
@@ -97,8 +97,6 @@ class MaskPngWriter(Writer):
         if not self.drawable(item):
             return
         width, height = raster_size(item, self.options.max_pixels)
-        if self._raster is None:
-            self._raster = ItemRaster(width, height)
         raster = self._raster
         raster.resize(width, height)
         semantic = np.zeros((height, width), dtype=np.uint8)

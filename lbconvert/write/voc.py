@@ -205,7 +205,7 @@ class VocWriter(Writer):
             raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         self._splits: dict[str, _Split] = {}
-        self._raster: Optional[ItemRaster] = None
+        self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
         self._name_elements: list[str] = []
         self._masks = None
         if self.options.masks is not None:  # numpy and Pillow load only when needed
@@ -335,8 +335,6 @@ class VocWriter(Writer):
 
     def _write_segmentation(self, item: Item, objects: list[_Object]) -> None:
         width, height = raster_size(item, self.options.max_pixels)
-        if self._raster is None:
-            self._raster = ItemRaster(width, height)
         raster = self._raster
         raster.resize(width, height)
         classes = np.zeros((height, width), dtype=np.uint8)

@@ -99,7 +99,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..errors import LbConvertError, OutputError
