@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lbconvert
+
 from .conftest import FIXTURES
 
 
@@ -46,3 +48,31 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     done = run("inspect", str(tmp_path / "nope.ndjson"))
     assert done.returncode == 1
     assert "nope.ndjson" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_formats_lists_every_registered_writer() -> None:
+    done = run("formats")
+    assert done.returncode == 0
+    assert done.stdout.split() == ["coco", "geojson", "jsonl", "masks", "voc", "yolo"]
+
+
+def test_third_party_writers_come_from_entry_points(monkeypatch, tmp_path: Path) -> None:
+    from importlib.metadata import EntryPoint
+
+    import lbconvert.write as registry
+
+    class CountingWriter(registry.Writer):
+        name = "counting"
+        needs_image_size = False  # legacy rows carry no size
+
+        def add(self, item) -> None:
+            self.report.annotations_written += len(item.objects)
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [EntryPoint(
+        name="counting", value="tests.test_cli:CountingWriter", group=group)]
+        if group == "lbconvert.writers" else [])
+    monkeypatch.setattr(sys.modules[__name__], "CountingWriter", CountingWriter, raising=False)
+    registry._loaded.pop("counting", None)
+    assert "counting" in registry.writer_names()
+    report = lbconvert.convert(FIXTURES / "legacy/array.json", "counting", tmp_path / "out")
+    assert report.annotations_written == report.objects_read > 0
