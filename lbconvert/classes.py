@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 import orjson
 
@@ -102,5 +102,3 @@ class ClassMap:
     def __len__(self) -> int:
         return len(self._titles)
 
-    def to_json(self) -> Any:
-        return list(self._titles)

@@ -31,7 +31,6 @@ from .errors import LbConvertError
 from .model import Item, MaskAnnotation
 from .options import Options
 from .raster import check_raster_size
-from .report import Report
 
 __all__ = ["MaskSource", "composite_mask_id"]
 
@@ -68,8 +67,7 @@ class MaskSource:
                 raise LbConvertError(f"{options.mask_map}: the mask map must be a JSON object")
         return cls(options.masks, mapping, options.max_pixels)
 
-    def pixels(self, obj: MaskAnnotation, item: Item, report: Optional[Report] = None
-               ) -> Optional[np.ndarray]:
+    def pixels(self, obj: MaskAnnotation, item: Item) -> Optional[np.ndarray]:
         """The object's pixels as a bool array of the item's size, or None when
         no file is there."""
         if obj.composite_mask is not None:

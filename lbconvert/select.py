@@ -326,13 +326,12 @@ class Selector:
             relationships = tuple(r for a in annotations for r in a.relationships)
             classifications = tuple(c for a in annotations for c in a.classifications)
             has_frames = any(a.frames or a.groups for a in annotations)
-        if has_frames or media == "document":
-            common = dict(split=split, media_type=media, data_row_id=info.id,
-                          global_key=info.global_key, external_id=info.external_id,
-                          row_data=info.row_data, source_position=row.position)
-            if has_frames:
-                return list(self._frame_items(row, labels, stem, extension, classifications,
-                                              common))
+        common = dict(split=split, media_type=media, data_row_id=info.id,
+                      global_key=info.global_key, external_id=info.external_id,
+                      row_data=info.row_data, source_position=row.position)
+        if has_frames:
+            return list(self._frame_items(row, labels, stem, extension, classifications, common))
+        if media == "document":
             return list(self._page_items(objects, stem, extension, classifications, common))
         if media in _TEXT_MEDIA:
             width = height = None
@@ -348,10 +347,7 @@ class Selector:
         self.report.items += 1
         return [Item(stem=stem, file_name=stem + extension, width=width, height=height,
                      objects=objects, classifications=classifications,
-                     relationships=relationships, split=split, media_type=media,
-                     data_row_id=info.id, global_key=info.global_key,
-                     external_id=info.external_id, row_data=info.row_data,
-                     source_position=row.position)]
+                     relationships=relationships, **common)]
 
     def _frame_items(self, row: DataRow, labels: tuple[Label, ...], stem: str, extension: str,
                      classifications: tuple[Classification, ...], common: dict) -> Iterator[Item]:
@@ -421,22 +417,14 @@ class Selector:
 
     # --- names and sizes ---
 
-    def _names(self, row: DataRow) -> list[str]:
-        """The row's candidate names, in the order that names its files."""
-        info = row.data_row
-        names = [info.global_key, info.external_id, info.id]
-        if self.options.name_by:
-            first = names.pop(("global_key", "external_id", "id").index(self.options.name_by))
-            names.insert(0, first)
-        return [name for name in names if name]
-
     def _unique_stem(self, row: DataRow) -> tuple[str, str]:
         """The row's stem, made unique across the conversion, and its image extension."""
         info = row.data_row
         if self.options.name_by is None:
             name = info.global_key or info.external_id or info.id
         else:
-            name = self._names(row)[0]
+            name = _ordered_names(info.global_key, info.external_id, info.id,
+                                  self.options.name_by)[0]
         base, extension = split_image_extension(name)
         stem = safe_stem(base) or safe_stem(info.id) or "item"
         if not extension:
@@ -453,11 +441,22 @@ class Selector:
             if width and height and 0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE:
                 return round(width), round(height)
         if self.options.images is not None:
-            found = _image_file(self.options.images, [*self._names(row),
-                                                      _url_name(row.data_row.row_data)])
+            info = row.data_row
+            names = _ordered_names(info.global_key, info.external_id, info.id,
+                                   self.options.name_by)
+            found = _image_file(self.options.images, [*names, _url_name(info.row_data)])
             if found is not None:
                 return _read_image_size(found)
         return None, None
+
+
+def _ordered_names(global_key: Optional[str], external_id: Optional[str], data_row_id: str,
+                   name_by: Optional[str]) -> list[str]:
+    """A row's candidate names, in the order that names its files."""
+    names = [global_key, external_id, data_row_id]
+    if name_by:
+        names.insert(0, names.pop(("global_key", "external_id", "id").index(name_by)))
+    return [name for name in names if name]
 
 
 def find_image(item: Item, options: Options) -> Optional[Path]:
@@ -479,9 +478,7 @@ def find_image(item: Item, options: Options) -> Optional[Path]:
         return None
     if item.frame is not None or item.page is not None:
         return _image_file(options.images, [item.file_name])
-    names = [item.global_key, item.external_id, item.data_row_id]
-    if options.name_by:
-        names.insert(0, names.pop(("global_key", "external_id", "id").index(options.name_by)))
+    names = _ordered_names(item.global_key, item.external_id, item.data_row_id, options.name_by)
     names += [_url_name(item.row_data), item.file_name]
     return _image_file(options.images, [n for n in names if n])
 

@@ -235,7 +235,7 @@ class CocoWriter(Writer):
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
         """Compressed RLE of the local mask pixels; bbox and area from the pixels."""
-        pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+        pixels = self._masks.pixels(obj, item) if self._masks else None
         if pixels is None:
             self.report.drop("mask not available offline")
             return None

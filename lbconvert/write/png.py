@@ -165,7 +165,7 @@ class MaskPngWriter(Writer):
             case PolylineAnnotation() | PointAnnotation():
                 return self._drop(f"{obj.kind} without --line-width")
             case MaskAnnotation():
-                pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+                pixels = self._masks.pixels(obj, item) if self._masks else None
                 if pixels is None:
                     return self._drop("mask not available offline")
                 return mask_region(pixels) or self._drop("empty mask")

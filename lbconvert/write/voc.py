@@ -297,7 +297,7 @@ class VocWriter(Writer):
 
     def _mask(self, obj: MaskAnnotation, item: Item
               ) -> Optional[tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]]:
-        pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+        pixels = self._masks.pixels(obj, item) if self._masks else None
         if pixels is None:
             self.report.drop("mask not available offline")
             return None

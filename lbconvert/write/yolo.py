@@ -490,7 +490,7 @@ class YoloWriter(Writer):
         return rings
 
     def _pixels(self, obj: MaskAnnotation, item: Item) -> Optional[np.ndarray]:
-        pixels = self._masks.pixels(obj, item, self.report) if self._masks else None
+        pixels = self._masks.pixels(obj, item) if self._masks else None
         if pixels is None:
             self.report.drop("mask not available offline")
             return None
