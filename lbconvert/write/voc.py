@@ -75,18 +75,19 @@ rule rather than through ``ET.tostring``, whose pure-Python serialiser cost
 about 0.3 ms per file, more than half of the whole conversion (the tests check
 the bytes against ElementTree's and parse every file with it).
 
-Deterministic, and memory does not grow with the number of rows: the
-image-set lists are streamed to disk, and the per-class lists are made at the
-end from a per-split ``stem<TAB>class ids`` file, at most 128 class files open
-at a time.
+Deterministic, and memory does not grow with the number of rows: each item
+adds a ``stem<TAB>class ids`` line to a per-split part file, and the image-set
+lists are made from it at the end, 64 KiB of it at a time, with at most
+128 class files open at once.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
-from typing import IO, Any, Callable, NamedTuple, Optional, Sequence
+from contextlib import ExitStack, contextmanager
+from math import ceil, floor
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -107,15 +108,15 @@ MAX_INDEX = 254
 VOID = 255
 #: How many class files are open at once while they are written.
 _OPEN_FILES = 128
+#: How much of a part file is read at once while the lists are made.
+_BATCH_BYTES = 1 << 16
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-class BndBox(NamedTuple):
-    xmin: int
-    ymin: int
-    xmax: int
-    ymax: int
-    truncated: int  # 1 when the box was clipped at the image border
+BndBox = tuple[int, int, int, int, int]
+"""``(xmin, ymin, xmax, ymax, truncated)``: 1-based inclusive pixel indices, and
+1 when the box was clipped at the image border (a plain tuple: one is built
+per object, and a NamedTuple costs several times more)."""
 
 
 def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int, height: int
@@ -124,9 +125,16 @@ def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int,
     ``width`` x ``height`` image, or None when it lies entirely outside."""
     if right <= 0 or bottom <= 0 or left >= width or top >= height:
         return None
-    truncated = 1 if left < 0 or top < 0 or right > width or bottom > height else 0
-    return BndBox(max(math.floor(left) + 1, 1), max(math.floor(top) + 1, 1),
-                  min(math.ceil(right), width), min(math.ceil(bottom), height), truncated)
+    truncated = 0
+    if left < 0:
+        left, truncated = 0, 1
+    if top < 0:
+        top, truncated = 0, 1
+    if right > width:
+        right, truncated = width, 1
+    if bottom > height:
+        bottom, truncated = height, 1
+    return floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated
 
 
 def file_safe_names(names: list[str]) -> list[str]:
@@ -145,6 +153,8 @@ def file_safe_names(names: list[str]) -> list[str]:
 def _escape(value: str) -> str:
     """XML character data exactly as ElementTree escapes it (``&``, ``<``, ``>``),
     with the characters XML 1.0 cannot hold replaced by U+FFFD."""
+    if value.isprintable() and "&" not in value and "<" not in value and ">" not in value:
+        return value  # the usual name: nothing to change, and no regex to run
     value = _XML_INVALID.sub("\ufffd", value)
     if "&" in value:
         value = value.replace("&", "&amp;")
@@ -155,44 +165,40 @@ def _escape(value: str) -> str:
 # after ET.indent(root) and ET.tostring(root, encoding="utf-8",
 # xml_declaration=True) (the tests compare).
 _HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
-         "  <filename>{filename}</filename>\n  <size>\n    <width>{width}</width>\n"
-         "    <height>{height}</height>\n    <depth>3</depth>\n  </size>\n"
-         "  <segmented>{segmented}</segmented>\n")
+         "  <filename>%s</filename>\n  <size>\n    <width>%d</width>\n"
+         "    <height>%d</height>\n    <depth>3</depth>\n  </size>\n"
+         "  <segmented>%d</segmented>\n")  # %-formatting: str.format costs 4x more here
 
 
-class _Object(NamedTuple):
-    """One object on its way to the XML (and the segmentation PNGs)."""
-
-    class_id: int
-    box: BndBox
-    region: Callable[[ItemRaster], Optional[Region]]
+_Object = tuple[int, BndBox, Callable[[ItemRaster], Optional[Region]]]
+"""One object on its way to the XML and the segmentation PNGs: class id, box
+and a function giving its pixels."""
 
 
 class _Split:
-    """The streamed lists of one split."""
+    """The image sets of one split.  During the run each item adds one
+    ``stem<TAB>class ids`` line to a part file; :meth:`VocWriter.finish`
+    makes the lists from it."""
 
-    def __init__(self, out: str, split: str, segmentation: bool) -> None:
+    def __init__(self, out: str, split: str) -> None:
         self.name = split
-        main = os.path.join(out, "ImageSets", "Main")
-        self.stems: IO[str] = open(os.path.join(main, f"{split}.txt"), "w", encoding="utf-8",
-                                   newline="\n")
-        self.classes_path = os.path.join(out, f".classes_{split}.part")
-        self.classes: IO[str] = open(self.classes_path, "w", encoding="utf-8", newline="\n")
-        self.segmentation: Optional[IO[str]] = None
-        if segmentation:
-            self.segmentation = open(os.path.join(out, "ImageSets", "Segmentation", f"{split}.txt"),
-                                     "w", encoding="utf-8", newline="\n")
+        self.part_path = os.path.join(out, f".classes_{split}.part")
+        self.part: IO[str] = open(self.part_path, "w", encoding="utf-8", newline="\n")
 
-    def add(self, stem: str, class_ids: set[int]) -> None:
-        self.stems.write(stem + "\n")
-        self.classes.write(f"{stem}\t{','.join(map(str, sorted(class_ids)))}\n")
-        if self.segmentation is not None:
-            self.segmentation.write(stem + "\n")
+    def add(self, stem: str, class_ids: Iterable[int]) -> None:
+        self.part.write(f"{stem}\t{','.join(map(str, class_ids))}\n")
+
+    def batches(self) -> Iterator[list[tuple[str, set[str]]]]:
+        """The items in order as ``(stem, {class id as text})``, a batch at a
+        time (safe stems hold no tab or line break)."""
+        self.part.close()
+        with open(self.part_path, encoding="utf-8") as lines:
+            while batch := lines.readlines(_BATCH_BYTES):
+                yield [(stem, set(ids.split(",")))
+                       for stem, ids in (line[:-1].split("\t") for line in batch)]
 
     def close(self) -> None:
-        for handle in (self.stems, self.classes, self.segmentation):
-            if handle is not None:
-                handle.close()
+        self.part.close()
 
 
 class VocWriter(Writer):
@@ -206,7 +212,7 @@ class VocWriter(Writer):
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         self._splits: dict[str, _Split] = {}
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
-        self._name_elements: list[str] = []
+        self._object_templates: list[str] = []
         self._masks = None
         if self.options.masks is not None:  # numpy and Pillow load only when needed
             from ..masks import MaskSource
@@ -232,13 +238,13 @@ class VocWriter(Writer):
         self.report.annotations_written += len(objects)
         if self._segmentation:
             self._write_segmentation(item, objects)
-        self._split(item.split).add(item.stem, {o.class_id for o in objects})
+        self._split(item.split).add(item.stem, {class_id for class_id, _, _ in objects})
 
     def _split(self, split: str) -> _Split:
         found = self._splits.get(split)
         if found is None:
             name = safe_stem(split) or "split"
-            found = self._splits[split] = _Split(str(self.out), name, self._segmentation)
+            found = self._splits[split] = _Split(str(self.out), name)
         return found
 
     def _object(self, obj: ObjectAnnotation, item: Item) -> Optional[_Object]:
@@ -261,7 +267,7 @@ class VocWriter(Writer):
             raise LbConvertError(f"voc --segmentation: class {self.classes.names[class_id]!r} "
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
-        return _Object(class_id, *shape)
+        return class_id, *shape
 
     def _box(self, box: Box, item: Item
              ) -> Optional[tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]]:
@@ -283,13 +289,13 @@ class VocWriter(Writer):
             return None
         width, height = item.width or 0, item.height or 0
         found = voc_bndbox(min(xs), min(ys), max(xs), max(ys), width, height)
-        if found is not None and found.truncated and self.options.clip:
+        if found is not None and found[4] and self.options.clip:  # clipped
             parts = clip_ring(list(zip(xs, ys)), width, height)
             inner = bounds([v for part in parts for v in part]) if parts else None
             found = None if inner is None else voc_bndbox(
                 inner.left, inner.top, inner.left + inner.width, inner.top + inner.height,
                 width, height)
-            found = found and found._replace(truncated=1)
+            found = found and (*found[:4], 1)
         if found is None:
             self.report.drop("polygon outside image")
             return None
@@ -307,31 +313,31 @@ class VocWriter(Writer):
             return None
         c0, r0 = region.col, region.row
         r1, c1 = r0 + region.mask.shape[0], c0 + region.mask.shape[1]
-        return BndBox(c0 + 1, r0 + 1, c1, r1, 0), lambda raster: region
+        return (c0 + 1, r0 + 1, c1, r1, 0), lambda raster: region
 
     # --- output of one item ---
 
     def _write_xml(self, item: Item, objects: list[_Object]) -> None:
-        parts = [_HEAD.format(filename=_escape(item.file_name), width=item.width,
-                              height=item.height, segmented=int(self._segmentation))]
+        parts = [_HEAD % (_escape(item.file_name), item.width, item.height, self._segmentation)]
+        templates = self._object_templates
         for class_id, (xmin, ymin, xmax, ymax, truncated), _ in objects:
-            parts.append(
-                f"  <object>\n    {self._name_element(class_id)}\n    <pose>Unspecified</pose>\n"
-                f"    <truncated>{truncated}</truncated>\n    <difficult>0</difficult>\n"
-                f"    <bndbox>\n      <xmin>{xmin}</xmin>\n      <ymin>{ymin}</ymin>\n"
-                f"      <xmax>{xmax}</xmax>\n      <ymax>{ymax}</ymax>\n    </bndbox>\n"
-                "  </object>\n")
+            if class_id >= len(templates):
+                self._add_object_templates()
+            parts.append(templates[class_id] % (truncated, xmin, ymin, xmax, ymax))
         parts.append("</annotation>\n")
         self._annotations.write(f"{item.stem}.xml", "".join(parts).encode("utf-8"))
 
-    def _name_element(self, class_id: int) -> str:
-        """``<name>…</name>`` of a class, escaped once per class."""
-        cached = self._name_elements
-        if class_id >= len(cached):
-            for name in self.classes.names[len(cached):]:
-                name = _escape(name)
-                cached.append(f"<name>{name}</name>" if name else "<name />")
-        return cached[class_id]
+    def _add_object_templates(self) -> None:
+        """The ``<object>`` of each class new since the last call, as a
+        %-template of truncated, xmin, ymin, xmax, ymax: names are escaped once."""
+        for name in self.classes.names[len(self._object_templates):]:
+            name = _escape(name).replace("%", "%%")
+            self._object_templates.append(
+                f"  <object>\n    {f'<name>{name}</name>' if name else '<name />'}\n"
+                "    <pose>Unspecified</pose>\n    <truncated>%d</truncated>\n"
+                "    <difficult>0</difficult>\n    <bndbox>\n      <xmin>%d</xmin>\n"
+                "      <ymin>%d</ymin>\n      <xmax>%d</xmax>\n      <ymax>%d</ymax>\n"
+                "    </bndbox>\n  </object>\n")
 
     def _write_segmentation(self, item: Item, objects: list[_Object]) -> None:
         width, height = raster_size(item, self.options.max_pixels)
@@ -339,11 +345,11 @@ class VocWriter(Writer):
         raster.resize(width, height)
         classes = np.zeros((height, width), dtype=np.uint8)
         instances = np.zeros((height, width), dtype=np.uint8)
-        for number, obj in enumerate(objects, 1):
-            region = obj.region(raster)
+        for number, (class_id, _, region_of) in enumerate(objects, 1):
+            region = region_of(raster)
             if region is None:
                 continue
-            paint(classes, region, obj.class_id + 1)
+            paint(classes, region, class_id + 1)
             if number <= MAX_INDEX:
                 paint(instances, region, number)
             else:
@@ -365,29 +371,34 @@ class VocWriter(Writer):
             self._split("train")
         self._write_labelmap()
         safe_names = file_safe_names(self.classes.names)
-        for split in sorted(self._splits.values(), key=lambda s: s.name):
-            split.close()
-            for start in range(0, len(safe_names), _OPEN_FILES):
-                self._write_class_lists(split, safe_names, start)
-            os.remove(split.classes_path)
-
-    def _write_class_lists(self, split: _Split, safe_names: list[str], start: int) -> None:
-        """``<class>_<split>.txt`` for the classes ``start .. start + _OPEN_FILES - 1``,
-        from one pass over the split's ``stem<TAB>class ids`` file."""
         main = os.path.join(self.out, "ImageSets", "Main")
-        chunk = safe_names[start:start + _OPEN_FILES]
-        handles = [open(os.path.join(main, f"{name}_{split.name}.txt"), "w", encoding="utf-8",
-                        newline="\n") for name in chunk]
-        try:
-            with open(split.classes_path, encoding="utf-8") as lines:
-                for line in lines:
-                    stem, _, ids = line.rstrip("\n").partition("\t")
-                    present = {int(i) - start for i in ids.split(",") if i}
-                    for offset, handle in enumerate(handles):
-                        handle.write(f"{stem} 1\n" if offset in present else f"{stem} -1\n")
-        finally:
-            for handle in handles:
-                handle.close()
+        for split in sorted(self._splits.values(), key=lambda s: s.name):
+            stem_lists = [os.path.join(main, f"{split.name}.txt")]
+            if self._segmentation:
+                stem_lists.append(os.path.join(self.out, "ImageSets", "Segmentation",
+                                               f"{split.name}.txt"))
+            with _open_all(stem_lists) as handles:
+                for batch in split.batches():
+                    text = "".join([f"{stem}\n" for stem, _ in batch])
+                    for handle in handles:
+                        handle.write(text)
+            for start in range(0, len(safe_names), _OPEN_FILES):
+                chunk = safe_names[start:start + _OPEN_FILES]
+                self._write_class_lists(split, [os.path.join(main, f"{name}_{split.name}.txt")
+                                                for name in chunk], start)
+            os.remove(split.part_path)
+
+    @staticmethod
+    def _write_class_lists(split: _Split, paths: list[str], first_class: int) -> None:
+        """``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for the
+        classes ``first_class, first_class + 1, …`` at ``paths``, from one
+        pass over the split's part file."""
+        with _open_all(paths) as handles:
+            for batch in split.batches():
+                for class_id, handle in enumerate(handles, first_class):
+                    key = str(class_id)
+                    handle.write("".join([f"{stem} 1\n" if key in ids else f"{stem} -1\n"
+                                          for stem, ids in batch]))
 
     def _write_labelmap(self) -> None:
         colors = voc_colormap(len(self.classes) + 1)
@@ -416,3 +427,11 @@ class VocWriter(Writer):
 
 
 _LABELMAP_UNSAFE = re.compile(r"[:\r\n]")
+
+
+@contextmanager
+def _open_all(paths: list[str]) -> Iterator[list[IO[str]]]:
+    """Text files opened for writing, all closed at the end."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(open(path, "w", encoding="utf-8", newline="\n"))
+               for path in paths]
