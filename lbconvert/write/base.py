@@ -61,6 +61,7 @@ class Writer:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
+        self._ids_by_name: dict[str, int] = {}  # see class_id
         self.target = Path(out)
         _check_target(self.target, self.options.overwrite)
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,10 +107,15 @@ class Writer:
 
     def class_id(self, obj: ObjectAnnotation) -> Optional[int]:
         """The object's 0-based class id; drops and counts it when a fixed class
-        list lacks it."""
-        found = self.classes.id_of(obj)
+        list lacks it.  Runs once per object: ids are cached by name."""
+        name = obj.name
+        found = self._ids_by_name.get(name) if name else None  # type: ignore[arg-type]
         if found is None:
-            self.report.drop("class not in classes file")
+            found = self.classes.id_of(obj)
+            if found is None:
+                self.report.drop("class not in classes file")
+            elif name and self.classes.key == "name":
+                self._ids_by_name[name] = found
         return found
 
     def drawable(self, item: Item) -> bool:
@@ -154,9 +160,9 @@ class SmallFiles:
     def write(self, name: str, data: bytes) -> None:
         fd = os.open(self._prefix + name, _CREATE, 0o666, dir_fd=self._fd)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            done = os.write(fd, data)
+            while done < len(data):  # a short write: rare, but allowed
+                done += os.write(fd, data[done:])
         finally:
             os.close(fd)
 

@@ -158,7 +158,6 @@ class YoloWriter(Writer):
         # open directory where the OS allows it (saves a path walk per file)
         self._label_dirs: dict[str, tuple[str, Optional[int]]] = {}
         self._handlers: dict[type, _Handler] = {}
-        self._ids_by_name: dict[str, int] = {}  # ClassMap.id_of, cached for class_key "name"
         self._table = self._dispatch_table()
         self._rows: Callable[[Item], str] = \
             self._pose_rows if self.task == "pose" else self._shape_rows
@@ -287,18 +286,6 @@ class YoloWriter(Writer):
             reason += " (see --boxes-as-polygons)"
         return reason
 
-    def _class(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The object's class id (dropped and counted when a fixed list lacks it)."""
-        name = obj.name
-        found = self._ids_by_name.get(name) if name else None  # type: ignore[arg-type]
-        if found is None:
-            found = self.classes.id_of(obj)
-            if found is None:
-                self.report.drop("class not in classes file")
-            elif name and self.classes.key == "name":
-                self._ids_by_name[name] = found
-        return found
-
     # --- detect ---
 
     def _detect_box(self, obj: BoxAnnotation, item: Item, rows: list) -> None:
@@ -322,7 +309,7 @@ class YoloWriter(Writer):
         if right <= left or bottom <= top:
             self.report.drop("box outside image")
             return
-        class_id = self._class(obj)
+        class_id = self.class_id(obj)
         if class_id is None:
             return
         # %-formatting a tuple is about twice as fast as an f-string with four specs
@@ -335,7 +322,7 @@ class YoloWriter(Writer):
         box = self._box_of_shape(obj, item)
         if box is None:
             return
-        class_id = self._class(obj)
+        class_id = self.class_id(obj)
         if class_id is not None:
             rows.append(f"{class_id} {_xywh(box, item)}\n")
             self.report.annotations_written += 1
@@ -346,7 +333,7 @@ class YoloWriter(Writer):
         rings = self._rings(obj, item)
         if rings is None:
             return
-        class_id = self._class(obj)
+        class_id = self.class_id(obj)
         if class_id is None:
             return
         if len(rings) > 1 and not self.options.split_parts:
@@ -375,7 +362,7 @@ class YoloWriter(Writer):
         self._polygon_row(obj, corners, item, rows)
 
     def _polygon_row(self, obj: ObjectAnnotation, ring: Ring, item: Item, rows: list) -> None:
-        class_id = self._class(obj)
+        class_id = self.class_id(obj)
         if class_id is not None:
             sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
             rows.append(f"{class_id} {_flat(ring, sx, sy)}\n")
@@ -402,7 +389,7 @@ class YoloWriter(Writer):
                 continue
             if box is None:
                 continue
-            class_id = self._class(obj)
+            class_id = self.class_id(obj)
             if class_id is not None:
                 instances.append((class_id, box, [None] * slots))
                 self.report.annotations_written += 1
