@@ -41,7 +41,7 @@ import msgspec
 
 from .errors import LbConvertError, SelectionError
 from .model import (
-    Box, BoxAnnotation, Classification, DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation,
+    Box, BoxAnnotation, DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation,
     Frame, Item, Label, ObjectAnnotation, Point, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation, Project, Run,
 )

@@ -87,15 +87,13 @@ import os
 import re
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
 from ..errors import LbConvertError
 from ..geometry import bounds, clip_ring, is_degenerate_ring, ring_xy, shoelace
-from ..model import (
-    Box, BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, Point, PolygonAnnotation,
-)
+from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
 from ..palette import save_palette_png, voc_colormap
 from ..regions import ItemRaster, Region, inner_border, mask_region, paint, raster_size
 from ..select import safe_stem
@@ -170,6 +168,8 @@ _HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>JPEGIm
          "  <segmented>%d</segmented>\n")  # %-formatting: str.format costs 4x more here
 
 
+_Shape = tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]
+"""An object's box and a function giving its pixels."""
 _Object = tuple[int, BndBox, Callable[[ItemRaster], Optional[Region]]]
 """One object on its way to the XML and the segmentation PNGs: class id, box
 and a function giving its pixels."""
@@ -213,6 +213,7 @@ class VocWriter(Writer):
         self._splits: dict[str, _Split] = {}
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
         self._object_templates: list[str] = []
+        self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
         self._masks = None
         if self.options.masks is not None:  # numpy and Pillow load only when needed
             from ..masks import MaskSource
@@ -248,16 +249,8 @@ class VocWriter(Writer):
         return found
 
     def _object(self, obj: ObjectAnnotation, item: Item) -> Optional[_Object]:
-        match obj:
-            case BoxAnnotation(bounding_box=box):
-                shape = self._box(box, item)
-            case PolygonAnnotation(polygon=points):
-                shape = self._polygon(points, item)
-            case MaskAnnotation():
-                shape = self._mask(obj, item)
-            case _:
-                self.report.drop(f"{obj.kind} not representable in voc")
-                return None
+        shape_of = self._shapes.get(type(obj)) or self._shape_function(type(obj))
+        shape = shape_of(obj, item)
         if shape is None:
             return None
         class_id = self.class_id(obj)
@@ -269,25 +262,44 @@ class VocWriter(Writer):
                                  f"{MAX_INDEX} classes (255 is void)")
         return class_id, *shape
 
-    def _box(self, box: Box, item: Item
-             ) -> Optional[tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]]:
+    def _shape_function(self, cls: type) -> Callable[[Any, Item], Optional[_Shape]]:
+        """The function giving the box and pixels of objects of ``cls`` (a
+        subclass of a box, polygon or mask counts as one); looked up once per class."""
+        for base, function in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
+                               (MaskAnnotation, self._mask)):
+            if issubclass(cls, base):
+                break
+        else:
+            function = self._dropper(f"{getattr(cls, 'kind', 'object')} not representable in voc")
+        self._shapes[cls] = function
+        return function
+
+    def _dropper(self, reason: str) -> Callable[[Any, Item], None]:
+        dropped = self.report.dropped
+
+        def drop(obj: ObjectAnnotation, item: Item) -> None:
+            dropped[reason] += 1
+        return drop
+
+    def _box(self, obj: BoxAnnotation, item: Item) -> Optional[_Shape]:
+        box = obj.bounding_box
         if box.width <= 0 or box.height <= 0:
             self.report.drop("degenerate box")
             return None
         found = voc_bndbox(box.left, box.top, box.left + box.width, box.top + box.height,
-                           item.width or 0, item.height or 0)
+                           item.width, item.height)  # type: ignore[arg-type]  # drawable
         if found is None:
             self.report.drop("box outside image")
             return None
         return found, lambda raster: raster.box(box)
 
-    def _polygon(self, points: Sequence[Point], item: Item
-                 ) -> Optional[tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]]:
-        xs, ys = ring_xy(points)
+    def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[_Shape]:
+        xs, ys = ring_xy(obj.polygon)
         if shoelace(xs, ys) == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
             self.report.drop("degenerate polygon")
             return None
-        width, height = item.width or 0, item.height or 0
+        width: int = item.width  # type: ignore[assignment]  # drawable: not None
+        height: int = item.height  # type: ignore[assignment]
         found = voc_bndbox(min(xs), min(ys), max(xs), max(ys), width, height)
         if found is not None and found[4] and self.options.clip:  # clipped
             parts = clip_ring(list(zip(xs, ys)), width, height)
@@ -301,8 +313,7 @@ class VocWriter(Writer):
             return None
         return found, lambda raster: raster.polygon(list(zip(xs, ys)))
 
-    def _mask(self, obj: MaskAnnotation, item: Item
-              ) -> Optional[tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]]:
+    def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[_Shape]:
         pixels = self._masks.pixels(obj, item) if self._masks else None
         if pixels is None:
             self.report.drop("mask not available offline")
