@@ -48,7 +48,7 @@ from .model import (
 from .options import Options
 from .report import Report
 
-__all__ = ["Selector", "safe_stem", "split_of", "interpolate", "find_image", "IMAGE_EXTENSIONS"]
+__all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 #: Stripped from stems too, but never used as an item's image extension.
@@ -124,8 +124,8 @@ def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
     return last
 
 
-class _HashSet:
-    """The stems used so far, as 64-bit hashes in an open-addressing table:
+class NameSet:
+    """Names used so far (stems, file names), as 64-bit hashes in an open-addressing table:
     16 bytes per stem where a Python ``set`` of them would take about 70, so
     memory stays small as rows grow.  Two different stems with equal hashes
     in one run (odds of about 1e-10 per 100,000 rows) would only cost one
@@ -182,7 +182,7 @@ class Selector:
         self.options = options
         self.report = report
         self.require_size = require_size
-        self._stems = _HashSet()
+        self._stems = NameSet()
         self._fractions = list(options.split.items()) if options.split else None
 
     # --- entry point ---

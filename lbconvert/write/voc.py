@@ -235,11 +235,12 @@ class VocWriter(Writer):
             raster_size(item, self.options.max_pixels)  # refuse before anything is built
         objects = [found for obj in item.objects
                    if (found := self._object(obj, item)) is not None]
-        self._write_xml(item, objects)
+        stem = self.file_stem(item, self._annotations, ".xml")
+        self._write_xml(item, stem, objects)
         self.report.annotations_written += len(objects)
         if self._segmentation:
-            self._write_segmentation(item, objects)
-        self._split(item.split).add(item.stem, {class_id for class_id, _, _ in objects})
+            self._write_segmentation(stem, item, objects)
+        self._split(item.split).add(stem, {class_id for class_id, _, _ in objects})
 
     def _split(self, split: str) -> _Split:
         found = self._splits.get(split)
@@ -328,7 +329,7 @@ class VocWriter(Writer):
 
     # --- output of one item ---
 
-    def _write_xml(self, item: Item, objects: list[_Object]) -> None:
+    def _write_xml(self, item: Item, stem: str, objects: list[_Object]) -> None:
         parts = [_HEAD % (_escape(item.file_name), item.width, item.height, self._segmentation)]
         templates = self._object_templates
         for class_id, (xmin, ymin, xmax, ymax, truncated), _ in objects:
@@ -336,7 +337,7 @@ class VocWriter(Writer):
                 self._add_object_templates()
             parts.append(templates[class_id] % (truncated, xmin, ymin, xmax, ymax))
         parts.append("</annotation>\n")
-        self._annotations.write(f"{item.stem}.xml", "".join(parts).encode("utf-8"))
+        self._annotations.write(f"{stem}.xml", "".join(parts).encode("utf-8"))
 
     def _add_object_templates(self) -> None:
         """The ``<object>`` of each class new since the last call, as a
@@ -350,7 +351,7 @@ class VocWriter(Writer):
                 "      <ymin>%d</ymin>\n      <xmax>%d</xmax>\n      <ymax>%d</ymax>\n"
                 "    </bndbox>\n  </object>\n")
 
-    def _write_segmentation(self, item: Item, objects: list[_Object]) -> None:
+    def _write_segmentation(self, stem: str, item: Item, objects: list[_Object]) -> None:
         width, height = raster_size(item, self.options.max_pixels)
         raster = self._raster
         raster.resize(width, height)
@@ -370,8 +371,8 @@ class VocWriter(Writer):
                 border = inner_border(region, width, height)
                 region.window(classes)[border] = VOID
                 region.window(instances)[border] = VOID
-        save_palette_png(os.path.join(self.out, "SegmentationClass", f"{item.stem}.png"), classes)
-        save_palette_png(os.path.join(self.out, "SegmentationObject", f"{item.stem}.png"),
+        save_palette_png(os.path.join(self.out, "SegmentationClass", f"{stem}.png"), classes)
+        save_palette_png(os.path.join(self.out, "SegmentationObject", f"{stem}.png"),
                          instances)
 
     # --- the end ---
@@ -431,7 +432,7 @@ class VocWriter(Writer):
 
     def abort(self) -> None:
         if hasattr(self, "_annotations"):
-            self._annotations.close()
+            self._annotations.abort()
         for split in self._splits.values():
             split.close()
         super().abort()

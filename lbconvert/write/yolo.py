@@ -96,7 +96,6 @@ export.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -107,7 +106,7 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..select import find_image
-from .base import IMAGE_MEDIA, Writer
+from .base import IMAGE_MEDIA, SmallFiles, Writer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -121,9 +120,6 @@ __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 _YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
                         "yaml_file", "minival"})
 _OPENCV_MISSING = "mask contours need opencv (pip install lbconvert[masks])"
-_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-_DIR_FD = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 _Handler = Callable[[Any, Item, list], None]
 _Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
 Ring = list[tuple[float, float]]  # as lbconvert.geometry.Ring
@@ -156,7 +152,7 @@ class YoloWriter(Writer):
             self._masks = MaskSource.from_options(options)
         # split -> (path prefix, directory fd): files are opened relative to an
         # open directory where the OS allows it (saves a path walk per file)
-        self._label_dirs: dict[str, tuple[str, Optional[int]]] = {}
+        self._label_dirs: dict[str, SmallFiles] = {}
         self._handlers: dict[type, _Handler] = {}
         self._table = self._dispatch_table()
         self._rows: Callable[[Item], str] = \
@@ -169,23 +165,10 @@ class YoloWriter(Writer):
         if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
             self.drawable(item)  # drops and counts its objects
             return
-        prefix, directory = self._label_dirs.get(item.split) or self._add_split(item.split)
+        files = self._label_dirs.get(item.split) or self._add_split(item.split)
         data = self._rows(item).encode() if item.objects else b""
-        # the label file, written with one call (inlined: this runs once per item)
-        stem = item.stem
-        if "/" in stem or "\\" in stem:  # the select stage never makes such stems
-            raise OutputError(f"unsafe file stem {stem!r}")
-        try:
-            fd = os.open(f"{prefix}{stem}.txt", _EXCLUSIVE, 0o666, dir_fd=directory)
-        except FileExistsError:  # two items with one stem (e.g. a frame stem and a row's)
-            stem, fd = self._renamed(prefix, directory, item)
-        try:
-            if data:
-                done = os.write(fd, data)
-                while done < len(data):  # a short write: rare, but allowed
-                    done += os.write(fd, data[done:])
-        finally:
-            os.close(fd)
+        stem = self.file_stem(item, files, ".txt")
+        files.write(f"{stem}.txt", data)
         if self._link_images:
             self._place_image(item, stem)
 
@@ -197,35 +180,16 @@ class YoloWriter(Writer):
             (handlers.get(type(obj)) or self._handler(type(obj)))(obj, item, rows)
         return "".join(rows)
 
-    def _add_split(self, split: str) -> tuple[str, Optional[int]]:
+    def _add_split(self, split: str) -> SmallFiles:
         _check_split_name(split)
-        labels = self.out / "labels" / split
-        labels.mkdir(parents=True)
         (self.out / "images" / split).mkdir(parents=True)
-        if _DIR_FD:
-            where: tuple[str, Optional[int]] = ("", os.open(labels, _DIRECTORY))
-        else:
-            where = (f"{labels}{os.sep}", None)
-        self._label_dirs[split] = where
-        return where
-
-    def _close_dirs(self) -> None:
-        dirs = getattr(self, "_label_dirs", {})  # absent when __init__ failed early
-        for _, fd in dirs.values():
-            if fd is not None:
-                os.close(fd)
-        self._label_dirs = {split: (prefix, None) for split, (prefix, _) in dirs.items()}
+        files = self._label_dirs[split] = SmallFiles(self.out / "labels" / split)
+        return files
 
     def abort(self) -> None:
-        self._close_dirs()
+        for files in getattr(self, "_label_dirs", {}).values():  # absent if __init__ failed
+            files.abort()
         super().abort()
-
-    def _renamed(self, prefix: str, directory: Optional[int], item: Item) -> tuple[str, int]:
-        """A new, deterministic stem for an item whose label file name is taken,
-        and the file opened under it."""
-        stem = f"{item.stem}__{_digest(item):016x}"
-        self.report.warnings["duplicate file name, renamed"] += 1
-        return stem, os.open(f"{prefix}{stem}.txt", _EXCLUSIVE, 0o666, dir_fd=directory)
 
     def _place_image(self, item: Item, stem: str) -> None:
         source = find_image(item, self.options)
@@ -506,7 +470,8 @@ class YoloWriter(Writer):
     def finish(self) -> None:
         if not self._label_dirs:  # nothing drawable: still a loadable (empty) layout
             self._add_split("train")
-        self._close_dirs()
+        for files in self._label_dirs.values():
+            files.close()
         with open(self.out / "data.yaml", "w", encoding="utf-8", newline="\n") as out:
             out.write(self._data_yaml())
 
@@ -543,11 +508,6 @@ def _check_split_name(split: str) -> None:
     if (not split or split in (".", "..") or os.path.basename(split) != split or "\\" in split
             or split in _YAML_KEYS):
         raise LbConvertError(f"split name {split!r} cannot be used for yolo")
-
-
-def _digest(item: Item) -> int:
-    key = f"{item.data_row_id}\0{item.frame}\0{item.page}\0{item.stem}"
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def _clip(box: _Box, item: Item) -> Optional[_Box]:
