@@ -108,3 +108,15 @@ def test_voc_renames_a_frame_named_like_an_image(tmp_path: Path) -> None:
     stems = (tmp_path / "out/ImageSets/Main/train.txt").read_text().split()
     assert stems == [files[0][:-4], files[1][:-4]]
     assert report.warnings == {"duplicate file name, renamed": 1}
+
+
+def test_without_an_interpreter_to_start_files_are_written_here(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(SmallFiles, "SPOOL_AFTER", 1)
+    monkeypatch.setattr("sys.executable", "")
+    files = SmallFiles(tmp_path / "out")
+    for name in ("a.txt", "b.txt", "c.txt"):
+        files.write(name, name.encode())
+    assert files._spool is None
+    files.close()
+    assert sorted(p.read_text() for p in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt", "c.txt"]

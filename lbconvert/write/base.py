@@ -208,6 +208,12 @@ class SmallFiles:
 
     def write(self, name: str, data: bytes) -> None:
         """Write a file (replacing one of the same name: :meth:`claim` first)."""
+        if self._inline is not None:
+            if self._inline > 0:
+                self._inline -= 1
+            else:
+                self._inline = None
+                self._spool = self._start_spool()
         if self._spool is not None:
             encoded = name.encode("utf-8")
             self._batch += _RECORD.pack(len(encoded), len(data))
@@ -216,12 +222,6 @@ class SmallFiles:
             if len(self._batch) >= self.BATCH_BYTES:
                 self._send()
             return
-        if self._inline is not None:
-            if self._inline <= 0:
-                self._start_spool()
-                self.write(name, data)
-                return
-            self._inline -= 1
         fd = os.open(self._prefix + name, _CREATE, 0o666, dir_fd=self._fd)
         try:
             done = os.write(fd, data)
@@ -253,10 +253,17 @@ class SmallFiles:
             spool.stderr.close()  # type: ignore[union-attr]
         self._close_directory()
 
-    def _start_spool(self) -> None:
-        self._spool = subprocess.Popen(
-            [sys.executable, "-I", "-S", os.fspath(_SPOOL), os.fspath(self.directory)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    def _start_spool(self) -> "Optional[subprocess.Popen[bytes]]":
+        """The spool process, or None where none can start (an embedded
+        interpreter without ``sys.executable``): files are then written here."""
+        if not sys.executable:
+            return None
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-I", "-S", os.fspath(_SPOOL), os.fspath(self.directory)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except OSError:
+            return None
 
     def _send(self) -> None:
         spool = self._spool
