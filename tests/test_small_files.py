@@ -36,9 +36,7 @@ def test_spooled_files_are_the_files_written_inline(tmp_path: Path, monkeypatch)
     payloads = {f"f{i:03d}.txt": bytes([i % 251]) * (i * 37) for i in range(300)}
     payloads["ünï – 🚗.txt"] = "ünï\n".encode()
     for name, data in payloads.items():
-        assert files.claim(name)
         files.write(name, data)
-    assert not files.claim("F000.TXT")  # names are taken case-insensitively
     files.close()
     assert {p.name: p.read_bytes() for p in (tmp_path / "spooled").iterdir()} == payloads
 
@@ -120,3 +118,18 @@ def test_without_an_interpreter_to_start_files_are_written_here(tmp_path: Path,
     assert files._spool is None
     files.close()
     assert sorted(p.read_text() for p in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_masks_rename_a_frame_named_like_an_image(tmp_path: Path) -> None:
+    video = {"data_row": {"id": "v1", "global_key": "clip"},
+             "media_attributes": {"width": 100, "height": 100, "mime_type": "video/mp4"},
+             "projects": {"p": {"labels": [{"annotations": {"frames": {"1": {"objects": {
+                 "f1": {"annotation_kind": "VideoBoundingBox", "name": "car", "feature_id": "f1",
+                        "bounding_box": {"left": 1, "top": 1, "width": 5, "height": 5}}}}}}}]}}}
+    export = write_export(tmp_path / "dup.ndjson",
+                          [video, row("CLIP_000001", [box("car", 50, 50, 10, 10)])])
+    report = lbconvert.convert(export, "masks", tmp_path / "out")
+    files = sorted(p.name for p in (tmp_path / "out/semantic").iterdir())
+    assert len(files) == 2 and files[1] == "clip_000001.png"  # the frame came first
+    assert files[0].startswith("CLIP_000001__")  # case-insensitively the same name
+    assert report.warnings == {"duplicate file name, renamed": 1}

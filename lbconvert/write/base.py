@@ -124,18 +124,19 @@ class Writer:
                 self._ids_by_name[name] = found
         return found
 
-    def file_stem(self, item: Item, files: "SmallFiles", suffix: str) -> str:
-        """The item's stem, claimed in ``files``; when it is taken (a video frame
-        named like another row's image), a deterministic new one, counted as
-        a warning."""
+    def file_stem(self, item: Item, taken: NameSet) -> str:
+        """The item's stem, added to the stems ``taken`` in its directory; when
+        it is there already (a video frame named like another row's image), a
+        deterministic new one, counted as a warning.  Stems compare
+        case-insensitively, as file names on Windows and macOS do."""
         if "/" in item.stem or "\\" in item.stem:  # the select stage never makes such stems
             raise OutputError(f"unsafe file stem {item.stem!r}")
-        if files.claim(item.stem + suffix):
+        if taken.add(item.stem.lower()):
             return item.stem
         key = f"{item.data_row_id}\0{item.frame}\0{item.page}\0{item.stem}"
         digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
         stem = f"{item.stem}__{digest}"
-        files.claim(stem + suffix)
+        taken.add(stem.lower())
         self.report.warnings["duplicate file name, renamed"] += 1
         return stem
 
@@ -197,17 +198,12 @@ class SmallFiles:
         self._fd: Optional[int] = os.open(directory, _DIRECTORY) if _DIR_FD else None
         self._prefix = "" if self._fd is not None else f"{directory}{os.sep}"
         self._inline = self.SPOOL_AFTER
-        self._names = NameSet()
+        self.stems = NameSet()  # for Writer.file_stem
         self._spool: Optional[subprocess.Popen[bytes]] = None
         self._batch = bytearray()
 
-    def claim(self, name: str) -> bool:
-        """Reserve a file name; False when it is taken (case-insensitively, as
-        on Windows and macOS file systems)."""
-        return self._names.add(name.lower())
-
     def write(self, name: str, data: bytes) -> None:
-        """Write a file (replacing one of the same name: :meth:`claim` first)."""
+        """Write a file (replacing one of the same name: see :meth:`Writer.file_stem`)."""
         if self._inline is not None:
             if self._inline > 0:
                 self._inline -= 1

@@ -235,7 +235,7 @@ class VocWriter(Writer):
             raster_size(item, self.options.max_pixels)  # refuse before anything is built
         objects = [found for obj in item.objects
                    if (found := self._object(obj, item)) is not None]
-        stem = self.file_stem(item, self._annotations, ".xml")
+        stem = self.file_stem(item, self._annotations.stems)
         self._write_xml(item, stem, objects)
         self.report.annotations_written += len(objects)
         if self._segmentation:

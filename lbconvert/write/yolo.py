@@ -167,7 +167,7 @@ class YoloWriter(Writer):
             return
         files = self._label_dirs.get(item.split) or self._add_split(item.split)
         data = self._rows(item).encode() if item.objects else b""
-        stem = self.file_stem(item, files, ".txt")
+        stem = self.file_stem(item, files.stems)
         files.write(f"{stem}.txt", data)
         if self._link_images:
             self._place_image(item, stem)
