@@ -97,7 +97,7 @@ from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, Polyg
 from ..palette import save_palette_png, voc_colormap
 from ..regions import ItemRaster, Region, inner_border, mask_region, paint, raster_size
 from ..select import safe_stem
-from .base import SmallFiles, Writer
+from .base import IMAGE_MEDIA, SmallFiles, Writer
 
 __all__ = ["VocWriter", "voc_bndbox", "file_safe_names"]
 
@@ -229,7 +229,8 @@ class VocWriter(Writer):
     # --- per item ---
 
     def add(self, item: Item) -> None:
-        if not self.drawable(item):
+        if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
+            self.drawable(item)  # drops and counts its objects
             return
         if self._segmentation:
             raster_size(item, self.options.max_pixels)  # refuse before anything is built
@@ -407,10 +408,10 @@ class VocWriter(Writer):
         pass over the split's part file."""
         with _open_all(paths) as handles:
             for batch in split.batches():
+                lines = [(f"{stem} 1\n", f"{stem} -1\n", ids) for stem, ids in batch]
                 for class_id, handle in enumerate(handles, first_class):
                     key = str(class_id)
-                    handle.write("".join([f"{stem} 1\n" if key in ids else f"{stem} -1\n"
-                                          for stem, ids in batch]))
+                    handle.write("".join([yes if key in ids else no for yes, no, ids in lines]))
 
     def _write_labelmap(self) -> None:
         colors = voc_colormap(len(self.classes) + 1)
