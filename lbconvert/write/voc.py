@@ -75,7 +75,13 @@ rule rather than through ``ET.tostring``, whose pure-Python serialiser cost
 about 0.3 ms per file, more than half of the whole conversion (the tests check
 the bytes against ElementTree's and parse every file with it).
 
-Deterministic, and memory does not grow with the number of rows: each item
+Two items with one stem (a video frame ``clip_000001`` and a row named
+``clip_000001``) never overwrite each other: the later one gets a
+``__<hash>`` suffix (in its file names and the image sets) and a warning.
+The XML files go through :class:`lbconvert.write.base.SmallFiles`.
+
+Deterministic, and memory hardly grows with the number of rows (16 bytes of
+a hash per file name, to find duplicates): each item
 adds a ``stem<TAB>class ids`` line to a per-split part file, and the image-set
 lists are made from it at the end, 64 KiB of it at a time, with at most
 128 class files open at once.

@@ -88,10 +88,11 @@ file and their objects are dropped.  Two items with one stem (a video frame
 ``clip_000001`` and a row named ``clip_000001``) never overwrite each other:
 the later one gets a ``__<hash>`` suffix and a warning.
 
-Speed: one ``os.open`` / ``os.write`` / ``os.close`` per label file, relative
-to an open directory descriptor where the OS allows it; rows are built with
-``%``-formatting; nothing is kept per item, so memory does not grow with the
-export.
+Speed: label files go through :class:`lbconvert.write.base.SmallFiles` (one
+``open``/``write``/``close`` of the OS per file, made by a second process
+after the first 2,000); rows are built with ``%``-formatting; per item only
+16 bytes of a hash of its file name are kept (to rename duplicates), so
+memory hardly grows with the export.
 """
 
 from __future__ import annotations
