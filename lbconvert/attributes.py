@@ -18,25 +18,32 @@ def flatten_classifications(classifications: Iterable[Classification],
     ``"<question>/<answer>/<nested question>"``; its answers follow the same
     rules.  Names fall back to values when the export has no name."""
     flat: dict[str, AttributeValue] = {}
+    _flatten_into(flat, classifications, prefix)
+    return flat
+
+
+def _flatten_into(flat: dict[str, AttributeValue], classifications: Iterable[Classification],
+                  prefix: str) -> None:
+    """Add the answers to ``flat``; nested questions go straight in after their
+    parent, so no intermediate dicts are built."""
     for question in classifications:
         key = prefix + (question.name or question.value or question.feature_id or "?")
         radio = question.radio_answer or question.conversational_radio_answer
         if radio is not None:
-            name = radio.name or radio.value or ""
-            flat[key] = name
+            name = flat[key] = radio.name or radio.value or ""
             if radio.classifications:
-                flat.update(flatten_classifications(radio.classifications, f"{key}/{name}/"))
+                _flatten_into(flat, radio.classifications, f"{key}/{name}/")
             continue
         checklist = question.checklist_answers or question.conversational_checklist_answers
         if checklist is not None:
-            names = [answer.name or answer.value or "" for answer in checklist]
+            names: list[str] = []
             flat[key] = names
-            for answer, name in zip(checklist, names):
+            for answer in checklist:
+                name = answer.name or answer.value or ""
+                names.append(name)
                 if answer.classifications:
-                    flat.update(flatten_classifications(answer.classifications,
-                                                        f"{key}/{name}/"))
+                    _flatten_into(flat, answer.classifications, f"{key}/{name}/")
             continue
         text = question.text_answer or question.conversational_text_answer
         if text is not None:
             flat[key] = text.content
-    return flat

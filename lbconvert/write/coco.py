@@ -46,7 +46,8 @@ import orjson
 
 from ..attributes import flatten_classifications
 from ..geometry import (
-    bounds, clip_box, clip_ring, is_degenerate_ring, repair_ring, ring_area, ring_xy, shoelace,
+    bounds, clip_box, clip_ring, extent, is_degenerate_ring, repair_ring, ring_area, ring_xy,
+    shoelace,
 )
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
@@ -57,6 +58,9 @@ from .base import Writer
 __all__ = ["CocoWriter"]
 
 
+_BUFFER = 1 << 20  # bytes: part files grow by a few kilobytes per image
+
+
 class _SplitFiles:
     """The part files and id counters of one split."""
 
@@ -65,22 +69,23 @@ class _SplitFiles:
         self.images_path = os.path.join(out, f".images_{split}.part")
         self.annotations_path = os.path.join(out, f".annotations_{split}.part")
         self.results_path = os.path.join(out, f".results_{split}.part")
-        self.images: IO[bytes] = open(self.images_path, "wb")
-        self.annotations: IO[bytes] = open(self.annotations_path, "wb")
-        self.results: Optional[IO[bytes]] = open(self.results_path, "wb") if results else None
+        self.images: IO[bytes] = open(self.images_path, "wb", buffering=_BUFFER)
+        self.annotations: IO[bytes] = open(self.annotations_path, "wb", buffering=_BUFFER)
+        self.results: Optional[IO[bytes]] = \
+            open(self.results_path, "wb", buffering=_BUFFER) if results else None
         self.image_id = 0
         self.annotation_id = 0
 
-    def write_image(self, record: dict[str, Any]) -> None:
+    def write_image(self, record: dict[str, Any]) -> int:
+        """Number the image record, write it, and return its id."""
         self.image_id += 1
         record["id"] = self.image_id
         self.images.write((b",\n" if self.image_id > 1 else b"\n") + orjson.dumps(record))
+        return self.image_id
 
     def write_annotations(self, records: list[dict[str, Any]]) -> None:
+        """Write the records of the last image, already numbered from ``annotation_id + 1``."""
         first = self.annotation_id + 1
-        for number, record in enumerate(records, first):
-            record["id"] = number
-            record["image_id"] = self.image_id
         self.annotation_id += len(records)
         # One dumps call per image: the list's brackets are cut off.
         separator = b",\n" if first > 1 else b"\n"
@@ -125,14 +130,16 @@ class CocoWriter(Writer):
 
             self._masks = MaskSource.from_options(self.options)
         self._handlers: dict[type, Any] = {}
+        self._clip = self.options.clip
+        self._plain_polygons = not (self.options.fix_geometry or self.options.clip)
+        # Category ids by class name, when names key the classes: one dict
+        # lookup per object instead of a ClassMap call.
+        self._category_ids: dict[Optional[str], int] = {}
 
     def add(self, item: Item) -> None:
         if not self.drawable(item):
             return
-        files = self._splits.get(item.split)
-        if files is None:
-            files = self._splits[item.split] = _SplitFiles(self.out, item.split,
-                                                           self.options.results)
+        files = self._splits.get(item.split) or self._open_split(item.split)
         image = {"id": 0, "file_name": item.file_name, "width": item.width,
                  "height": item.height, "data_row_id": item.data_row_id,
                  "global_key": item.global_key}
@@ -140,11 +147,12 @@ class CocoWriter(Writer):
             image.update(video_id=item.data_row_id, frame_index=item.frame)
         if item.classifications:
             image["attributes"] = flatten_classifications(item.classifications)
-        files.write_image(image)
-        records = []
+        image_id = files.write_image(image)
+        first_id = files.annotation_id + 1
+        records: list[dict[str, Any]] = []
         points = []
         handlers = self._handlers
-        class_of = self.classes.id_of
+        category_ids = self._category_ids
         for obj in item.objects:
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
@@ -153,13 +161,13 @@ class CocoWriter(Writer):
             shape = handler(obj, item)
             if shape is None:
                 continue
-            class_id = class_of(obj)
-            if class_id is None:
-                self.report.drop("class not in classes file")
+            category_id = category_ids.get(obj.name) or self._category_id(obj)
+            if category_id is None:
                 continue
             bbox, area, segmentation = shape
-            record = {"id": 0, "image_id": 0, "category_id": class_id + 1, "bbox": bbox,
-                      "area": area, "iscrowd": 0, "segmentation": segmentation}
+            record = {"id": first_id + len(records), "image_id": image_id,
+                      "category_id": category_id, "bbox": bbox, "area": area, "iscrowd": 0,
+                      "segmentation": segmentation}
             if obj.confidence is not None:
                 record["score"] = obj.confidence
             if obj.feature_id:
@@ -172,6 +180,20 @@ class CocoWriter(Writer):
         if records:
             files.write_annotations(records)
         self.report.annotations_written += len(records)
+
+    def _open_split(self, split: str) -> _SplitFiles:
+        files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
+        return files
+
+    def _category_id(self, obj: ObjectAnnotation) -> Optional[int]:
+        """The object's category id (class id + 1), remembered by name when
+        names key the classes; None (and dropped) when a fixed list lacks it."""
+        class_id = self.class_id(obj)
+        if class_id is None:
+            return None
+        if self.classes.key == "name" and obj.name:
+            self._category_ids[obj.name] = class_id + 1
+        return class_id + 1
 
     def _handler(self, cls: type) -> Any:
         """The shape function for an object class (subclasses included)."""
@@ -197,7 +219,7 @@ class CocoWriter(Writer):
         if box.width <= 0 or box.height <= 0:
             self.report.drop("degenerate box")
             return None
-        if self.options.clip:
+        if self._clip:
             clipped = clip_box(box, item.width or 0, item.height or 0)
             if clipped is None:
                 self.report.drop("box outside image")
@@ -215,11 +237,12 @@ class CocoWriter(Writer):
         if area == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
             self.report.drop("degenerate polygon")
             return None
-        if not (self.options.fix_geometry or self.options.clip):
+        if self._plain_polygons:
+            left, right = extent(xs)
+            top, bottom = extent(ys)
             flat = [0.0] * (2 * len(xs))
             flat[0::2], flat[1::2] = xs, ys
-            left, top = min(xs), min(ys)
-            return [left, top, max(xs) - left, max(ys) - top], area, [flat]
+            return [left, top, right - left, bottom - top], area, [flat]
         rings = [list(zip(xs, ys))]
         if self.options.fix_geometry:
             rings = repair_ring(rings[0])
