@@ -98,7 +98,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from ..errors import LbConvertError
-from ..geometry import bounds, clip_ring, is_degenerate_ring, ring_xy, shoelace
+from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring_xy, shoelace
 from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
 from ..palette import save_palette_png, voc_colormap
 from ..regions import ItemRaster, Region, inner_border, mask_region, paint, raster_size
@@ -308,7 +308,8 @@ class VocWriter(Writer):
             return None
         width: int = item.width  # type: ignore[assignment]  # drawable: not None
         height: int = item.height  # type: ignore[assignment]
-        found = voc_bndbox(min(xs), min(ys), max(xs), max(ys), width, height)
+        (left, right), (top, bottom) = extent(xs), extent(ys)
+        found = voc_bndbox(left, top, right, bottom, width, height)
         if found is not None and found[4] and self.options.clip:  # clipped
             parts = clip_ring(list(zip(xs, ys)), width, height)
             inner = bounds([v for part in parts for v in part]) if parts else None
