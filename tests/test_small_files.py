@@ -133,3 +133,15 @@ def test_masks_rename_a_frame_named_like_an_image(tmp_path: Path) -> None:
     assert len(files) == 2 and files[1] == "clip_000001.png"  # the frame came first
     assert files[0].startswith("CLIP_000001__")  # case-insensitively the same name
     assert report.warnings == {"duplicate file name, renamed": 1}
+
+
+def test_bad_input_with_the_spool_running_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(SmallFiles, "SPOOL_AFTER", 5)
+    export = _export(tmp_path, 30)
+    with export.open("a", encoding="utf-8") as out:
+        out.write('{"data_row": {"id": "x"}, "projects": [1, 2]}\n')
+    for fmt in ("yolo", "voc"):
+        with pytest.raises(lbconvert.ExportFormatError, match=r"many\.ndjson:31"):
+            lbconvert.convert(export, fmt, tmp_path / fmt)
+        assert not (tmp_path / fmt).exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["many.ndjson"]
