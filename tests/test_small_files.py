@@ -29,6 +29,17 @@ def _export(tmp_path: Path, rows: int) -> Path:
         for i in range(rows)])
 
 
+def _frame_then_image(tmp_path: Path, image_key: str) -> Path:
+    """A video ``clip`` whose frame 1 is named ``clip_000001``, then an image row."""
+    video = {"data_row": {"id": "v1", "global_key": "clip"},
+             "media_attributes": {"width": 100, "height": 100, "mime_type": "video/mp4"},
+             "projects": {"p": {"labels": [{"annotations": {"frames": {"1": {"objects": {
+                 "f1": {"annotation_kind": "VideoBoundingBox", "name": "car", "feature_id": "f1",
+                        "bounding_box": {"left": 1, "top": 1, "width": 5, "height": 5}}}}}}}]}}}
+    return write_export(tmp_path / "dup.ndjson",
+                        [video, row(image_key, [box("car", 50, 50, 10, 10)])])
+
+
 def test_spooled_files_are_the_files_written_inline(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(SmallFiles, "SPOOL_AFTER", 0)
     monkeypatch.setattr(SmallFiles, "BATCH_BYTES", 1000)  # many batches, and one partial
@@ -92,13 +103,7 @@ def test_a_failing_spool_leaves_no_dataset(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_voc_renames_a_frame_named_like_an_image(tmp_path: Path) -> None:
-    video = {"data_row": {"id": "v1", "global_key": "clip"},
-             "media_attributes": {"width": 100, "height": 100, "mime_type": "video/mp4"},
-             "projects": {"p": {"labels": [{"annotations": {"frames": {"1": {"objects": {
-                 "f1": {"annotation_kind": "VideoBoundingBox", "name": "car", "feature_id": "f1",
-                        "bounding_box": {"left": 1, "top": 1, "width": 5, "height": 5}}}}}}}]}}}
-    export = write_export(tmp_path / "dup.ndjson",
-                          [video, row("clip_000001", [box("car", 50, 50, 10, 10)])])
+    export = _frame_then_image(tmp_path, "clip_000001")
     report = lbconvert.convert(export, "voc", tmp_path / "out")
     files = sorted(p.name for p in (tmp_path / "out/Annotations").iterdir())
     assert len(files) == 2 and files[0] == "clip_000001.xml"
@@ -121,13 +126,7 @@ def test_without_an_interpreter_to_start_files_are_written_here(tmp_path: Path,
 
 
 def test_masks_rename_a_frame_named_like_an_image(tmp_path: Path) -> None:
-    video = {"data_row": {"id": "v1", "global_key": "clip"},
-             "media_attributes": {"width": 100, "height": 100, "mime_type": "video/mp4"},
-             "projects": {"p": {"labels": [{"annotations": {"frames": {"1": {"objects": {
-                 "f1": {"annotation_kind": "VideoBoundingBox", "name": "car", "feature_id": "f1",
-                        "bounding_box": {"left": 1, "top": 1, "width": 5, "height": 5}}}}}}}]}}}
-    export = write_export(tmp_path / "dup.ndjson",
-                          [video, row("CLIP_000001", [box("car", 50, 50, 10, 10)])])
+    export = _frame_then_image(tmp_path, "CLIP_000001")
     report = lbconvert.convert(export, "masks", tmp_path / "out")
     files = sorted(p.name for p in (tmp_path / "out/semantic").iterdir())
     assert len(files) == 2 and files[1] == "clip_000001.png"  # the frame came first
