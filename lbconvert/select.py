@@ -48,7 +48,8 @@ from .model import (
 from .options import Options
 from .report import Report
 
-__all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image", "IMAGE_EXTENSIONS"]
+__all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image",
+           "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 #: Stripped from stems too, but never used as an item's image extension.
@@ -125,9 +126,9 @@ def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
 
 
 class NameSet:
-    """Names used so far (stems, file names), as 64-bit hashes in an open-addressing table:
-    16 bytes per stem where a Python ``set`` of them would take about 70, so
-    memory stays small as rows grow.  Two different stems with equal hashes
+    """Names used so far (stems, file names), as 64-bit hashes in an
+    open-addressing table: 16 bytes per name where a Python ``set`` of them
+    would take about 70, so memory stays small as rows grow.  Two different stems with equal hashes
     in one run (odds of about 1e-10 per 100,000 rows) would only cost one
     needless suffix."""
 

@@ -192,16 +192,17 @@ class _Split:
         self.part: IO[str] = open(self.part_path, "w", encoding="utf-8", newline="\n")
 
     def add(self, stem: str, class_ids: Iterable[int]) -> None:
-        self.part.write(f"{stem}\t{','.join(map(str, class_ids))}\n")
+        self.part.write(f"{stem}\t,{','.join(map(str, class_ids))},\n")
 
-    def batches(self) -> Iterator[list[tuple[str, set[str]]]]:
-        """The items in order as ``(stem, {class id as text})``, a batch at a
-        time (safe stems hold no tab or line break)."""
+    def batches(self) -> Iterator[list[tuple[str, str]]]:
+        """The items in order as ``(stem, ",3,7,")`` (the ids of the classes it
+        has, so that ``",3," in ids`` tests one), a batch at a time (safe stems
+        hold no tab or line break)."""
         self.part.close()
         with open(self.part_path, encoding="utf-8") as lines:
             while batch := lines.readlines(_BATCH_BYTES):
-                yield [(stem, set(ids.split(",")))
-                       for stem, ids in (line[:-1].split("\t") for line in batch)]
+                yield [(stem, ids) for stem, _, ids in (line[:-1].partition("\t")
+                                                        for line in batch)]
 
     def close(self) -> None:
         self.part.close()
@@ -397,27 +398,27 @@ class VocWriter(Writer):
             if self._segmentation:
                 stem_lists.append(os.path.join(self.out, "ImageSets", "Segmentation",
                                                f"{split.name}.txt"))
-            with _open_all(stem_lists) as handles:
-                for batch in split.batches():
-                    text = "".join([f"{stem}\n" for stem, _ in batch])
-                    for handle in handles:
-                        handle.write(text)
-            for start in range(0, len(safe_names), _OPEN_FILES):
-                chunk = safe_names[start:start + _OPEN_FILES]
-                self._write_class_lists(split, [os.path.join(main, f"{name}_{split.name}.txt")
-                                                for name in chunk], start)
+            class_lists = [os.path.join(main, f"{name}_{split.name}.txt") for name in safe_names]
+            for start in range(0, max(len(class_lists), 1), _OPEN_FILES):
+                self._write_lists(split, stem_lists if start == 0 else [],
+                                  class_lists[start:start + _OPEN_FILES], start)
             os.remove(split.part_path)
 
     @staticmethod
-    def _write_class_lists(split: _Split, paths: list[str], first_class: int) -> None:
-        """``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for the
-        classes ``first_class, first_class + 1, …`` at ``paths``, from one
-        pass over the split's part file."""
-        with _open_all(paths) as handles:
+    def _write_lists(split: _Split, stem_paths: list[str], class_paths: list[str],
+                     first_class: int) -> None:
+        """One pass over the split's part file: the stem lists at ``stem_paths``
+        and ``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for
+        the classes ``first_class, first_class + 1, …`` at ``class_paths``."""
+        with _open_all(stem_paths) as stem_files, _open_all(class_paths) as class_files:
             for batch in split.batches():
+                if stem_files:
+                    text = "".join([f"{stem}\n" for stem, _ in batch])
+                    for handle in stem_files:
+                        handle.write(text)
                 lines = [(f"{stem} 1\n", f"{stem} -1\n", ids) for stem, ids in batch]
-                for class_id, handle in enumerate(handles, first_class):
-                    key = str(class_id)
+                for class_id, handle in enumerate(class_files, first_class):
+                    key = f",{class_id},"
                     handle.write("".join([yes if key in ids else no for yes, no, ids in lines]))
 
     def _write_labelmap(self) -> None:
