@@ -180,8 +180,10 @@ class SmallFiles:
     second process (:mod:`lbconvert.write.spool`) that makes the system calls
     while this one goes on parsing: file creation is about a third of a
     per-image conversion, and on a machine with a second core it then costs
-    no wall time.  A full pipe blocks the writer, so memory stays bounded by
-    one batch.  :meth:`close` waits for every file and raises
+    no wall time.  A full pipe (1 MiB) blocks the writer, so memory stays
+    bounded by one batch.  ``stems`` holds the stems used in the directory
+    (16–32 bytes each, see :meth:`Writer.file_stem`).  :meth:`close` waits
+    for every file and raises
     :class:`OutputError` if one could not be written; :meth:`abort` stops
     the spool process without waiting.
     """
@@ -215,7 +217,7 @@ class SmallFiles:
             encoded = name.encode("utf-8")
             self._batch.append(_RECORD.pack(len(encoded), len(data)) + encoded)
             self._batch.append(data)
-            self._batch_size += len(data) + len(encoded) + 8
+            self._batch_size += _RECORD.size + len(encoded) + len(data)
             if self._batch_size >= self.BATCH_BYTES:
                 self._send()
             return
