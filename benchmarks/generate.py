@@ -339,9 +339,17 @@ class _RowMaker:
             self.batches.append((_uuid(self.rng), self.rng.randint(1, 5)))
         return self.batches[b]
 
+    @staticmethod
+    def _feature(feature_id: str, schema: dict, **answer: Any) -> dict:
+        """A classification or answer: ids and names of ``schema`` plus ``answer``.
+        The caller draws ``feature_id`` first, so ids come in document order."""
+        return {"feature_id": feature_id, "feature_schema_id": schema["schema_id"],
+                "name": schema["name"], "value": schema["value"], **answer}
+
     def _occlusion(self, tool: _Tool, fp: str) -> dict:
         rng = self.rng
         ids = self.ids
+        feature = self._feature
         sch = tool.occl
         r = rng.random()
         opt = sch["options"][0 if r < 0.5 else (1 if r < 0.85 else 2)]
@@ -349,84 +357,26 @@ class _RowMaker:
         if opt["sub"] is not None and rng.random() < 0.4:
             sub = opt["sub"]
             picks = rng.sample(sub["options"], 1 + (rng.random() < 0.3))
-            nested.append({
-                "feature_id": ids(fp),
-                "feature_schema_id": sub["schema_id"],
-                "name": sub["name"],
-                "value": sub["value"],
-                "checklist_answers": [
-                    {
-                        "feature_id": ids(fp),
-                        "feature_schema_id": p["schema_id"],
-                        "name": p["name"],
-                        "value": p["value"],
-                        "classifications": [],
-                    }
-                    for p in picks
-                ],
-            })
-        return {
-            "feature_id": ids(fp),
-            "feature_schema_id": sch["schema_id"],
-            "name": sch["name"],
-            "value": sch["value"],
-            "radio_answer": {
-                "feature_id": ids(fp),
-                "feature_schema_id": opt["schema_id"],
-                "name": opt["name"],
-                "value": opt["value"],
-                "classifications": nested,
-            },
-        }
+            nested.append(feature(ids(fp), sub, checklist_answers=[
+                feature(ids(fp), p, classifications=[]) for p in picks]))
+        return feature(ids(fp), sch, radio_answer=feature(ids(fp), opt, classifications=nested))
 
     def _label_classifications(self, fp: str) -> list:
         rng = self.rng
         ids = self.ids
+        feature = self._feature
         g = _ONT["global"]
         out = []
         tod = g["time_of_day"]
         r = rng.random()
         opt = tod["options"][0 if r < 0.7 else (1 if r < 0.9 else 2)]
-        out.append({
-            "feature_id": ids(fp),
-            "feature_schema_id": tod["schema_id"],
-            "name": tod["name"],
-            "value": tod["value"],
-            "radio_answer": {
-                "feature_id": ids(fp),
-                "feature_schema_id": opt["schema_id"],
-                "name": opt["name"],
-                "value": opt["value"],
-                "classifications": [],
-            },
-        })
+        out.append(feature(ids(fp), tod, radio_answer=feature(ids(fp), opt, classifications=[])))
         sc = g["scene"]
         picks = rng.sample(sc["options"], rng.randint(1, 3))
-        out.append({
-            "feature_id": ids(fp),
-            "feature_schema_id": sc["schema_id"],
-            "name": sc["name"],
-            "value": sc["value"],
-            "checklist_answers": [
-                {
-                    "feature_id": ids(fp),
-                    "feature_schema_id": p["schema_id"],
-                    "name": p["name"],
-                    "value": p["value"],
-                    "classifications": [],
-                }
-                for p in picks
-            ],
-        })
+        out.append(feature(ids(fp), sc, checklist_answers=[
+            feature(ids(fp), p, classifications=[]) for p in picks]))
         if rng.random() < 0.25:
-            nt = g["notes"]
-            out.append({
-                "feature_id": ids(fp),
-                "feature_schema_id": nt["schema_id"],
-                "name": nt["name"],
-                "value": nt["value"],
-                "text_answer": {"content": rng.choice(_NOTES)},
-            })
+            out.append(feature(ids(fp), g["notes"], text_answer={"content": rng.choice(_NOTES)}))
         return out
 
     def _objects(self, W: int, H: int, fp: str) -> list:
