@@ -140,7 +140,8 @@ def test_bad_input_with_the_spool_running_leaves_nothing(tmp_path: Path, monkeyp
     with export.open("a", encoding="utf-8") as out:
         out.write('{"data_row": {"id": "x"}, "projects": [1, 2]}\n')
     for fmt in ("yolo", "voc"):
-        with pytest.raises(lbconvert.ExportFormatError, match=r"many\.ndjson:31"):
+        with pytest.raises(lbconvert.ExportFormatError,
+                           match=r"many\.ndjson:31: data row x: projects: expected object"):
             lbconvert.convert(export, fmt, tmp_path / fmt)
         assert not (tmp_path / fmt).exists()
     assert [p.name for p in tmp_path.iterdir()] == ["many.ndjson"]
