@@ -153,7 +153,7 @@ class YoloWriter(Writer):
             self._masks = MaskSource.from_options(options)
         # split -> (path prefix, directory fd): files are opened relative to an
         # open directory where the OS allows it (saves a path walk per file)
-        self._label_dirs: dict[str, SmallFiles] = {}
+        self._label_files: dict[str, SmallFiles] = {}  # by split
         self._handlers: dict[type, _Handler] = {}
         self._table = self._dispatch_table()
         self._rows: Callable[[Item], str] = \
@@ -166,7 +166,7 @@ class YoloWriter(Writer):
         if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
             self.drawable(item)  # drops and counts its objects
             return
-        files = self._label_dirs.get(item.split) or self._add_split(item.split)
+        files = self._label_files.get(item.split) or self._add_split(item.split)
         data = self._rows(item).encode() if item.objects else b""
         stem = self.file_stem(item, files.stems)
         files.write(f"{stem}.txt", data)
@@ -184,11 +184,11 @@ class YoloWriter(Writer):
     def _add_split(self, split: str) -> SmallFiles:
         _check_split_name(split)
         (self.out / "images" / split).mkdir(parents=True)
-        files = self._label_dirs[split] = SmallFiles(self.out / "labels" / split)
+        files = self._label_files[split] = SmallFiles(self.out / "labels" / split)
         return files
 
     def abort(self) -> None:
-        for files in getattr(self, "_label_dirs", {}).values():  # absent if __init__ failed
+        for files in getattr(self, "_label_files", {}).values():  # absent if __init__ failed
             files.abort()
         super().abort()
 
@@ -469,9 +469,9 @@ class YoloWriter(Writer):
     # --- the end ---
 
     def finish(self) -> None:
-        if not self._label_dirs:  # nothing drawable: still a loadable (empty) layout
+        if not self._label_files:  # nothing drawable: still a loadable (empty) layout
             self._add_split("train")
-        for files in self._label_dirs.values():
+        for files in self._label_files.values():
             files.close()
         with open(self.out / "data.yaml", "w", encoding="utf-8", newline="\n") as out:
             out.write(self._data_yaml())
@@ -479,7 +479,7 @@ class YoloWriter(Writer):
     def _data_yaml(self) -> str:
         import yaml
 
-        present = self._label_dirs
+        present = self._label_files
         order = [s for s in ("train", "val", "test") if s in present] + sorted(
             s for s in present if s not in ("train", "val", "test"))
         train = order[0]
@@ -487,8 +487,8 @@ class YoloWriter(Writer):
         if self.options.absolute:
             head["path"] = os.path.abspath(self.target)
         head["train"] = f"images/{train}"
-        head["val"] = "images/val" if "val" in self._label_dirs else f"images/{train}"
-        if "test" in self._label_dirs:
+        head["val"] = "images/val" if "val" in self._label_files else f"images/{train}"
+        if "test" in self._label_files:
             head["test"] = "images/test"
         head["nc"] = len(self.classes)
         names = {i: _Quoted(name) for i, name in enumerate(self.classes.names)}
