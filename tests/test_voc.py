@@ -273,6 +273,17 @@ def test_segmentation_pixels_against_shapely(tmp_path: Path) -> None:
     assert (out / "ImageSets" / "Segmentation" / "train.txt").read_text() == "seg\n"
 
 
+def test_identical_objects_are_two_objects(tmp_path: Path) -> None:
+    objects = [box("car", 10, 10, 20, 20), box("car", 10, 10, 20, 20)]  # a duplicated feature
+    out = tmp_path / "voc"
+    convert(write_export(tmp_path / "e.ndjson", [row("d", objects, 50, 50)]), out,
+            segmentation=True)
+    assert [o["box"] for o in xml_objects(parse(out / "Annotations" / "d.xml"))] == \
+        [(11, 11, 30, 30)] * 2
+    instances = load(out / "SegmentationObject" / "d.png")
+    assert np.count_nonzero(instances == 2) == 400 and np.count_nonzero(instances == 1) == 0
+
+
 def test_void_border(tmp_path: Path) -> None:
     objects = [box("car", 10, 10, 40, 20), box("car", 0, 60, 30, 40)]  # the second at the edge
     out = tmp_path / "voc"

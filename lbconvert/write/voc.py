@@ -165,13 +165,22 @@ def _escape(value: str) -> str:
     return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
-# With the <object> of _write_xml: the bytes ElementTree gives for the same tree
-# after ET.indent(root) and ET.tostring(root, encoding="utf-8",
-# xml_declaration=True) (the tests compare).
-_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
-         "  <filename>%s</filename>\n  <size>\n    <width>%d</width>\n"
-         "    <height>%d</height>\n    <depth>3</depth>\n  </size>\n"
-         "  <segmented>%d</segmented>\n")  # %-formatting: str.format costs 4x more here
+def _xml_head(file_name: str, width: int, height: int, segmented: int) -> str:
+    # With VocWriter._xml: the bytes ElementTree gives for the same
+    # tree after ET.indent(root) and ET.tostring(root, encoding="utf-8",
+    # xml_declaration=True) (the tests compare).  f-strings: %-formatting
+    # of these templates cost twice as much.
+    return (f"<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
+            f"  <filename>{_escape(file_name)}</filename>\n  <size>\n    <width>{width}</width>\n"
+            f"    <height>{height}</height>\n    <depth>3</depth>\n  </size>\n"
+            f"  <segmented>{segmented}</segmented>\n")
+
+
+def _object_opening(name: str) -> str:
+    """The text of an ``<object>`` of this class up to its ``truncated`` value."""
+    name = _escape(name)
+    return (f"  <object>\n    {f'<name>{name}</name>' if name else '<name />'}\n"
+            "    <pose>Unspecified</pose>\n    <truncated>")
 
 
 _Shape = tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]
@@ -213,13 +222,13 @@ class VocWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._segmentation = self.options.segmentation
+        self._segmentation = int(self.options.segmentation)  # 0 or 1, as <segmented> holds it
         if self._segmentation and self.classes.fixed and len(self.classes) > MAX_INDEX:
             raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         self._splits: dict[str, _Split] = {}
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
-        self._object_templates: list[str] = []
+        self._object_openings: list[str] = []  # per class id: see _object_opening
         self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
         self._masks = None
         if self.options.masks is not None:  # numpy and Pillow load only when needed
@@ -241,10 +250,9 @@ class VocWriter(Writer):
             return
         if self._segmentation:
             raster_size(item, self.options.max_pixels)  # refuse before anything is built
-        objects = [found for obj in item.objects
-                   if (found := self._object(obj, item)) is not None]
+        objects = self._objects(item)
         stem = self.file_stem(item, self._annotations.stems)
-        self._write_xml(item, stem, objects)
+        self._annotations.write(f"{stem}.xml", self._xml(item, objects))
         self.report.annotations_written += len(objects)
         if self._segmentation:
             self._write_segmentation(stem, item, objects)
@@ -257,19 +265,25 @@ class VocWriter(Writer):
             found = self._splits[split] = _Split(str(self.out), name)
         return found
 
-    def _object(self, obj: ObjectAnnotation, item: Item) -> Optional[_Object]:
-        shape_of = self._shapes.get(type(obj)) or self._shape_function(type(obj))
-        shape = shape_of(obj, item)
-        if shape is None:
-            return None
-        class_id = self.class_id(obj)
-        if class_id is None:
-            return None
-        if self._segmentation and class_id + 1 > MAX_INDEX:
+    def _objects(self, item: Item) -> list[_Object]:
+        """The objects that get an ``<object>``; the others are dropped and counted."""
+        found: list[_Object] = []
+        shapes = self._shapes
+        for obj in item.objects:
+            shape = (shapes.get(type(obj)) or self._shape_function(type(obj)))(obj, item)
+            if shape is not None:
+                class_id = self.class_id(obj)
+                if class_id is not None:
+                    found.append((class_id, *shape))
+        if self._segmentation and found:
+            self._check_class_index(max(class_id for class_id, _, _ in found))
+        return found
+
+    def _check_class_index(self, class_id: int) -> None:
+        if class_id + 1 > MAX_INDEX:
             raise LbConvertError(f"voc --segmentation: class {self.classes.names[class_id]!r} "
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
-        return class_id, *shape
 
     def _shape_function(self, cls: type) -> Callable[[Any, Item], Optional[_Shape]]:
         """The function giving the box and pixels of objects of ``cls`` (a
@@ -338,27 +352,20 @@ class VocWriter(Writer):
 
     # --- output of one item ---
 
-    def _write_xml(self, item: Item, stem: str, objects: list[_Object]) -> None:
-        parts = [_HEAD % (_escape(item.file_name), item.width, item.height, self._segmentation)]
-        templates = self._object_templates
+    def _xml(self, item: Item, objects: list[_Object]) -> bytes:
+        openings = self._object_openings
+        if len(openings) < len(self.classes):
+            openings.extend(map(_object_opening, self.classes.names[len(openings):]))
+        parts = [_xml_head(item.file_name, item.width, item.height,  # type: ignore[arg-type]
+                           self._segmentation)]
         for class_id, (xmin, ymin, xmax, ymax, truncated), _ in objects:
-            if class_id >= len(templates):
-                self._add_object_templates()
-            parts.append(templates[class_id] % (truncated, xmin, ymin, xmax, ymax))
+            parts.append(f"{openings[class_id]}{truncated}</truncated>\n"
+                         "    <difficult>0</difficult>\n    <bndbox>\n"
+                         f"      <xmin>{xmin}</xmin>\n      <ymin>{ymin}</ymin>\n"
+                         f"      <xmax>{xmax}</xmax>\n      <ymax>{ymax}</ymax>\n"
+                         "    </bndbox>\n  </object>\n")
         parts.append("</annotation>\n")
-        self._annotations.write(f"{stem}.xml", "".join(parts).encode("utf-8"))
-
-    def _add_object_templates(self) -> None:
-        """The ``<object>`` of each class new since the last call, as a
-        %-template of truncated, xmin, ymin, xmax, ymax: names are escaped once."""
-        for name in self.classes.names[len(self._object_templates):]:
-            name = _escape(name).replace("%", "%%")
-            self._object_templates.append(
-                f"  <object>\n    {f'<name>{name}</name>' if name else '<name />'}\n"
-                "    <pose>Unspecified</pose>\n    <truncated>%d</truncated>\n"
-                "    <difficult>0</difficult>\n    <bndbox>\n      <xmin>%d</xmin>\n"
-                "      <ymin>%d</ymin>\n      <xmax>%d</xmax>\n      <ymax>%d</ymax>\n"
-                "    </bndbox>\n  </object>\n")
+        return "".join(parts).encode("utf-8")
 
     def _write_segmentation(self, stem: str, item: Item, objects: list[_Object]) -> None:
         width, height = raster_size(item, self.options.max_pixels)
