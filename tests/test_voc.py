@@ -307,6 +307,8 @@ def test_too_many_classes_for_segmentation_is_an_error(tmp_path: Path) -> None:
     objects = [box(f"c{i}", 1, 1, 5, 5) for i in range(255)]
     export = write_export(tmp_path / "e.ndjson", [row("x", objects)])
     convert(export, tmp_path / "xml-only")  # without PNGs any number of classes is fine
+    main = tmp_path / "xml-only" / "ImageSets" / "Main"
+    assert [(main / f"c{i}_train.txt").read_text() for i in (0, 63, 64, 254)] == ["x 1\n"] * 4
     with pytest.raises(lbconvert.LbConvertError, match="at most 254"):
         lbconvert.convert(export, "voc", tmp_path / "seg", segmentation=True)
     assert not (tmp_path / "seg").exists()

@@ -81,10 +81,10 @@ Two items with one stem (a video frame ``clip_000001`` and a row named
 The XML files go through :class:`lbconvert.write.base.SmallFiles`.
 
 Deterministic, and memory hardly grows with the number of rows (16 bytes of
-a hash per file name, to find duplicates): each item
-adds a ``stem<TAB>class ids`` line to a per-split part file, and the image-set
-lists are made from it at the end, 64 KiB of it at a time, with at most
-128 class files open at once.
+a hash per file name, to find duplicates): each item adds a
+``stem<TAB>class bit mask`` line to a per-split part file, and the image-set
+lists are made from it at the end, 64 KiB of it at a time, with at most 128
+class files open at once.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ import os
 import re
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, Any, Callable, Iterable, Iterator, Optional
+from typing import IO, Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -192,26 +192,26 @@ and a function giving its pixels."""
 
 class _Split:
     """The image sets of one split.  During the run each item adds one
-    ``stem<TAB>class ids`` line to a part file; :meth:`VocWriter.finish`
-    makes the lists from it."""
+    ``stem<TAB>classes`` line to a part file (``classes``: a hexadecimal
+    bit mask, bit k set when the item has an object of class id k);
+    :meth:`VocWriter.finish` makes the lists from it."""
 
     def __init__(self, out: str, split: str) -> None:
         self.name = split
         self.part_path = os.path.join(out, f".classes_{split}.part")
         self.part: IO[str] = open(self.part_path, "w", encoding="utf-8", newline="\n")
 
-    def add(self, stem: str, class_ids: Iterable[int]) -> None:
-        self.part.write(f"{stem}\t,{','.join(map(str, class_ids))},\n")
+    def add(self, stem: str, classes: int) -> None:
+        self.part.write(f"{stem}\t{classes:x}\n")  # a mask: joining id strings cost 5x more
 
-    def batches(self) -> Iterator[list[tuple[str, str]]]:
-        """The items in order as ``(stem, ",3,7,")`` (the ids of the classes it
-        has, so that ``",3," in ids`` tests one), a batch at a time (safe stems
-        hold no tab or line break)."""
+    def batches(self) -> Iterator[list[tuple[str, int]]]:
+        """The items in order as ``(stem, class bit mask)``, a batch at a time
+        (safe stems hold no tab or line break)."""
         self.part.close()
         with open(self.part_path, encoding="utf-8") as lines:
             while batch := lines.readlines(_BATCH_BYTES):
-                yield [(stem, ids) for stem, _, ids in (line[:-1].partition("\t")
-                                                        for line in batch)]
+                yield [(stem, int(classes, 16)) for stem, _, classes in
+                       (line[:-1].partition("\t") for line in batch)]
 
     def close(self) -> None:
         self.part.close()
@@ -256,7 +256,10 @@ class VocWriter(Writer):
         self.report.annotations_written += len(objects)
         if self._segmentation:
             self._write_segmentation(stem, item, objects)
-        self._split(item.split).add(stem, {class_id for class_id, _, _ in objects})
+        classes = 0
+        for class_id, _, _ in objects:
+            classes |= 1 << class_id
+        self._split(item.split).add(stem, classes)
 
     def _split(self, split: str) -> _Split:
         found = self._splits.get(split)
@@ -423,10 +426,10 @@ class VocWriter(Writer):
                     text = "".join([f"{stem}\n" for stem, _ in batch])
                     for handle in stem_files:
                         handle.write(text)
-                lines = [(f"{stem} 1\n", f"{stem} -1\n", ids) for stem, ids in batch]
+                lines = [(f"{stem} 1\n", f"{stem} -1\n", classes) for stem, classes in batch]
                 for class_id, handle in enumerate(class_files, first_class):
-                    key = f",{class_id},"
-                    handle.write("".join([yes if key in ids else no for yes, no, ids in lines]))
+                    handle.write("".join([yes if classes >> class_id & 1 else no
+                                          for yes, no, classes in lines]))
 
     def _write_labelmap(self) -> None:
         colors = voc_colormap(len(self.classes) + 1)
