@@ -388,7 +388,8 @@ class Selector:
                 self.report.skip_item("image size unknown")
                 continue
             prefix = f"{video.stem}_{safe_stem(group_name)}" if group_name else video.stem
-            frame_stem = f"{prefix}_{number:06d}"
+            frame_stem = self._claim_stem(f"{prefix}_{number:06d}",
+                                          f"{video.data_row_id}\0{group_name}\0{number}")
             self.report.items += 1
             yield msgspec.structs.replace(
                 video, stem=frame_stem, file_name=frame_stem + extension, width=width,
@@ -417,7 +418,8 @@ class Selector:
                 self.report.drop("page size unknown", len(found))
                 self.report.skip_item("page size unknown")
                 continue
-            page_stem = f"{document.stem}_p{page}"
+            page_stem = self._claim_stem(f"{document.stem}_p{page}",
+                                         f"{document.data_row_id}\0p{page}")
             self.report.items += 1
             yield msgspec.structs.replace(
                 document, stem=page_stem, file_name=page_stem + extension, width=width,
@@ -437,10 +439,21 @@ class Selector:
         stem = safe_stem(base) or safe_stem(info.id) or "item"
         if not extension:
             extension = split_image_extension(_url_name(info.row_data))[1] or ".jpg"
-        if not self._stems.add(stem.lower()):
-            stem = f"{stem}__{_digest(info.id):016x}"
-            self._stems.add(stem.lower())
-        return stem, extension
+        return self._claim_stem(stem, info.id), extension
+
+    def _claim_stem(self, stem: str, key: str) -> str:
+        """``stem``, or when an earlier item took it (compared case-insensitively,
+        as file names on Windows and macOS are), ``stem__<16 hex digits of a
+        hash of key>``, counted as a warning: every item gets its own files."""
+        if self._stems.add(stem.lower()):
+            return stem
+        self.report.warnings["duplicate file name, renamed"] += 1
+        renamed = f"{stem}__{_digest(key):016x}"
+        attempt = 1
+        while not self._stems.add(renamed.lower()):  # only a row named like a renamed one
+            attempt += 1
+            renamed = f"{stem}__{_digest(key):016x}_{attempt}"
+        return renamed
 
     def _size(self, row: DataRow) -> tuple[Optional[int], Optional[int]]:
         media = row.media_attributes

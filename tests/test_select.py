@@ -81,11 +81,39 @@ def test_collisions_get_a_deterministic_suffix(tmp_path: Path) -> None:
     records = [row([BOX], data_row={"global_key": "same.jpg"}, id="first"),
                row([BOX], data_row={"global_key": "same.png"}, id="second"),
                row([BOX], data_row={"external_id": "same"}, id="third")]
-    first, _ = select(rows_of(*records, tmp_path=tmp_path))
+    first, report = select(rows_of(*records, tmp_path=tmp_path))
     again, _ = select(rows_of(*records, tmp_path=tmp_path))
     stems = [item.stem for item in first]
     assert stems[0] == "same" and len(set(stems)) == 3
+    assert all(stem.startswith("same__") for stem in stems[1:])
     assert stems == [item.stem for item in again]
+    assert report.warnings == {"duplicate file name, renamed": 2}
+
+
+def test_stems_are_unique_case_insensitively_even_against_renamed_ones(tmp_path: Path) -> None:
+    records = [row([BOX], data_row={"global_key": "Scan.jpg"}, id="a"),
+               row([BOX], data_row={"global_key": "scan.jpg"}, id="b")]
+    items, _ = select(rows_of(*records, tmp_path=tmp_path))
+    assert items[0].stem == "Scan" and items[1].stem.startswith("scan__")
+    # a hostile row already named what the next duplicate would be renamed to
+    records.insert(1, row([BOX], data_row={"global_key": items[1].stem.upper()}, id="x"))
+    items, report = select(rows_of(*records, tmp_path=tmp_path))
+    assert items[2].stem == items[1].stem.lower() + "_2"
+    assert len({item.stem.lower() for item in items}) == 3
+    assert report.warnings == {"duplicate file name, renamed": 1}
+
+
+def test_frames_and_pages_never_take_a_name_twice(tmp_path: Path) -> None:
+    video = {"data_row": {"id": "v", "global_key": "clip"},
+             "media_attributes": {"width": 10, "height": 10, "mime_type": "video/mp4"},
+             "projects": {"p": {"labels": [{"annotations": {"frames": {
+                 str(n): {"objects": {}} for n in (1, 2)}}}]}}}
+    image = row([BOX], data_row={"global_key": "CLIP_000002"}, id="i")
+    items, report = select(rows_of(image, video, tmp_path=tmp_path))
+    stems = [item.stem for item in items]
+    assert stems[:2] == ["CLIP_000002", "clip_000001"]
+    assert stems[2].startswith("clip_000002__") and items[2].frame == 2
+    assert report.warnings == {"duplicate file name, renamed": 1}
 
 
 def test_name_by_chooses_the_field(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import os
 import shutil
 import struct
@@ -24,7 +23,6 @@ from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
 from ..options import Options
 from ..report import Report
-from ..select import NameSet
 
 __all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA"]
 
@@ -124,21 +122,14 @@ class Writer:
                 self._ids_by_name[name] = found
         return found
 
-    def file_stem(self, item: Item, taken: NameSet) -> str:
-        """The item's stem, added to the stems ``taken`` in its directory; when
-        it is there already (a video frame named like another row's image), a
-        deterministic new one, counted as a warning.  Stems compare
-        case-insensitively, as file names on Windows and macOS do."""
-        if "/" in item.stem or "\\" in item.stem:  # the select stage never makes such stems
+    @staticmethod
+    def file_stem(item: Item) -> str:
+        """The item's stem, for its file names.  The select stage makes stems
+        safe and unique (:attr:`Item.stem`); an Item built by hand with a
+        path separator in its stem is refused rather than written elsewhere."""
+        if "/" in item.stem or "\\" in item.stem:
             raise OutputError(f"unsafe file stem {item.stem!r}")
-        if taken.add(item.stem.lower()):
-            return item.stem
-        key = f"{item.data_row_id}\0{item.frame}\0{item.page}\0{item.stem}"
-        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
-        stem = f"{item.stem}__{digest}"
-        taken.add(stem.lower())
-        self.report.warnings["duplicate file name, renamed"] += 1
-        return stem
+        return item.stem
 
     def drawable(self, item: Item) -> bool:
         """False (and every object dropped) when the item has no image to draw on."""
@@ -181,9 +172,7 @@ class SmallFiles:
     while this one goes on parsing: file creation is about a third of a
     per-image conversion, and on a machine with a second core it then costs
     no wall time.  A full pipe (1 MiB) blocks the writer, so memory stays
-    bounded by one batch.  ``stems`` holds the stems used in the directory
-    (16–32 bytes each, see :meth:`Writer.file_stem`).  :meth:`close` waits
-    for every file and raises
+    bounded by one batch.  :meth:`close` waits for every file and raises
     :class:`OutputError` if one could not be written; :meth:`abort` stops
     the spool process without waiting.
     """
@@ -200,13 +189,13 @@ class SmallFiles:
         self._fd: Optional[int] = os.open(directory, _DIRECTORY) if _DIR_FD else None
         self._prefix = "" if self._fd is not None else f"{directory}{os.sep}"
         self._inline = self.SPOOL_AFTER
-        self.stems = NameSet()  # for Writer.file_stem
         self._spool: Optional[subprocess.Popen[bytes]] = None
         self._batch: list[bytes] = []
         self._batch_size = 0
 
     def write(self, name: str, data: bytes) -> None:
-        """Write a file (replacing one of the same name: see :meth:`Writer.file_stem`)."""
+        """Write a file (replacing one of the same name: stems are unique, see
+        :attr:`lbconvert.model.Item.stem`)."""
         if self._inline is not None:
             if self._inline > 0:
                 self._inline -= 1

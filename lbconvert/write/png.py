@@ -64,7 +64,6 @@ from ..model import (
 )
 from ..palette import save_palette_png, save_png16, voc_colormap
 from ..regions import ItemRaster, Region, mask_region, paint, paint_claim, raster_size
-from ..select import NameSet
 from .base import Writer
 
 __all__ = ["MaskPngWriter"]
@@ -90,7 +89,6 @@ class MaskPngWriter(Writer):
         if self._line_width is not None and not self._line_width > 0:
             raise LbConvertError(f"line width must be positive, not {self._line_width}")
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
-        self._stems = NameSet()
         os.makedirs(os.path.join(self.out, "semantic"))
         if self.options.instances:
             os.makedirs(os.path.join(self.out, "instance"))
@@ -120,7 +118,7 @@ class MaskPngWriter(Writer):
                                          f"than {MAX_INSTANCES} instances do not fit a 16-bit PNG")
                 paint(instances, region, drawn)
         self.report.annotations_written += drawn
-        stem = self.file_stem(item, self._stems)
+        stem = self.file_stem(item)
         save_palette_png(os.path.join(self.out, "semantic", f"{stem}.png"), semantic)
         if instances is not None:
             save_png16(os.path.join(self.out, "instance", f"{stem}.png"), instances)

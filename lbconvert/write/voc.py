@@ -75,16 +75,15 @@ rule rather than through ``ET.tostring``, whose pure-Python serialiser cost
 about 0.3 ms per file, more than half of the whole conversion (the tests check
 the bytes against ElementTree's and parse every file with it).
 
-Two items with one stem (a video frame ``clip_000001`` and a row named
-``clip_000001``) never overwrite each other: the later one gets a
-``__<hash>`` suffix (in its file names and the image sets) and a warning.
-The XML files go through :class:`lbconvert.write.base.SmallFiles`.
+Files are named by the item's stem, which the select stage makes unique (a
+video frame ``clip_000001`` and a row named ``clip_000001`` do not share a
+file: the later one gets a ``__<hash>`` suffix and a warning).  The XML files
+go through :class:`lbconvert.write.base.SmallFiles`.
 
-Deterministic, and memory hardly grows with the number of rows (16 bytes of
-a hash per file name, to find duplicates): each item adds a
-``stem<TAB>class bit mask`` line to a per-split part file, and the image-set
-lists are made from it at the end, 64 KiB of it at a time, with at most 128
-class files open at once.
+Deterministic, and the writer's memory does not grow with the number of rows:
+each item adds a ``stem<TAB>class bit mask`` line to a per-split part file,
+and the image-set lists are made from it at the end, 64 KiB of it at a time,
+with at most 128 class files open at once.
 """
 
 from __future__ import annotations
@@ -251,7 +250,7 @@ class VocWriter(Writer):
         if self._segmentation:
             raster_size(item, self.options.max_pixels)  # refuse before anything is built
         objects = self._objects(item)
-        stem = self.file_stem(item, self._annotations.stems)
+        stem = self.file_stem(item)
         self._annotations.write(f"{stem}.xml", self._xml(item, objects))
         self.report.annotations_written += len(objects)
         if self._segmentation:

@@ -84,9 +84,10 @@ Everything else (points outside pose, polylines, text …) is dropped as
 ``<kind> not representable in yolo <task>``.  Every object is either written
 (``annotations_written``, once per object however many rows it gives) or
 dropped with its reason; items without pixels (text, audio …) get no label
-file and their objects are dropped.  Two items with one stem (a video frame
-``clip_000001`` and a row named ``clip_000001``) never overwrite each other:
-the later one gets a ``__<hash>`` suffix and a warning.
+file and their objects are dropped.  Label files are named by the item's
+stem, which the select stage makes unique (a video frame ``clip_000001``
+and a row named ``clip_000001`` do not share a file: the later one gets a
+``__<hash>`` suffix and a warning).
 
 Speed: label files go through :class:`lbconvert.write.base.SmallFiles` (one
 ``open``/``write``/``close`` of the OS per file, made by a second process
@@ -168,7 +169,7 @@ class YoloWriter(Writer):
             return
         files = self._label_files.get(item.split) or self._add_split(item.split)
         data = self._rows(item).encode() if item.objects else b""
-        stem = self.file_stem(item, files.stems)
+        stem = self.file_stem(item)
         files.write(f"{stem}.txt", data)
         if self._link_images:
             self._place_image(item, stem)
