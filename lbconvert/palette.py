@@ -15,27 +15,30 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["voc_colormap", "voc_palette", "save_palette_png", "save_png16"]
 
 
-def voc_colormap(count: int = 256) -> np.ndarray:
-    """The VOC colours of indices ``0 .. count-1`` as a ``(count, 3)`` uint8 array."""
-    index = np.arange(count, dtype=np.int64)
-    colors = np.zeros((count, 3), dtype=np.int64)
-    for shift in range(8):  # 8 passes over all indices, not per pixel
-        for channel in range(3):
-            bit = (index >> (3 * shift + channel)) & 1
-            colors[:, channel] |= bit << (7 - shift)
-    return colors.astype(np.uint8)
+def voc_colormap(count: int = 256) -> list[tuple[int, int, int]]:
+    """The VOC colours ``(r, g, b)`` of indices ``0 .. count-1`` (plain Python:
+    writers that only need colours for a label map need not load numpy)."""
+    colors = []
+    for index in range(count):
+        rgb = [0, 0, 0]
+        for shift in range(8):
+            for channel in range(3):
+                rgb[channel] |= ((index >> (3 * shift + channel)) & 1) << (7 - shift)
+        colors.append((rgb[0], rgb[1], rgb[2]))
+    return colors
 
 
 @lru_cache(maxsize=1)
 def _palette() -> tuple[int, ...]:
-    return tuple(voc_colormap(256).ravel().tolist())
+    return tuple(value for rgb in voc_colormap(256) for value in rgb)
 
 
 def voc_palette() -> list[int]:
@@ -45,6 +48,8 @@ def voc_palette() -> list[int]:
 
 def save_palette_png(path: "str | os.PathLike[str]", indices: np.ndarray) -> None:
     """Write a 2-D uint8 array as an 8-bit palette PNG with the VOC palette."""
+    import numpy as np
+
     image = _from_array(np.ascontiguousarray(indices, dtype=np.uint8))
     image.putpalette(_palette())  # "L" becomes "P": the bytes are the indices
     image.save(path, format="PNG")
@@ -52,6 +57,8 @@ def save_palette_png(path: "str | os.PathLike[str]", indices: np.ndarray) -> Non
 
 def save_png16(path: "str | os.PathLike[str]", values: np.ndarray) -> None:
     """Write a 2-D array of values below 65536 as a 16-bit greyscale PNG (mode ``I;16``)."""
+    import numpy as np
+
     image = _from_array(np.ascontiguousarray(values, dtype="<u2"))
     image.save(path, format="PNG")
 

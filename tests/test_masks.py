@@ -127,7 +127,7 @@ def test_classes_json(tmp_path: Path) -> None:
         {"index": 2, "name": "person", "color": [0, 128, 0]},
         {"index": 3, "name": 'a<b & "c" ü', "color": [128, 128, 0]},
     ]
-    assert voc_colormap()[255].tolist() == [224, 224, 192]
+    assert voc_colormap()[255] == (224, 224, 192)
 
 
 def test_lines_and_points_need_a_line_width(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -271,6 +273,18 @@ def test_segmentation_pixels_against_shapely(tmp_path: Path) -> None:
     assert root.findtext("segmented") == "1"
     assert [o["name"] for o in xml_objects(root)] == ["field", "car", "car"]
     assert (out / "ImageSets" / "Segmentation" / "train.txt").read_text() == "seg\n"
+
+
+def test_xml_only_conversion_does_not_load_numpy(tmp_path: Path) -> None:
+    """numpy costs a tenth of a second to import; only PNGs and masks need it."""
+    export = write_export(tmp_path / "e.ndjson", [row("n", [box("car", 1, 1, 5, 5)])])
+    script = ("import sys, lbconvert; "
+              f"lbconvert.convert({str(export)!r}, 'voc', {str(tmp_path / 'out')!r}); "
+              "print('numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
+    assert (tmp_path / "out" / "Annotations" / "n.xml").is_file()
 
 
 def test_identical_objects_are_two_objects(tmp_path: Path) -> None:

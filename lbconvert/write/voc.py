@@ -92,17 +92,17 @@ import os
 import re
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, Any, Callable, Iterator, Optional
-
-import numpy as np
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import LbConvertError
 from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring_xy, shoelace
 from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
-from ..palette import save_palette_png, voc_colormap
-from ..regions import ItemRaster, Region, inner_border, mask_region, paint, raster_size
+from ..palette import voc_colormap
 from ..select import safe_stem
 from .base import IMAGE_MEDIA, SmallFiles, Writer
+
+if TYPE_CHECKING:  # numpy loads only for segmentation and masks
+    from ..regions import ItemRaster, Region
 
 __all__ = ["VocWriter", "voc_bndbox", "file_safe_names"]
 
@@ -182,9 +182,9 @@ def _object_opening(name: str) -> str:
             "    <pose>Unspecified</pose>\n    <truncated>")
 
 
-_Shape = tuple[BndBox, Callable[[ItemRaster], Optional[Region]]]
+_Shape = tuple[BndBox, Callable[["ItemRaster"], Optional["Region"]]]
 """An object's box and a function giving its pixels."""
-_Object = tuple[int, BndBox, Callable[[ItemRaster], Optional[Region]]]
+_Object = tuple[int, BndBox, Callable[["ItemRaster"], Optional["Region"]]]
 """One object on its way to the XML and the segmentation PNGs: class id, box
 and a function giving its pixels."""
 
@@ -226,7 +226,6 @@ class VocWriter(Writer):
             raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         self._splits: dict[str, _Split] = {}
-        self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
         self._object_openings: list[str] = []  # per class id: see _object_opening
         self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
         self._masks = None
@@ -237,6 +236,9 @@ class VocWriter(Writer):
         os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
         self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
+            from ..regions import ItemRaster
+
+            self._raster = ItemRaster(0, 0)  # resized to each item: the canvas is reused
             for parts in (("SegmentationClass",), ("SegmentationObject",),
                           ("ImageSets", "Segmentation")):
                 os.makedirs(os.path.join(self.out, *parts))
@@ -248,7 +250,7 @@ class VocWriter(Writer):
             self.drawable(item)  # drops and counts its objects
             return
         if self._segmentation:
-            raster_size(item, self.options.max_pixels)  # refuse before anything is built
+            self._raster_size(item)  # refuse before anything is built
         objects = self._objects(item)
         stem = self.file_stem(item)
         self._annotations.write(f"{stem}.xml", self._xml(item, objects))
@@ -344,6 +346,8 @@ class VocWriter(Writer):
         if pixels is None:
             self.report.drop("mask not available offline")
             return None
+        from ..regions import mask_region
+
         region = mask_region(pixels)
         if region is None:
             self.report.drop("empty mask")
@@ -369,8 +373,18 @@ class VocWriter(Writer):
         parts.append("</annotation>\n")
         return "".join(parts).encode("utf-8")
 
+    def _raster_size(self, item: Item) -> tuple[int, int]:
+        from ..regions import raster_size
+
+        return raster_size(item, self.options.max_pixels)
+
     def _write_segmentation(self, stem: str, item: Item, objects: list[_Object]) -> None:
-        width, height = raster_size(item, self.options.max_pixels)
+        import numpy as np
+
+        from ..palette import save_palette_png
+        from ..regions import inner_border, paint
+
+        width, height = self._raster_size(item)
         raster = self._raster
         raster.resize(width, height)
         classes = np.zeros((height, width), dtype=np.uint8)
