@@ -284,6 +284,7 @@ class VocWriter(Writer):
         return found
 
     def _check_class_index(self, class_id: int) -> None:
+        """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
         if class_id + 1 > MAX_INDEX:
             raise LbConvertError(f"voc --segmentation: class {self.classes.names[class_id]!r} "
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
