@@ -133,17 +133,17 @@ class NameSet:
     needless suffix."""
 
     def __init__(self) -> None:
-        self._table = array("Q", bytes(8 * 1024))
+        self._table = array("q", bytes(8 * 1024))  # signed: hash() fits as it is
+        self._mask = len(self._table) - 1
         self._count = 0
 
     def add(self, text: str) -> bool:
         """Add ``text``; False when it was there already."""
-        key = (hash(text) & 0xFFFFFFFFFFFFFFFF) or 1  # 0 marks an empty slot
-        table = self._table
-        mask = len(table) - 1
+        key = hash(text) or 1  # 0 marks an empty slot
+        table, mask = self._table, self._mask
         slot = key & mask
-        while table[slot]:
-            if table[slot] == key:
+        while found := table[slot]:
+            if found == key:
                 return False
             slot = (slot + 1) & mask
         table[slot] = key
@@ -154,14 +154,14 @@ class NameSet:
 
     def _grow(self) -> None:
         old = self._table
-        self._table = array("Q", bytes(16 * len(old)))
-        mask = len(self._table) - 1
+        table = self._table = array("q", bytes(16 * len(old)))
+        mask = self._mask = len(table) - 1
         for key in old:
             if key:
                 slot = key & mask
-                while self._table[slot]:
+                while table[slot]:
                     slot = (slot + 1) & mask
-                self._table[slot] = key
+                table[slot] = key
 
 
 class _Choice(msgspec.Struct, frozen=True, gc=False):

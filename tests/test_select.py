@@ -13,7 +13,7 @@ import lbconvert
 from lbconvert.classes import ClassMap
 from lbconvert.options import Options, parse_split
 from lbconvert.report import Report
-from lbconvert.select import Selector, safe_stem, split_of
+from lbconvert.select import NameSet, Selector, safe_stem, split_of
 
 from .conftest import FIXTURES
 
@@ -88,6 +88,14 @@ def test_collisions_get_a_deterministic_suffix(tmp_path: Path) -> None:
     assert all(stem.startswith("same__") for stem in stems[1:])
     assert stems == [item.stem for item in again]
     assert report.warnings == {"duplicate file name, renamed": 2}
+
+
+def test_name_set_remembers_every_name_through_growth() -> None:
+    names = NameSet()
+    texts = ["", *(f"stem-{i}" for i in range(5000))]  # "" hashes to 0, the empty mark
+    assert all(names.add(text) for text in texts)
+    assert not any(names.add(text) for text in texts)
+    assert names.add("stem-5000")
 
 
 def test_stems_are_unique_case_insensitively_even_against_renamed_ones(tmp_path: Path) -> None:
