@@ -189,7 +189,7 @@ class MaskPngWriter(Writer):
         return None
 
     def finish(self) -> None:
-        colors = [list(rgb) for rgb in voc_colormap(256)]
+        colors = voc_colormap(256)  # orjson writes the tuples as arrays
         entries = [{"index": 0, "name": "background", "color": colors[0]}]
         entries += [{"index": index, "name": name, "color": colors[index]}
                     for index, name in enumerate(self.classes.names, 1)]
