@@ -287,6 +287,21 @@ def test_xml_only_conversion_does_not_load_numpy(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "Annotations" / "n.xml").is_file()
 
 
+def test_numbers_of_a_small_and_a_very_wide_image(tmp_path: Path) -> None:
+    rows = [row("small", [box("car", 2.5, 3.5, 4, 5)], 20, 10),
+            row("wide", [box("car", 69990.2, 1, 100, 5)], 70_000, 10),  # past the listed numbers
+            row("small2", [box("car", 0, 0, 20, 10)], 20, 10)]
+    out = tmp_path / "voc"
+    convert(write_export(tmp_path / "e.ndjson", rows), out)
+    found = {}
+    for stem in ("small", "wide", "small2"):
+        root = parse(out / "Annotations" / f"{stem}.xml")
+        found[stem] = (root.findtext("size/width"), xml_objects(root)[0]["box"],
+                       xml_objects(root)[0]["truncated"])
+    assert found == {"small": ("20", (3, 4, 7, 9), 0), "wide": ("70000", (69991, 2, 70000, 6), 1),
+                     "small2": ("20", (1, 1, 20, 10), 0)}
+
+
 def test_identical_objects_are_two_objects(tmp_path: Path) -> None:
     objects = [box("car", 10, 10, 20, 20), box("car", 10, 10, 20, 20)]  # a duplicated feature
     out = tmp_path / "voc"

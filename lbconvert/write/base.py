@@ -204,9 +204,9 @@ class SmallFiles:
                 self._spool = self._start_spool()
         if self._spool is not None:
             encoded = name.encode("utf-8")
-            self._batch.append(_RECORD.pack(len(encoded), len(data)) + encoded)
-            self._batch.append(data)
-            self._batch_size += _RECORD.size + len(encoded) + len(data)
+            record = _RECORD.pack(len(encoded), len(data)) + encoded + data
+            self._batch.append(record)
+            self._batch_size += len(record)
             if self._batch_size >= self.BATCH_BYTES:
                 self._send()
             return

@@ -164,7 +164,22 @@ def _escape(value: str) -> str:
     return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _xml_head(file_name: str, width: int, height: int, segmented: int) -> str:
+#: Numbers whose decimal text VocWriter keeps in a list (see _Decimal).
+_LISTED_NUMBERS = 1 << 16
+
+
+class _Decimal:
+    """``_Decimal()[n] == str(n)``.  The XML is written with ``decimals[n]``
+    where ``decimals`` is a list of the texts of 0, 1, 2 … up to the image's
+    larger side: every number in it is in that range, and looking a text up
+    costs less than half of formatting the int.  For an image larger than
+    the list may grow (:data:`_LISTED_NUMBERS`) this stands in for it."""
+
+    def __getitem__(self, number: int) -> str:
+        return str(number)
+
+
+def _xml_head(file_name: str, width: str, height: str, segmented: str) -> str:
     # With VocWriter._xml: the bytes ElementTree gives for the same
     # tree after ET.indent(root) and ET.tostring(root, encoding="utf-8",
     # xml_declaration=True) (the tests compare).  f-strings: %-formatting
@@ -227,6 +242,7 @@ class VocWriter(Writer):
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         self._splits: dict[str, _Split] = {}
         self._object_openings: list[str] = []  # per class id: see _object_opening
+        self._decimals: list[str] = []  # str(n) at n: see _Decimal
         self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
         self._masks = None
         if self.options.masks is not None:  # numpy and Pillow load only when needed
@@ -363,16 +379,29 @@ class VocWriter(Writer):
         openings = self._object_openings
         if len(openings) < len(self.classes):
             openings.extend(map(_object_opening, self.classes.names[len(openings):]))
-        parts = [_xml_head(item.file_name, item.width, item.height,  # type: ignore[arg-type]
-                           self._segmentation)]
+        width: int = item.width  # type: ignore[assignment]  # drawable: not None
+        height: int = item.height  # type: ignore[assignment]
+        decimals = self._decimals_up_to(max(width, height))
+        parts = [_xml_head(item.file_name, decimals[width], decimals[height],
+                           decimals[self._segmentation])]
         for class_id, (xmin, ymin, xmax, ymax, truncated), _ in objects:
-            parts.append(f"{openings[class_id]}{truncated}</truncated>\n"
+            parts.append(f"{openings[class_id]}{decimals[truncated]}</truncated>\n"
                          "    <difficult>0</difficult>\n    <bndbox>\n"
-                         f"      <xmin>{xmin}</xmin>\n      <ymin>{ymin}</ymin>\n"
-                         f"      <xmax>{xmax}</xmax>\n      <ymax>{ymax}</ymax>\n"
+                         f"      <xmin>{decimals[xmin]}</xmin>\n"
+                         f"      <ymin>{decimals[ymin]}</ymin>\n"
+                         f"      <xmax>{decimals[xmax]}</xmax>\n"
+                         f"      <ymax>{decimals[ymax]}</ymax>\n"
                          "    </bndbox>\n  </object>\n")
         parts.append("</annotation>\n")
         return "".join(parts).encode("utf-8")
+
+    def _decimals_up_to(self, largest: int) -> "list[str] | _Decimal":
+        decimals = self._decimals
+        if largest >= len(decimals):
+            if largest >= _LISTED_NUMBERS:
+                return _Decimal()
+            decimals.extend(map(str, range(len(decimals), largest + 1)))
+        return decimals
 
     def _raster_size(self, item: Item) -> tuple[int, int]:
         from ..regions import raster_size
