@@ -95,7 +95,7 @@ from math import ceil, floor
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import LbConvertError
-from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring_xy, shoelace
+from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring, ring_xy, shoelace
 from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
 from ..select import safe_stem
@@ -197,11 +197,13 @@ def _object_opening(name: str) -> str:
             "    <pose>Unspecified</pose>\n    <truncated>")
 
 
-_Shape = tuple[BndBox, Callable[["ItemRaster"], Optional["Region"]]]
-"""An object's box and a function giving its pixels."""
-_Object = tuple[int, BndBox, Callable[["ItemRaster"], Optional["Region"]]]
+_Shape = tuple[BndBox, "BoxAnnotation | PolygonAnnotation | Region"]
+"""An object's box and what gives its pixels: the box or polygon annotation
+itself, drawn only with ``segmentation`` (a closure per object cost a sixth
+of the box's time), or a mask's pixels, read once."""
+_Object = tuple[int, BndBox, "BoxAnnotation | PolygonAnnotation | Region"]
 """One object on its way to the XML and the segmentation PNGs: class id, box
-and a function giving its pixels."""
+and what gives its pixels (see :data:`_Shape`)."""
 
 
 class _Split:
@@ -335,7 +337,7 @@ class VocWriter(Writer):
         if found is None:
             self.report.drop("box outside image")
             return None
-        return found, lambda raster: raster.box(box)
+        return found, obj
 
     def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[_Shape]:
         xs, ys = ring_xy(obj.polygon)
@@ -356,7 +358,7 @@ class VocWriter(Writer):
         if found is None:
             self.report.drop("polygon outside image")
             return None
-        return found, lambda raster: raster.polygon(list(zip(xs, ys)))
+        return found, obj
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[_Shape]:
         pixels = self._masks.pixels(obj, item) if self._masks else None
@@ -371,7 +373,7 @@ class VocWriter(Writer):
             return None
         c0, r0 = region.col, region.row
         r1, c1 = r0 + region.mask.shape[0], c0 + region.mask.shape[1]
-        return (c0 + 1, r0 + 1, c1, r1, 0), lambda raster: region
+        return (c0 + 1, r0 + 1, c1, r1, 0), region
 
     # --- output of one item ---
 
@@ -419,8 +421,8 @@ class VocWriter(Writer):
         raster.resize(width, height)
         classes = np.zeros((height, width), dtype=np.uint8)
         instances = np.zeros((height, width), dtype=np.uint8)
-        for number, (class_id, _, region_of) in enumerate(objects, 1):
-            region = region_of(raster)
+        for number, (class_id, _, shape) in enumerate(objects, 1):
+            region = _pixels(shape, raster)
             if region is None:
                 continue
             paint(classes, region, class_id + 1)
@@ -501,6 +503,16 @@ class VocWriter(Writer):
 
 
 _LABELMAP_UNSAFE = re.compile(r"[:\r\n]")
+
+
+def _pixels(shape: "BoxAnnotation | PolygonAnnotation | Region", raster: "ItemRaster"
+            ) -> "Optional[Region]":
+    """The pixels of an object on the item's ``raster`` (None when none are inside)."""
+    if isinstance(shape, BoxAnnotation):
+        return raster.box(shape.bounding_box)
+    if isinstance(shape, PolygonAnnotation):
+        return raster.polygon(ring(shape.polygon))
+    return shape  # a mask's Region
 
 
 @contextmanager
