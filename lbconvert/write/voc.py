@@ -398,6 +398,8 @@ class VocWriter(Writer):
         return "".join(parts).encode("utf-8")
 
     def _decimals_up_to(self, largest: int) -> "list[str] | _Decimal":
+        """The decimal texts of 0 … ``largest``: the list, grown as needed, or
+        the stand-in past :data:`_LISTED_NUMBERS`."""
         decimals = self._decimals
         if largest >= len(decimals):
             if largest >= _LISTED_NUMBERS:
