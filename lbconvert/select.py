@@ -126,11 +126,11 @@ def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
 
 
 class NameSet:
-    """Names used so far (stems, file names), as 64-bit hashes in an
-    open-addressing table: 16 bytes per name where a Python ``set`` of them
-    would take about 70, so memory stays small as rows grow.  Two different stems with equal hashes
-    in one run (odds of about 1e-10 per 100,000 rows) would only cost one
-    needless suffix."""
+    """Names used so far (the stems of items), as 64-bit hashes in an
+    open-addressing table: 16–32 bytes per name where a Python ``set`` of
+    them would take about 70, so memory stays small as rows grow.  Two
+    different stems with equal hashes in one run (odds of about 1e-10 per
+    100,000 rows) would only cost one needless suffix."""
 
     def __init__(self) -> None:
         self._table = array("q", bytes(8 * 1024))  # signed: hash() fits as it is

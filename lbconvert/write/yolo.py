@@ -91,9 +91,8 @@ and a row named ``clip_000001`` do not share a file: the later one gets a
 
 Speed: label files go through :class:`lbconvert.write.base.SmallFiles` (one
 ``open``/``write``/``close`` of the OS per file, made by a second process
-after the first 2,000); rows are built with ``%``-formatting; per item only
-16 bytes of a hash of its file name are kept (to rename duplicates), so
-memory hardly grows with the export.
+after the first 2,000); rows are built with ``%``-formatting; nothing is
+kept per item, so the writer's memory does not grow with the export.
 """
 
 from __future__ import annotations
@@ -152,8 +151,6 @@ class YoloWriter(Writer):
         if options.masks is not None:
             from ..masks import MaskSource
             self._masks = MaskSource.from_options(options)
-        # split -> (path prefix, directory fd): files are opened relative to an
-        # open directory where the OS allows it (saves a path walk per file)
         self._label_files: dict[str, SmallFiles] = {}  # by split
         self._handlers: dict[type, _Handler] = {}
         self._table = self._dispatch_table()
