@@ -47,7 +47,8 @@ def instance(path: Path) -> np.ndarray:
 def test_fixture_converts_and_accounts(tmp_path: Path) -> None:
     out = tmp_path / "masks"
     report = convert(FIXTURES / "v2/images.ndjson", out, project=MAIN_PROJECT)
-    assert sorted(p.name for p in out.iterdir()) == ["classes.json", "semantic"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "classes.json", "lbconvert-report.json", "manifest.jsonl", "semantic"]
     assert len(list((out / "semantic").iterdir())) == report.items == 5
     assert report.annotations_written == 5  # 4 boxes and the polygon
     assert report.dropped["polyline without --line-width"] == 1
@@ -294,7 +295,8 @@ def test_byte_identical_output(tmp_path: Path) -> None:
     convert(export, tmp_path / "b", **options)
     first, second = tree_files(tmp_path / "a"), tree_files(tmp_path / "b")
     assert first == second
-    assert sorted(first) == ["classes.json", "instance/c.png", "semantic/c.png"]
+    assert sorted(first) == ["classes.json", "instance/c.png", "lbconvert-report.json",
+                             "manifest.jsonl", "semantic/c.png"]
 
 
 def test_grey_alpha_composite_masks_resolve(tmp_path: Path) -> None:

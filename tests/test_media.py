@@ -115,7 +115,7 @@ def test_model_run_predictions_carry_scores(tmp_path: Path) -> None:
     run_id = next(iter(next(iter(row.experiments.values())).runs))
     report = lbconvert.convert(FIXTURES / "v2/model_run.ndjson", "coco", tmp_path / "p",
                                source="predictions", model_run=run_id)
-    files = sorted(p.name for p in (tmp_path / "p").iterdir())
+    files = sorted(p.name for p in (tmp_path / "p").glob("annotations*.json"))
     scores = [a["score"] for f in files
               for a in json.loads((tmp_path / "p" / f).read_text())["annotations"]]
     assert scores and all(0 < s <= 1 for s in scores)

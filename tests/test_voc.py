@@ -219,7 +219,8 @@ def test_image_sets_and_class_lists(tmp_path: Path) -> None:
         for name, safe_name in zip(["car", weird, "person"], safe):
             lines = (main / f"{safe_name}_{split}.txt").read_text(encoding="utf-8").splitlines()
             assert lines == [f"{s} {'1' if name in has[s] else '-1'}" for s in stems]
-    assert sorted(p.name for p in out.iterdir()) == ["Annotations", "ImageSets", "labelmap.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "Annotations", "ImageSets", "labelmap.txt", "lbconvert-report.json", "manifest.jsonl"]
 
 
 def test_file_safe_names_are_unique() -> None:

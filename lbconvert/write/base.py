@@ -19,10 +19,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
+import orjson
+
 from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
 from ..options import Options
 from ..report import Report
+from .manifest import REPORT, Manifest
 
 __all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA"]
 
@@ -38,6 +41,8 @@ class Writer:
     name: ClassVar[str] = ""
     #: False for writers that draw nothing: items of unknown size reach them too.
     needs_image_size: ClassVar[bool] = True
+    #: True for image writers: every image item is listed in ``OUT/manifest.jsonl``.
+    writes_manifest: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass whose ``__init__`` fails after this base made the
@@ -72,10 +77,18 @@ class Writer:
         self.out = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".partial",
                                          dir=self.target.parent))
         self._closed = False
+        self._manifest = Manifest(self.out) if self.writes_manifest else None
 
     # --- the protocol ---
 
     def add(self, item: Item) -> None:
+        """Write one item: list it in the manifest (image writers), then :meth:`write` it."""
+        if self._manifest is not None and _is_image(item):
+            self._manifest.add(item)
+        self.write(item)
+
+    def write(self, item: Item) -> None:
+        """Write one item's files (what each format implements)."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -87,6 +100,7 @@ class Writer:
             self._closed = True
             try:
                 self.finish()
+                self._write_history()
             except BaseException:
                 self.abort()
                 raise
@@ -96,6 +110,8 @@ class Writer:
     def abort(self) -> None:
         """Throw away everything written so far."""
         self._closed = True
+        if getattr(self, "_manifest", None) is not None:
+            self._manifest.discard()
         shutil.rmtree(self.out, ignore_errors=True)
 
     def __enter__(self) -> "Writer":
@@ -138,6 +154,13 @@ class Writer:
         self.report.drop(f"{item.media_type} media not representable in {self.name}",
                          len(item.objects))
         return False
+
+    def _write_history(self) -> None:
+        """The manifest's last lines and ``lbconvert-report.json`` (see :mod:`.manifest`)."""
+        if self._manifest is not None:
+            self._manifest.close()
+        with open(self.out / REPORT, "wb") as handle:
+            handle.write(orjson.dumps(self.report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
 
     def _commit(self) -> None:
         target = self.target
@@ -293,6 +316,10 @@ def _enlarge_pipe(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except (ImportError, AttributeError, OSError):
         pass
+
+
+def _is_image(item: Item) -> bool:
+    return item.media_type in IMAGE_MEDIA and bool(item.width and item.height)
 
 
 def _check_target(target: Path, overwrite: bool) -> None:

@@ -117,6 +117,7 @@ def _is_box_polygon(record: dict[str, Any]) -> bool:
 
 class CocoWriter(Writer):
     name = "coco"
+    writes_manifest = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,7 +137,7 @@ class CocoWriter(Writer):
         # lookup per object instead of a ClassMap call.
         self._category_ids: dict[Optional[str], int] = {}
 
-    def add(self, item: Item) -> None:
+    def write(self, item: Item) -> None:
         if not self.drawable(item):
             return
         files = self._splits.get(item.split) or self._open_split(item.split)

@@ -36,7 +36,7 @@ class GeoJsonWriter(Writer):
     name = "geojson"
     needs_image_size = False
 
-    def add(self, item: Item) -> None:
+    def write(self, item: Item) -> None:
         geospatial = item.media_type == "geospatial"
         features = []
         for obj in item.objects:

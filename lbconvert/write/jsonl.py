@@ -51,7 +51,7 @@ class JsonlWriter(Writer):
         super().__init__(*args, **kwargs)
         self._file: IO[bytes] = open(self.out / "items.jsonl", "wb")
 
-    def add(self, item: Item) -> None:
+    def write(self, item: Item) -> None:
         record = {
             "data_row_id": item.data_row_id, "global_key": item.global_key,
             "external_id": item.external_id, "row_data": item.row_data, "stem": item.stem,

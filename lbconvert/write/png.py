@@ -76,6 +76,7 @@ MAX_INSTANCES = 65535
 
 class MaskPngWriter(Writer):
     name = "masks"
+    writes_manifest = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,7 +94,7 @@ class MaskPngWriter(Writer):
         if self.options.instances:
             os.makedirs(os.path.join(self.out, "instance"))
 
-    def add(self, item: Item) -> None:
+    def write(self, item: Item) -> None:
         if not self.drawable(item):
             return
         width, height = raster_size(item, self.options.max_pixels)

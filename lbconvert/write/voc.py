@@ -235,6 +235,7 @@ class _Split:
 
 class VocWriter(Writer):
     name = "voc"
+    writes_manifest = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -263,7 +264,7 @@ class VocWriter(Writer):
 
     # --- per item ---
 
-    def add(self, item: Item) -> None:
+    def write(self, item: Item) -> None:
         if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
             self.drawable(item)  # drops and counts its objects
             return

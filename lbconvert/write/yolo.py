@@ -128,6 +128,7 @@ Ring = list[tuple[float, float]]  # as lbconvert.geometry.Ring
 
 class YoloWriter(Writer):
     name = "yolo"
+    writes_manifest = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,7 +161,7 @@ class YoloWriter(Writer):
 
     # --- per item ---
 
-    def add(self, item: Item) -> None:
+    def write(self, item: Item) -> None:
         if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
             self.drawable(item)  # drops and counts its objects
             return
