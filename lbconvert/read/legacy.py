@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import Any, Iterator, Optional
 
 from ..errors import ExportFormatError
@@ -185,7 +186,9 @@ def _wkt(name: str, text: str, path: str) -> list[ObjectAnnotation]:
     from shapely.errors import ShapelyError
 
     try:
-        geometry = wkt.loads(text)
+        with warnings.catch_warnings():  # NaN coordinates: refused below, not warned about
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geometry = wkt.loads(text)
     except (ShapelyError, ValueError) as exc:
         raise _Bad(path, f"not valid WKT ({str(exc).splitlines()[0] if str(exc) else exc!r})"
                    ) from None
