@@ -16,8 +16,9 @@ so that the selection rules of export v2 apply to legacy files too:
 * ``labels="all"``: the labels of a row are merged into one item, so all its
   records must be together.  A first pass counts the records of each data
   row (the same compact table); the second pass sends a row on as soon as its
-  last record is read, holding only the records of rows that are still
-  incomplete.  The item of a row labelled several times therefore comes at
+  last record is read.  The earlier records of rows still incomplete wait in
+  an anonymous temporary file (msgpack), only their offsets in memory, so
+  memory stays flat however far apart a row's records are.  The item of a row labelled several times therefore comes at
   the position of its last record.  Reading twice needs a path (a stream
   cannot be rewound): a file object raises :class:`LbConvertError`.
 
@@ -31,8 +32,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from array import array
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, Optional, Union
 
 import msgspec
 
@@ -170,19 +172,17 @@ class _Grouping:
             yield self._prepared(row)
 
     def merged(self, rows: Iterable[DataRow], counts: IdTable) -> Iterator[DataRow]:
-        held: dict[str, list[DataRow]] = {}
-        for row in rows:
-            total = counts.get(row.id)
-            if total <= 1 and row.id not in held:
-                yield self._prepared(row)
-                continue
-            records = held.setdefault(row.id, [])
-            records.append(row)
-            if len(records) >= total:
-                del held[row.id]
-                yield self._prepared(_merge(records))
-        for records in held.values():  # only if the file changed between the passes
-            yield self._prepared(_merge(records))
+        with _Spill() as held:
+            for row in rows:
+                total = counts.get(row.id)
+                if total <= 1 and row.id not in held:
+                    yield self._prepared(row)
+                elif held.count(row.id) + 1 >= total:
+                    yield self._prepared(_merge([*held.pop(row.id), row]))
+                else:
+                    held.put(row)
+            for data_row_id in list(held.ids()):  # only if the file changed between the passes
+                yield self._prepared(_merge(held.pop(data_row_id)))
 
     def _prepared(self, row: DataRow) -> DataRow:
         holes = sum(len(obj.holes) for label in row.iter_labels()
@@ -197,6 +197,57 @@ class _Grouping:
                 self.report.warnings[NO_HEIGHT_WARNING] += 1
             return row
         return _flip_row(row, height)
+
+
+class _Spill:
+    """The records of data rows still waiting for their other records, kept in
+    an anonymous temporary file: memory holds only their offsets, so it stays
+    small however far apart a row's records are.  A record msgpack cannot
+    encode (an integer beyond 64 bits in an unknown object) stays in memory."""
+
+    def __init__(self) -> None:
+        self._file: Optional[IO[bytes]] = None
+        self._where: dict[str, list[Union[tuple[int, int], DataRow]]] = {}
+        self._encode = msgspec.msgpack.Encoder().encode
+        self._decode = msgspec.msgpack.Decoder(DataRow).decode
+
+    def __enter__(self) -> "_Spill":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def __contains__(self, data_row_id: str) -> bool:
+        return data_row_id in self._where
+
+    def count(self, data_row_id: str) -> int:
+        return len(self._where.get(data_row_id, ()))
+
+    def ids(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def put(self, row: DataRow) -> None:
+        try:
+            data = self._encode(row)
+        except (TypeError, OverflowError, ValueError):
+            self._where.setdefault(row.id, []).append(row)
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="lbconvert-legacy-")
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self._where.setdefault(row.id, []).append((offset, len(data)))
+
+    def pop(self, data_row_id: str) -> list[DataRow]:
+        rows, spilled = [], self._file
+        for where in self._where.pop(data_row_id, ()):
+            if isinstance(where, DataRow):
+                rows.append(where)
+            elif spilled is not None:  # always, for an offset
+                spilled.seek(where[0])
+                rows.append(self._decode(spilled.read(where[1])))
+        return rows
 
 
 def _merge(records: list[DataRow]) -> DataRow:

@@ -227,3 +227,24 @@ def test_public_legacy_files_select_one_item_per_row(tmp_path: Path, name: str,
     report = lbconvert.convert(path, "jsonl", tmp_path / "out", labels=labels)
     assert report.data_rows == len({record["DataRow ID"] for record in raw})
     assert report.is_balanced()
+
+
+def test_all_merges_three_records_far_apart(tmp_path: Path) -> None:
+    def record(i: int, row: str, objects: list[Any]) -> dict[str, Any]:
+        return {"ID": f"l{i}", "DataRow ID": row, "External ID": f"{row}.jpg",
+                "Media Attributes": {"width": 100, "height": 100},
+                "Label": {"objects": objects}}
+    car = lambda left: {"title": "car", "bbox": {"left": left, "top": 1, "width": 2,  # noqa: E731
+                                                 "height": 2}}
+    huge = {"title": "odd", "future": 2 ** 70}  # msgpack cannot hold it: kept in memory
+    records = [record(0, "a", [car(1)]), record(1, "b", [huge]), record(2, "c", [car(2)]),
+               record(3, "a", [car(3)]), record(4, "b", [car(4)]), record(5, "a", [])]
+    export = tmp_path / "three.ndjson"  # legacy rows as NDJSON: ijson refuses the huge integer
+    export.write_text("".join(json.dumps(r) + "\n" for r in records))
+    coco, report = _coco(tmp_path, export, labels="all")
+    assert [image["file_name"] for image in coco["images"]] == ["c.jpg", "b.jpg", "a.jpg"]
+    lefts = {image["file_name"]: [a["bbox"][0] for a in coco["annotations"]
+                                  if a["image_id"] == image["id"]] for image in coco["images"]}
+    assert lefts == {"c.jpg": [2], "b.jpg": [4], "a.jpg": [1, 3]}
+    assert report.data_rows == 3 and report.is_balanced()
+    assert report.dropped == {"unknown not representable in coco": 1}
