@@ -275,8 +275,11 @@ def _flip_row(row: DataRow, height: float) -> DataRow:
 def _flip_label(label: Label, height: float) -> Label:
     annotations = label.annotations
     objects = tuple(_flip(obj, height) for obj in annotations.objects)
-    return msgspec.structs.replace(
-        label, annotations=msgspec.structs.replace(annotations, objects=objects))
+    frames = {number: msgspec.structs.replace(frame, objects={
+        key: _flip(obj, height) for key, obj in frame.objects.items()})
+        for number, frame in annotations.frames.items()}
+    return msgspec.structs.replace(label, annotations=msgspec.structs.replace(
+        annotations, objects=objects, frames=frames))
 
 
 def _flip(obj: ObjectAnnotation, height: float) -> ObjectAnnotation:

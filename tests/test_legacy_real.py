@@ -248,3 +248,15 @@ def test_all_merges_three_records_far_apart(tmp_path: Path) -> None:
     assert lefts == {"c.jpg": [2], "b.jpg": [4], "a.jpg": [1, 3]}
     assert report.data_rows == 3 and report.is_balanced()
     assert report.dropped == {"unknown not representable in coco": 1}
+
+
+def test_y_up_flips_video_frames_too(tmp_path: Path) -> None:
+    from lbconvert.select_legacy import _flip_row
+
+    export = tmp_path / "video.json"
+    export.write_text(json.dumps([{"ID": "l1", "DataRow ID": "v1", "Label": [
+        {"frameNumber": 3, "objects": [{"featureId": "f", "title": "car",
+                                        "bbox": {"left": 1, "top": 2, "width": 3, "height": 4}}]}]}]))
+    (row,) = lbconvert.read(export)
+    (label,) = _flip_row(row, 100).iter_labels()
+    assert label.annotations.frames[3].objects["f"].bounding_box.top == 94
