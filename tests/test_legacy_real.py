@@ -260,3 +260,25 @@ def test_y_up_flips_video_frames_too(tmp_path: Path) -> None:
     (row,) = lbconvert.read(export)
     (label,) = _flip_row(row, 100).iter_labels()
     assert label.annotations.frames[3].objects["f"].bounding_box.top == 94
+
+
+@pytest.mark.parametrize("answer", ["Polygon (large)", "POINT of sale", "polygon"])
+def test_answers_that_only_look_like_wkt_stay_answers(tmp_path: Path, answer: str) -> None:
+    export = tmp_path / "a.json"
+    export.write_text(json.dumps([{"ID": "l1", "DataRow ID": "r1", "Label": {"shape": answer}}]))
+    (row,) = lbconvert.read(export)
+    (label,) = row.iter_labels()
+    (question,) = label.annotations.classifications
+    assert question.answers[0].name == answer and not label.annotations.objects
+
+
+def test_wkt_error_is_one_line(tmp_path: Path) -> None:
+    export = tmp_path / "w.json"
+    export.write_text(json.dumps([{"ID": "l1", "DataRow ID": "r1",
+                                   "Label": {"Car": "POLYGON ((1 2, 3 4))"}}]))
+    with pytest.raises(ExportFormatError) as caught:
+        list(lbconvert.read(export))
+    message = str(caught.value)
+    assert message.endswith("w.json[0]: data row r1: Label.Car: not valid WKT (IllegalArgument"
+                            "Exception: Points of LinearRing do not form a closed linestring)")
+    assert "\n" not in message

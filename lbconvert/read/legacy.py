@@ -156,10 +156,11 @@ def _schema2019(body: dict[str, Any]) -> LabelAnnotations:
     return LabelAnnotations(objects=tuple(objects), classifications=tuple(classifications))
 
 
-#: A string that starts like WKT geometry is read as geometry, never as an answer.
+#: A string that starts like WKT geometry is read as geometry, never as an answer
+#: ("POLYGON ((1 2, …", "MULTIPOINT EMPTY"; not an answer such as "Polygon (large)").
 _WKT_START = re.compile(
-    r"\s*(MULTI)?(POLYGON|POINT|LINESTRING)\s*(Z\s*|M\s*|ZM\s*)?(\(|EMPTY)"
-    r"|\s*GEOMETRYCOLLECTION\b", re.IGNORECASE)
+    r"\s*((MULTI)?(POLYGON|POINT|LINESTRING)|GEOMETRYCOLLECTION)\s*(Z|M|ZM)?\s*"
+    r"(EMPTY\s*$|\([\s(]*([-+.\d]|(MULTI)?(POLYGON|POINT|LINESTRING)\b))", re.IGNORECASE)
 
 
 def _is_shape_list(value: Any) -> bool:
@@ -190,8 +191,8 @@ def _wkt(name: str, text: str, path: str) -> list[ObjectAnnotation]:
             warnings.simplefilter("ignore", RuntimeWarning)
             geometry = wkt.loads(text)
     except (ShapelyError, ValueError) as exc:
-        raise _Bad(path, f"not valid WKT ({str(exc).splitlines()[0] if str(exc) else exc!r})"
-                   ) from None
+        detail = " ".join(str(exc).split()) or type(exc).__name__  # one line
+        raise _Bad(path, f"not valid WKT ({detail[:200]})") from None
     return list(_wkt_objects(name, geometry, path))
 
 
