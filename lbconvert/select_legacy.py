@@ -46,7 +46,7 @@ from .model import (
 from .read import ExportReader, Source
 from .select import Selector
 
-__all__ = ["legacy_records", "IdTable", "HOLES_WARNING", "NO_HEIGHT_WARNING"]
+__all__ = ["legacy_records", "group_key", "IdTable", "HOLES_WARNING", "NO_HEIGHT_WARNING"]
 
 HOLES_WARNING = "polygon hole not written (outer ring kept)"
 NO_HEIGHT_WARNING = "legacy y-up: image height unknown, y not flipped"
@@ -123,6 +123,16 @@ def legacy_records(reader: ExportReader, source: Source, selector: Selector) -> 
         yield from grouping.first_chosen(rows)
 
 
+def group_key(row: DataRow) -> str:
+    """What makes records one data row: the ``DataRow ID``; for 2018 records,
+    which have none (the reader then uses the label's ``ID``), the image URL
+    (``Labeled Data``)."""
+    row_data = row.data_row.row_data
+    if row_data and any(label.id == row.id for label in row.iter_labels()):
+        return row_data
+    return row.id
+
+
 def _count_records(source: Source) -> IdTable:
     """First pass: how many records each data row has."""
     if not isinstance(source, (str, os.PathLike)):
@@ -130,7 +140,8 @@ def _count_records(source: Source) -> IdTable:
                              "a file path, not a stream")
     counts = IdTable()
     for row in ExportReader(source):
-        counts.set(row.id, counts.get(row.id) + 1)
+        key = group_key(row)
+        counts.set(key, counts.get(key) + 1)
     return counts
 
 
@@ -149,7 +160,8 @@ class _Grouping:
                 continue
             labels = [label for p in row.projects.values() for label in p.labels]
             objects = sum(label.object_count() for label in labels)
-            state = states.get(row.id)
+            key = group_key(row)
+            state = states.get(key)
             if state == _CHOSEN:
                 report.objects_read += objects
                 report.drop("label skipped" if all(label.skipped for label in labels)
@@ -159,7 +171,7 @@ class _Grouping:
                 report.objects_read += objects
                 report.drop("label skipped", objects)
                 if state == _UNSEEN:  # undone if a later record of the row is chosen
-                    states.set(row.id, _SKIPPED)
+                    states.set(key, _SKIPPED)
                     report.data_rows += 1
                     report.skip_item("all labels skipped")
                 continue
@@ -168,21 +180,22 @@ class _Grouping:
                 report.items_skipped["all labels skipped"] -= 1
                 if not report.items_skipped["all labels skipped"]:
                     del report.items_skipped["all labels skipped"]
-            states.set(row.id, _CHOSEN)
+            states.set(key, _CHOSEN)
             yield self._prepared(row)
 
     def merged(self, rows: Iterable[DataRow], counts: IdTable) -> Iterator[DataRow]:
         with _Spill() as held:
             for row in rows:
-                total = counts.get(row.id)
-                if total <= 1 and row.id not in held:
+                key = group_key(row)
+                total = counts.get(key)
+                if total <= 1 and key not in held:
                     yield self._prepared(row)
-                elif held.count(row.id) + 1 >= total:
-                    yield self._prepared(_merge([*held.pop(row.id), row]))
+                elif held.count(key) + 1 >= total:
+                    yield self._prepared(_merge([*held.pop(key), row]))
                 else:
-                    held.put(row)
-            for data_row_id in list(held.ids()):  # only if the file changed between the passes
-                yield self._prepared(_merge(held.pop(data_row_id)))
+                    held.put(key, row)
+            for key in list(held.ids()):  # only if the file changed between the passes
+                yield self._prepared(_merge(held.pop(key)))
 
     def _prepared(self, row: DataRow) -> DataRow:
         holes = sum(len(obj.holes) for label in row.iter_labels()
@@ -218,30 +231,30 @@ class _Spill:
         if self._file is not None:
             self._file.close()
 
-    def __contains__(self, data_row_id: str) -> bool:
-        return data_row_id in self._where
+    def __contains__(self, key: str) -> bool:
+        return key in self._where
 
-    def count(self, data_row_id: str) -> int:
-        return len(self._where.get(data_row_id, ()))
+    def count(self, key: str) -> int:
+        return len(self._where.get(key, ()))
 
     def ids(self) -> Iterator[str]:
         return iter(self._where)
 
-    def put(self, row: DataRow) -> None:
+    def put(self, key: str, row: DataRow) -> None:
         try:
             data = self._encode(row)
         except (TypeError, OverflowError, ValueError):
-            self._where.setdefault(row.id, []).append(row)
+            self._where.setdefault(key, []).append(row)
             return
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="lbconvert-legacy-")
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
-        self._where.setdefault(row.id, []).append((offset, len(data)))
+        self._where.setdefault(key, []).append((offset, len(data)))
 
-    def pop(self, data_row_id: str) -> list[DataRow]:
+    def pop(self, key: str) -> list[DataRow]:
         rows, spilled = [], self._file
-        for where in self._where.pop(data_row_id, ()):
+        for where in self._where.pop(key, ()):
             if isinstance(where, DataRow):
                 rows.append(where)
             elif spilled is not None:  # always, for an offset

@@ -282,3 +282,21 @@ def test_wkt_error_is_one_line(tmp_path: Path) -> None:
     assert message.endswith("w.json[0]: data row r1: Label.Car: not valid WKT (IllegalArgument"
                             "Exception: Points of LinearRing do not form a closed linestring)")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("labels, per_image", [("selected", [1]), ("all", [2])])
+def test_2018_records_without_data_row_id_group_by_image_url(
+        tmp_path: Path, labels: str, per_image: list[int]) -> None:
+    url = "https://storage.example.com/tesla/model-s.jpg"
+    records = [{"ID": f"cje{i}", "Labeled Data": url, "External ID": "",
+                "Label": {"Car": [[{"x": 1 + i, "y": 1}, {"x": 9, "y": 1}, {"x": 9, "y": 9}]]}}
+               for i in range(2)]
+    records.insert(1, {"ID": "cjx", "Labeled Data": "https://storage.example.com/other.jpg",
+                       "Label": {"Car": [[{"x": 1, "y": 1}, {"x": 9, "y": 1}, {"x": 9, "y": 9}]]}})
+    export = tmp_path / "old.json"
+    export.write_text(json.dumps(records))
+    images = _images(tmp_path / "images", {"model-s.jpg": (20, 20), "other.jpg": (20, 20)})
+    coco, report = _coco(tmp_path, export, images=images, labels=labels)
+    first = coco["images"][0 if labels == "selected" else 1]
+    assert [sum(a["image_id"] == first["id"] for a in coco["annotations"])] == per_image
+    assert len(coco["images"]) == 2 and report.data_rows == 2 and report.is_balanced()
