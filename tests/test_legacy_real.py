@@ -300,3 +300,15 @@ def test_2018_records_without_data_row_id_group_by_image_url(
     first = coco["images"][0 if labels == "selected" else 1]
     assert [sum(a["image_id"] == first["id"] for a in coco["annotations"])] == per_image
     assert len(coco["images"]) == 2 and report.data_rows == 2 and report.is_balanced()
+
+
+def test_waiting_records_are_on_disk_not_in_memory(fixtures: Path) -> None:
+    from lbconvert.select_legacy import _Spill
+
+    rows = list(lbconvert.read(fixtures / "legacy/relabelled.json"))
+    with _Spill() as held:
+        for row in rows[:3]:
+            held.put("k", row)
+        assert all(isinstance(where, tuple) for where in held._where["k"])
+        assert held.count("k") == 3 and "k" in held
+        assert held.pop("k") == rows[:3] and "k" not in held
