@@ -109,7 +109,8 @@ def _options(args: argparse.Namespace) -> Options:
         project=args.project, labels=args.labels, status=args.status, source=args.source,
         model_run=args.model_run, skip_unlabeled=args.skip_unlabeled, images=args.images,
         name_by=args.name_by, split=parse_split(args.split) if args.split else None,
-        frames_dir=args.frames_dir, every=args.every, interpolate=args.interpolate, classes=classes,
+        frames_dir=args.frames_dir, every=args.every, interpolate=args.interpolate,
+        legacy_y_up=args.legacy_y_up, classes=classes,
         class_key=args.class_key, clip=args.clip, fix_geometry=args.fix_geometry,
         keypoints=keypoints is not None, keypoint_names=keypoints, masks=args.masks,
         mask_map=args.mask_map, max_pixels=args.max_pixels, line_width=args.line_width,
@@ -185,6 +186,8 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                         help="video: keep every N-th frame")
     select.add_argument("--interpolate", action="store_true",
                         help="video: fill frames between keyframes")
+    select.add_argument("--legacy-y-up", action="store_true",
+                        help="legacy exports of the 2018 editors: y counts up from the bottom")
     classes = parser.add_argument_group("classes")
     classes.add_argument("--classes", metavar="FILE", help="class names, one per line, id order")
     classes.add_argument("--ontology", metavar="FILE", help="a Labelbox ontology JSON")

@@ -10,6 +10,7 @@ from .options import Options
 from .read import ExportReader, Source
 from .report import Report
 from .select import Selector
+from .select_legacy import legacy_records
 from .write import get_writer
 
 __all__ = ["convert", "StrictError"]
@@ -52,7 +53,7 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     selector = Selector(opts, report,
                         require_size=getattr(writer_class, "needs_image_size", True))
     try:
-        for row in reader:
+        for row in legacy_records(reader, export, selector):
             for item in selector.items(row):
                 writer.add(item)
             if progress is not None:

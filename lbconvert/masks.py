@@ -13,12 +13,17 @@ at them.  Two layouts are accepted:
   composite mask id, a full URL or a feature id to a file name inside DIR)
   overrides the naming.
 
-A mask whose size differs from the image's is an error naming both sizes; a
-mask with no file is dropped by the writer (``mask not available offline``).
+Writers ask :func:`mask_pixels`, which counts what it could not give: a mask
+with no file is dropped as ``mask not available offline``; a mask whose size
+differs from the image's is dropped as ``mask size differs from image`` (one
+countable reason; both sizes and the file go to the ``lbconvert.masks`` log,
+for the first few), so that one bad pairing does not stop a conversion of
+100,000 rows.  Under ``--strict`` that drop fails the run like any other.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -31,8 +36,40 @@ from .errors import LbConvertError
 from .model import Item, MaskAnnotation
 from .options import Options
 from .raster import check_raster_size
+from .report import Report
 
-__all__ = ["MaskSource", "composite_mask_id"]
+__all__ = ["MaskSource", "MaskSizeError", "composite_mask_id", "mask_pixels",
+           "NOT_OFFLINE", "SIZE_DIFFERS"]
+
+NOT_OFFLINE = "mask not available offline"
+SIZE_DIFFERS = "mask size differs from image"
+#: Mismatches logged with their sizes; later ones are only counted.
+_LOGGED_MISMATCHES = 10
+_log = logging.getLogger(__name__)
+
+
+class MaskSizeError(LbConvertError):
+    """A mask PNG whose size is not the image's."""
+
+
+def mask_pixels(masks: Optional["MaskSource"], obj: MaskAnnotation, item: Item,
+                report: Report) -> Optional[np.ndarray]:
+    """The object's mask pixels, or None after counting in ``report`` why not."""
+    if masks is None:
+        report.drop(NOT_OFFLINE)
+        return None
+    try:
+        pixels = masks.pixels(obj, item)
+    except MaskSizeError as exc:
+        report.drop(SIZE_DIFFERS)
+        masks.mismatches += 1
+        if masks.mismatches <= _LOGGED_MISMATCHES:
+            _log.warning("%s; object dropped%s", exc, "" if masks.mismatches < _LOGGED_MISMATCHES
+                         else " (further mismatches are only counted)")
+        return None
+    if pixels is None:
+        report.drop(NOT_OFFLINE)
+    return pixels
 
 _COMPOSITE_ID = re.compile(r"/masks/([^/?#]+)")
 
@@ -52,6 +89,7 @@ class MaskSource:
         self.max_pixels = max_pixels
         self._cached_path: Optional[Path] = None
         self._cached: Optional[np.ndarray] = None
+        self.mismatches = 0
 
     @classmethod
     def from_options(cls, options: Options) -> Optional["MaskSource"]:
@@ -69,7 +107,7 @@ class MaskSource:
 
     def pixels(self, obj: MaskAnnotation, item: Item) -> Optional[np.ndarray]:
         """The object's pixels as a bool array of the item's size, or None when
-        no file is there."""
+        no file is there; :class:`MaskSizeError` when the PNG has another size."""
         if obj.composite_mask is not None:
             path = self._composite_path(obj, item)
             if path is None:
@@ -117,7 +155,7 @@ class MaskSource:
         image: np.ndarray = self._cached
         height, width = image.shape[:2]
         if (width, height) != (item.width, item.height):
-            raise LbConvertError(
+            raise MaskSizeError(
                 f"mask {path} is {width}x{height} but image {item.stem} is "
                 f"{item.width}x{item.height}")
         return image

@@ -190,10 +190,15 @@ class BoxAnnotation(ObjectAnnotation, tag="ImageBoundingBox"):
 
 
 class PolygonAnnotation(ObjectAnnotation, tag="ImagePolygon"):
-    """A closed ring; the export usually repeats the first point at the end."""
+    """A closed ring; the export usually repeats the first point at the end.
+
+    ``holes`` (interior rings) come only from legacy WKT polygons; writers draw
+    the outer ring, and the select stage counts each hole as a warning.
+    """
 
     kind: ClassVar[str] = "polygon"
     polygon: tuple[Point, ...]
+    holes: tuple[tuple[Point, ...], ...] = ()
 
 
 class PolylineAnnotation(ObjectAnnotation, tag="ImagePolyline"):

@@ -33,6 +33,7 @@ class Options:
     frames_dir: Optional[Path] = None      # video: DIR/<video stem>/<frame>.jpg
     every: int = 1                         # video: keep every N-th frame
     interpolate: bool = False              # video: fill frames between keyframes
+    legacy_y_up: bool = False              # legacy: y counts up from the bottom (2018 editors)
     # --- classes ---
     classes: Optional[ClassMap] = None     # None: first-seen order, keyed by class_key
     class_key: str = "name"

@@ -455,6 +455,10 @@ class Selector:
             renamed = f"{stem}__{_digest(key):016x}_{attempt}"
         return renamed
 
+    def image_size(self, row: DataRow) -> tuple[Optional[int], Optional[int]]:
+        """The row's image size as its items get it (None, None when unknown)."""
+        return self._size(row)
+
     def _size(self, row: DataRow) -> tuple[Optional[int], Optional[int]]:
         media = row.media_attributes
         if media is not None:

@@ -237,14 +237,16 @@ def test_mask_map_names_the_files(tmp_path: Path) -> None:
     assert report.dropped == {"mask not available offline": 2}
 
 
-def test_mask_of_another_size_is_an_error_naming_both(tmp_path: Path) -> None:
+def test_mask_of_another_size_is_dropped_and_fails_only_strict(tmp_path: Path) -> None:
     masks = tmp_path / "masks"
     masks.mkdir()
     Image.fromarray(np.full((30, 40), 255, dtype=np.uint8)).save(masks / "f1.png")
     export = write_export(tmp_path / "e.ndjson", [row("m", [instance_mask("x", "f1")], 80, 60)])
-    with pytest.raises(lbconvert.LbConvertError, match=r"is 40x30 but image m is 80x60"):
-        lbconvert.convert(export, "masks", tmp_path / "out", masks=masks)
-    assert not (tmp_path / "out").exists()
+    report = lbconvert.convert(export, "masks", tmp_path / "out", masks=masks)
+    assert report.dropped == {"mask size differs from image": 1} and report.items == 1
+    with pytest.raises(lbconvert.LbConvertError, match="mask size differs from image"):
+        lbconvert.convert(export, "masks", tmp_path / "strict", masks=masks, strict=True)
+    assert not (tmp_path / "strict").exists()
 
 
 # --- limits ---------------------------------------------------------------------

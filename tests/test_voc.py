@@ -374,14 +374,16 @@ def test_masks_from_composite_and_instance_files(tmp_path: Path) -> None:
     assert np.array_equal(objects_png, classes)  # one object per class here
 
 
-def test_mask_of_another_size_is_an_error_naming_both(tmp_path: Path) -> None:
+def test_mask_of_another_size_is_dropped_and_fails_only_strict(tmp_path: Path) -> None:
     masks = tmp_path / "masks"
     masks.mkdir()
     Image.fromarray(np.full((30, 40), 255, dtype=np.uint8)).save(masks / "f1.png")
     export = write_export(tmp_path / "e.ndjson", [row("m", [instance_mask("x", "f1")], 80, 60)])
-    with pytest.raises(lbconvert.LbConvertError, match=r"40x30.*80x60"):
-        lbconvert.convert(export, "voc", tmp_path / "out", masks=masks)
-    assert not (tmp_path / "out").exists()
+    report = lbconvert.convert(export, "voc", tmp_path / "out", masks=masks)
+    assert report.dropped == {"mask size differs from image": 1} and report.items == 1
+    with pytest.raises(lbconvert.LbConvertError, match="mask size differs from image"):
+        lbconvert.convert(export, "voc", tmp_path / "strict", masks=masks, strict=True)
+    assert not (tmp_path / "strict").exists()
 
 
 def test_huge_claimed_image_is_an_error_not_an_allocation(tmp_path: Path) -> None:

@@ -19,7 +19,10 @@ a list for checklists in 2020 files) or ``answers`` (checklist).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import math
+import re
+import warnings
+from typing import Any, Iterator, Optional
 
 from ..errors import ExportFormatError
 from ..model import (
@@ -137,24 +140,96 @@ def _video(frames: list[Any]) -> LabelAnnotations:
 
 
 def _schema2019(body: dict[str, Any]) -> LabelAnnotations:
+    """The class-keyed schemas of 2018–2019: each key is a class (its shapes) or a
+    question (its answer)."""
     objects: list[ObjectAnnotation] = []
     classifications: list[Classification] = []
     for name, value in body.items():
         path = f"Label.{name}"
-        if isinstance(value, list) and value and all(
-                isinstance(v, dict) and "geometry" in v for v in value):
+        if _is_shape_list(value):
             for i, shape in enumerate(value):
-                objects.append(_geometry2019(name, shape["geometry"], f"{path}[{i}].geometry"))
+                objects.extend(_shape2018(name, shape, f"{path}[{i}]"))
+        elif isinstance(value, str) and _WKT_START.match(value):
+            objects.extend(_wkt(name, value, path))
         else:
             classifications.append(_classification2019(name, value, path))
     return LabelAnnotations(objects=tuple(objects), classifications=tuple(classifications))
+
+
+#: A string that starts like WKT geometry is read as geometry, never as an answer
+#: ("POLYGON ((1 2, …", "MULTIPOINT EMPTY"; not an answer such as "Polygon (large)").
+_WKT_START = re.compile(
+    r"\s*((MULTI)?(POLYGON|POINT|LINESTRING)|GEOMETRYCOLLECTION)\s*(Z|M|ZM)?\s*"
+    r"(EMPTY\s*$|\([\s(]*([-+.\d]|(MULTI)?(POLYGON|POINT|LINESTRING)\b))", re.IGNORECASE)
+
+
+def _is_shape_list(value: Any) -> bool:
+    """A non-empty list of shapes: ``{"geometry": ...}`` objects (2019, and the
+    2018 v3 editor), or bare lists of ``{x, y}`` points (2018 "XY" exports)."""
+    return isinstance(value, list) and bool(value) and all(
+        (isinstance(v, dict) and "geometry" in v) or isinstance(v, list) for v in value)
+
+
+def _shape2018(name: str, shape: Any, path: str) -> list[ObjectAnnotation]:
+    if isinstance(shape, list):  # a bare list of points
+        return [PolygonAnnotation(name=name, value=name, polygon=_points(shape, path))]
+    geometry = shape["geometry"]
+    if isinstance(geometry, str):  # "POLYGON ((…))" inside a geometry object (2018 v3 WKT)
+        return _wkt(name, geometry, path + ".geometry")
+    return [_geometry2019(name, geometry, path + ".geometry")]
+
+
+def _wkt(name: str, text: str, path: str) -> list[ObjectAnnotation]:
+    """The objects of one WKT geometry: a polygon per (multi)polygon part (its
+    outer ring; holes are kept in ``holes``), a point per point, a polyline per
+    line string."""
+    from shapely import wkt
+    from shapely.errors import ShapelyError
+
+    try:
+        with warnings.catch_warnings():  # NaN coordinates: refused below, not warned about
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geometry = wkt.loads(text)
+    except (ShapelyError, ValueError) as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__  # one line
+        raise _Bad(path, f"not valid WKT ({detail[:200]})") from None
+    return list(_wkt_objects(name, geometry, path))
+
+
+def _wkt_objects(name: str, geometry: Any, path: str) -> Iterator[ObjectAnnotation]:
+    kind = geometry.geom_type
+    if geometry.is_empty:
+        return
+    if kind == "Polygon":
+        holes = tuple(_ring(interior.coords, path) for interior in geometry.interiors)
+        yield PolygonAnnotation(name=name, value=name, polygon=_ring(geometry.exterior.coords, path),
+                                holes=holes)
+    elif kind == "Point":
+        yield PointAnnotation(name=name, value=name, point=_ring(geometry.coords, path)[0])
+    elif kind == "LineString":
+        yield PolylineAnnotation(name=name, value=name, line=_ring(geometry.coords, path))
+    elif kind in ("MultiPolygon", "MultiPoint", "MultiLineString", "GeometryCollection"):
+        for part in geometry.geoms:
+            yield from _wkt_objects(name, part, path)
+    else:  # LinearRing and whatever shapely adds later
+        raise _Bad(path, f"unsupported WKT geometry {kind}")
+
+
+def _ring(coords: Any, path: str) -> tuple[Point, ...]:
+    points = []
+    for coordinate in coords:
+        x, y = float(coordinate[0]), float(coordinate[1])
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise _Bad(path, "WKT coordinate is not a finite number")
+        points.append(Point(x=x, y=y))
+    return tuple(points)
 
 
 def _geometry2019(name: str, geometry: Any, path: str) -> ObjectAnnotation:
     if isinstance(geometry, dict):
         return PointAnnotation(name=name, value=name, point=_point(geometry, path))
     if not isinstance(geometry, list):
-        raise _Bad(path, f"expected a list of points, got {_type(geometry)}")
+        raise _Bad(path, f"expected a list of points, a point or WKT, got {_type(geometry)}")
     return PolygonAnnotation(name=name, value=name, polygon=_points(geometry, path))
 
 
@@ -164,7 +239,8 @@ def _classification2019(name: str, value: Any, path: str) -> Classification:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return Classification(name=name, value=name,
                               checklist_answers=tuple(Answer(name=v, value=v) for v in value))
-    raise _Bad(path, f"expected a list of shapes or an answer, got {_type(value)}")
+    raise _Bad(path, "expected a list of shapes (point lists or {\"geometry\": …}), WKT or "
+               f"an answer, got {_type(value)}")
 
 
 def _object(obj: Any, path: str) -> ObjectAnnotation:

@@ -259,9 +259,10 @@ class CocoWriter(Writer):
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
         """Compressed RLE of the local mask pixels; bbox and area from the pixels."""
-        pixels = self._masks.pixels(obj, item) if self._masks else None
+        from ..masks import mask_pixels
+
+        pixels = mask_pixels(self._masks, obj, item, self.report)
         if pixels is None:
-            self.report.drop("mask not available offline")
             return None
         from ..raster import rle_encode
 

@@ -167,9 +167,11 @@ class MaskPngWriter(Writer):
             case PolylineAnnotation() | PointAnnotation():
                 return self._drop(f"{obj.kind} without --line-width")
             case MaskAnnotation():
-                pixels = self._masks.pixels(obj, item) if self._masks else None
+                from ..masks import mask_pixels
+
+                pixels = mask_pixels(self._masks, obj, item, self.report)
                 if pixels is None:
-                    return self._drop("mask not available offline")
+                    return None
                 return mask_region(pixels) or self._drop("empty mask")
             case _:
                 return self._drop(f"{obj.kind} not representable in masks")

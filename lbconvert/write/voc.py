@@ -362,9 +362,10 @@ class VocWriter(Writer):
         return found, obj
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[_Shape]:
-        pixels = self._masks.pixels(obj, item) if self._masks else None
+        from ..masks import mask_pixels
+
+        pixels = mask_pixels(self._masks, obj, item, self.report)
         if pixels is None:
-            self.report.drop("mask not available offline")
             return None
         from ..regions import mask_region
 

@@ -441,9 +441,10 @@ class YoloWriter(Writer):
         return rings
 
     def _pixels(self, obj: MaskAnnotation, item: Item) -> Optional[np.ndarray]:
-        pixels = self._masks.pixels(obj, item) if self._masks else None
+        from ..masks import mask_pixels
+
+        pixels = mask_pixels(self._masks, obj, item, self.report)
         if pixels is None:
-            self.report.drop("mask not available offline")
             return None
         if not pixels.any():
             self.report.drop("empty mask")
