@@ -35,7 +35,7 @@ __all__ = ["to_labelbox", "SOURCE_FORMATS", "Annotation", "ItemRef", "ManifestIn
 #: The ``--from`` choices.
 SOURCE_FORMATS = ("coco", "coco-results", "yolo", "voc")
 
-PathLike = "str | os.PathLike[str]"
+
 
 
 def to_labelbox(
@@ -104,7 +104,7 @@ def _annotations(source: Path, from_format: str, index: ManifestIndex, report: R
         from .coco import coco_files, read_coco
 
         files = coco_files(source, results=False)
-        return _chain(read_coco(path, index, report, source) for path in files)
+        return _chain(read_coco(path, index, report) for path in files)
     if from_format == "coco-results":
         from .coco import coco_files, read_coco_results, results_ground_truth
 
@@ -115,7 +115,7 @@ def _annotations(source: Path, from_format: str, index: ManifestIndex, report: R
                 raise LbConvertError(f"{path}: COCO results need the ground-truth file for "
                                      "their image and category ids (--gt annotations.json)")
             pairs.append((path, truth))
-        return _chain(read_coco_results(path, truth, index, report, source)
+        return _chain(read_coco_results(path, truth, index, report)
                       for path, truth in pairs)
     if from_format == "yolo":
         from .yolo import YoloNames, find_data_yaml, read_yolo

@@ -35,7 +35,6 @@ Geometry (COCO pixels, origin top-left, as the writer's mapping inverted):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -48,7 +47,6 @@ from .ndjson import Annotation
 
 __all__ = ["read_coco", "read_coco_results", "coco_files"]
 
-_Image = "ItemRef | str"  # resolved item, or the file name that did not resolve
 
 
 def _items(path: Path, prefix: str) -> Iterator[Any]:
@@ -218,26 +216,24 @@ def coco_files(source: Path, results: bool) -> list[Path]:
     return found
 
 
-def read_coco(source: Path, index: ManifestIndex, report: Report, root: Path
-              ) -> Iterator[Annotation]:
+def read_coco(source: Path, index: ManifestIndex, report: Report) -> Iterator[Annotation]:
     """Every annotation of a COCO ground-truth file."""
     gt = _GroundTruth(source, index)
     report.items += len(gt.images)
-    seed_name = _relative(source, root)
-    yield from _annotations(_items(source, "annotations.item"), gt, str(source), seed_name,
+    yield from _annotations(_items(source, "annotations.item"), gt, str(source), source.name,
                             report, lambda i: f"annotations[{i}]", results=False)
 
 
-def read_coco_results(source: Path, gt_path: Path, index: ManifestIndex, report: Report,
-                      root: Path) -> Iterator[Annotation]:
+def read_coco_results(source: Path, gt_path: Path, index: ManifestIndex, report: Report
+                      ) -> Iterator[Annotation]:
     """Every detection of a COCO results file, ids resolved by ``gt_path``."""
     gt = _GroundTruth(gt_path, index)
-    seed_name = _relative(source, root)
+    report.items += len(gt.images)
     with open(source, "rb") as handle:
         first = handle.read(1 << 10).lstrip()[:1]
     if first != b"[":
         raise LbConvertError(f"{source}: COCO results must be a JSON array of detections")
-    yield from _annotations(_items(source, "item"), gt, str(source), seed_name, report,
+    yield from _annotations(_items(source, "item"), gt, str(source), source.name, report,
                             lambda i: f"[{i}]", results=True)
 
 
@@ -247,9 +243,3 @@ def results_ground_truth(results: Path) -> Optional[Path]:
     candidate = results.with_name(name)
     return candidate if name != results.name and candidate.is_file() else None
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return os.path.relpath(path, root if root.is_dir() else root.parent)
-    except ValueError:
-        return path.name

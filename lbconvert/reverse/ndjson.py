@@ -33,9 +33,9 @@ annotations" (docs.labelbox.com/reference/import-image-annotations):
   ``polygon not importable on video frames`` …) and no ``confidence``
   (left out, counted as a warning).
 
-``uuid`` is ``uuid5`` of the input file (relative to the input), the
-position of the annotation in it and the data row: reruns give
-byte-identical files, and two annotations never share one.
+``uuid`` is ``uuid5`` of the data row (and frame or page), the input file's
+name and the position of the annotation in it: reruns give byte-identical
+files wherever the input is read from, and two annotations never share one.
 
 The file is written to a temporary file beside the target and moved into
 place with ``os.replace`` only when everything succeeded; a masks directory
@@ -192,7 +192,8 @@ class NdjsonSink:
         for part, shape in enumerate(shapes):
             seed = annotation.seed if len(shapes) == 1 else f"{annotation.seed}#{part}"
             line: dict[str, Any] = {
-                "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{item.key}\x00{seed}")),
+                "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{item.key}\x00{item.frame}\x00{item.page}"
+                                                        f"\x00{seed}")),
                 "dataRow": item.data_row, "name": annotation.name}
             if video:
                 line["segments"] = [{"keyframes": [{"frame": item.frame,

@@ -30,7 +30,6 @@ complete numeric ``bndbox`` is an error naming the file and the object.
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator, Optional
@@ -71,8 +70,10 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
     if not index:
         raise LbConvertError("VOC files do not name their data rows: give the dataset's "
                              "manifest (--manifest OUT/manifest.jsonl)")
-    root = source if source.is_dir() else source.parent
-    for path in xml_files(source):
+    files = xml_files(source)
+    if not files:
+        raise LbConvertError(f"{source}: no VOC XML files (.xml) here")
+    for path in files:
         file = str(path)
         try:
             tree = ET.parse(path)
@@ -83,7 +84,6 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
         if item is None:
             raise ExportFormatError(file, f"{path.stem!r} is not in the manifest {index.path}")
         report.items += 1
-        relative = os.path.relpath(path, root)
         for k, obj in enumerate(tree.iterfind("object")):
             where = f"object[{k}]"
             name = (obj.findtext("name") or "").strip()
@@ -103,4 +103,4 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
             if score is None:
                 score = _number(obj, "confidence")
             yield Annotation(item, name, "bbox", voc_box(xmin, ymin, xmax, ymax), score,
-                             f"{relative}\x00{where}")
+                             f"{path.name}\x00{where}")

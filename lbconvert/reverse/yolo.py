@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from ..errors import ExportFormatError, LbConvertError
 from ..report import Report
@@ -185,8 +185,10 @@ def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Repo
     if not index:
         raise LbConvertError("YOLO coordinates are normalised: the manifest of the dataset "
                              "is needed for the image sizes (--manifest OUT/manifest.jsonl)")
-    root = source if source.is_dir() else source.parent
-    for path in label_files(source):
+    files = label_files(source)
+    if not files:
+        raise LbConvertError(f"{source}: no YOLO label files (.txt) here")
+    for path in files:
         file = str(path)
         item = index.find(path.stem)
         if item is None:
@@ -194,7 +196,6 @@ def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Repo
         if not item.width or not item.height:
             raise ExportFormatError(file, f"the manifest has no image size for {item.stem!r}")
         report.items += 1
-        relative = os.path.relpath(path, root)
         with open(path, encoding="utf-8") as handle:
             for number, text in enumerate(handle, 1):
                 fields = text.split()
@@ -207,5 +208,5 @@ def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Repo
                     raise ExportFormatError(file, f"class id {fields[0]} is not in the names "
                                             f"({len(names.names)} classes)", line=number)
                 confidence = values.pop() if has_confidence else None
-                yield from _row(values, kind, names, item, f"{relative}:{number}", confidence,
+                yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence,
                                 report)
