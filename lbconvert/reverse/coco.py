@@ -54,7 +54,8 @@ def _items(path: Path, prefix: str) -> Iterator[Any]:
         try:
             yield from ijson.items(handle, prefix, use_float=True)
         except ijson.JSONError as exc:
-            raise LbConvertError(f"{path}: not valid JSON ({exc})") from None
+            problem = " ".join(str(exc).split())  # the C backend's message spans lines
+            raise LbConvertError(f"{path}: not valid JSON ({problem})") from None
 
 
 def _error(file: str, where: str, reason: str) -> ExportFormatError:

@@ -1,0 +1,531 @@
+"""lbconvert to-labelbox: datasets and predictions back to Labelbox import NDJSON."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import lbconvert
+from lbconvert.cli import main
+from lbconvert.model import BoxAnnotation, PolygonAnnotation
+from lbconvert.options import Options
+from lbconvert.report import Report
+from lbconvert.select import Selector
+
+from .conftest import FIXTURES
+from .inline import box, polygon, row, write_export
+from .labelbox_schema import check_file
+
+PROJECT = "cl3vyrz2zafeq76e6zyfvrz89"
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+
+
+def checked(path: Path) -> list[dict[str, Any]]:
+    found = lines(path)
+    assert check_file(found) == len(found)
+    return found
+
+
+def key(line: dict[str, Any]) -> str:
+    return line["dataRow"].get("globalKey") or line["dataRow"]["id"]
+
+
+def expected_objects(export: Path, **options: Any) -> dict[str, list[Any]]:
+    """data row key -> the objects selected for writing (the writers' input)."""
+    selector = Selector(Options.from_kwargs(**options), Report())
+    found: dict[str, list[Any]] = {}
+    for data_row in lbconvert.read(export):
+        for item in selector.items(data_row):
+            found.setdefault(item.global_key or item.data_row_id, []).extend(item.objects)
+    return found
+
+
+def ring_of(obj: PolygonAnnotation) -> list[tuple[float, float]]:
+    points = [(p.x, p.y) for p in obj.polygon]
+    return points[:-1] if len(points) > 1 and points[0] == points[-1] else points
+
+
+def box_of(obj: Any) -> tuple[float, float, float, float]:
+    if isinstance(obj, BoxAnnotation):
+        b = obj.bounding_box
+        return b.left, b.top, b.width, b.height
+    xs, ys = zip(*ring_of(obj))
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def line_box(line: dict[str, Any]) -> tuple[float, float, float, float]:
+    b = line["bbox"]
+    return b["left"], b["top"], b["width"], b["height"]
+
+
+def matches(line: dict[str, Any], obj: Any, tolerance: float, voc: bool = False) -> bool:
+    if obj.name != line["name"]:
+        return False
+    if "bbox" in line:
+        if not isinstance(obj, BoxAnnotation) and not voc:
+            return False
+        got, want = line_box(line), box_of(obj)
+        if voc:  # the enclosing whole-pixel box: each edge at most 1 px outside
+            left, top, right, bottom = want[0], want[1], want[0] + want[2], want[1] + want[3]
+            return (left - 1 < got[0] <= left and top - 1 < got[1] <= top
+                    and right <= got[0] + got[2] < right + 1
+                    and bottom <= got[1] + got[3] < bottom + 1)
+        return all(abs(a - b) <= tolerance for a, b in zip(got, want))
+    if "polygon" in line and isinstance(obj, PolygonAnnotation):
+        got = [(p["x"], p["y"]) for p in line["polygon"]]
+        want = ring_of(obj)
+        return len(got) == len(want) and all(
+            abs(a - c) <= tolerance and abs(b - d) <= tolerance for (a, b), (c, d) in zip(got, want))
+    return False
+
+
+def assert_round_trip(export: Path, tmp_path: Path, to: str, from_format: str,
+                      tolerance_of: Any, voc: bool = False, **options: Any) -> list[dict]:
+    out = tmp_path / to
+    written = lbconvert.convert(export, to, out, **options).annotations_written
+    report = lbconvert.to_labelbox(out, from_format, tmp_path / f"{to}.ndjson")
+    found = checked(tmp_path / f"{to}.ndjson")
+    assert report.annotations_written == report.objects_read == written == len(found) > 0
+    assert report.is_balanced() and not report.dropped
+    expected = expected_objects(export, **{k: v for k, v in options.items()
+                                          if k in ("project",)})
+    sizes = {r["global_key"] or r["data_row_id"]: (r["width"], r["height"])
+             for r in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
+    unmatched = {k: list(v) for k, v in expected.items()}
+    for line in found:
+        candidates = unmatched[key(line)]
+        tolerance = tolerance_of(*sizes[key(line)])
+        hit = next((o for o in candidates if matches(line, o, tolerance, voc)), None)
+        assert hit is not None, f"{line} matches no exported object of {key(line)}"
+        candidates.remove(hit)
+    return found
+
+
+@pytest.mark.parametrize("export", ["v2/images.ndjson", "v2/images.json"])
+def test_fixture_round_trips_through_coco_exactly(export: str, tmp_path: Path) -> None:
+    found = assert_round_trip(FIXTURES / export, tmp_path, "coco", "coco",
+                              lambda w, h: 1e-6, project=PROJECT)
+    assert {line["name"] for line in found} == {"car", "person"}
+    assert any("polygon" in line for line in found)
+
+
+def test_fixture_round_trips_through_yolo_detect(tmp_path: Path) -> None:
+    assert_round_trip(FIXTURES / "v2/images.ndjson", tmp_path, "yolo", "yolo",
+                      lambda w, h: 1e-4 * max(w, h), project=PROJECT)
+
+
+def test_fixture_round_trips_through_yolo_segment(tmp_path: Path) -> None:
+    found = assert_round_trip(FIXTURES / "v2/images.ndjson", tmp_path, "yolo", "yolo",
+                              lambda w, h: 1e-4 * max(w, h), project=PROJECT, task="segment")
+    assert [line["name"] for line in found] == ["person"]
+
+
+def test_fixture_round_trips_through_voc_within_a_pixel(tmp_path: Path) -> None:
+    assert_round_trip(FIXTURES / "v2/images.ndjson", tmp_path, "voc", "voc",
+                      lambda w, h: 0.0, voc=True, project=PROJECT)
+
+
+def generated_export(tmp_path: Path, seed: int = 7) -> Path:
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(40):
+        width, height = rnd.choice([(640, 480), (1280, 720), (333, 517)])
+        objects = []
+        for k in range(rnd.randint(0, 6)):
+            name = rnd.choice(["car", "person", "sign", "bus stop"])
+            left, top = rnd.uniform(0, width - 60), rnd.uniform(0, height - 60)
+            w, h = rnd.uniform(1, width - left), rnd.uniform(1, height - top)
+            if rnd.random() < 0.5:
+                objects.append(box(name, round(left, rnd.choice([0, 2, 5])),
+                                   round(top, 3), round(w, 1), round(h, 4)))
+            else:
+                cx, cy = left + w / 2, top + h / 2
+                points = [(cx + w / 2 * np.cos(a) * rnd.uniform(0.5, 1),
+                           cy + h / 2 * np.sin(a) * rnd.uniform(0.5, 1))
+                          for a in np.linspace(0, 2 * np.pi, rnd.randint(3, 9), endpoint=False)]
+                objects.append(polygon(name, [(float(x), float(y)) for x, y in points]))
+        data_row = row(f"gen-{i:03d}.jpg", objects, width, height, row_id=f"row{i:03d}")
+        if i % 5 == 0:  # no global key: the import must use the data row id
+            del data_row["data_row"]["global_key"]
+        rows.append(data_row)
+    return write_export(tmp_path / "generated.ndjson", rows)
+
+
+@pytest.mark.parametrize("to, from_format, task, tolerance, voc", [
+    ("coco", "coco", None, lambda w, h: 1e-6, False),
+    ("yolo", "yolo", "detect", lambda w, h: 1e-4 * max(w, h), False),
+    ("yolo", "yolo", "segment", lambda w, h: 1e-4 * max(w, h), False),
+    ("voc", "voc", None, lambda w, h: 0.0, True),
+])
+def test_generated_export_round_trips(to: str, from_format: str, task: Any, tolerance: Any,
+                                      voc: bool, tmp_path: Path) -> None:
+    export = generated_export(tmp_path)
+    options = {"task": task} if task else {}
+    found = assert_round_trip(export, tmp_path, to, from_format, tolerance, voc=voc, **options)
+    assert any("id" in line["dataRow"] for line in found)
+    assert all(line["dataRow"] != {"id": "", "globalKey": ""} for line in found)
+
+
+def test_voc_boxes_on_whole_pixels_come_back_exactly(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "e.ndjson", [
+        row("a.jpg", [box("car", 0, 0, 10, 20), box("car", 12, 7, 1, 1),
+                      box("car", 190, 90, 10, 10)])])
+    lbconvert.convert(export, "voc", tmp_path / "voc")
+    lbconvert.to_labelbox(tmp_path / "voc", "voc", tmp_path / "out.ndjson")
+    assert [line_box(line) for line in lines(tmp_path / "out.ndjson")] == [
+        (0, 0, 10, 20), (12, 7, 1, 1), (190, 90, 10, 10)]
+
+
+def test_voc_fractional_and_clipped_boxes_come_back_enclosing(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "e.ndjson", [
+        row("a.jpg", [box("car", 0.5, 1.25, 10, 20), box("car", -5, 90.2, 30, 30)])])
+    lbconvert.convert(export, "voc", tmp_path / "voc")
+    lbconvert.to_labelbox(tmp_path / "voc", "voc", tmp_path / "out.ndjson")
+    # 0.5..10.5 -> pixels 1..11 (1-based) -> 0..11; the clipped box keeps its clip
+    assert [line_box(line) for line in lines(tmp_path / "out.ndjson")] == [
+        (0, 1, 11, 21), (0, 90, 25, 10)]
+
+
+def test_coco_results_carry_confidence(tmp_path: Path) -> None:
+    out = tmp_path / "coco"
+    export = write_export(tmp_path / "e.ndjson", [row("a.jpg", [box("car", 1, 2, 3, 4)]),
+                                                  row("b.jpg", [box("bus", 5, 6, 7, 8)])])
+    lbconvert.convert(export, "coco", out, results=True)
+    results = [{"image_id": 2, "category_id": 2, "bbox": [5.5, 6, 7, 8], "score": 0.25},
+               {"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.875,
+                "segmentation": [[1, 2, 4, 2, 4, 6]]}]
+    (tmp_path / "preds.json").write_text(json.dumps(results))
+    report = lbconvert.to_labelbox(tmp_path / "preds.json", "coco-results", tmp_path / "p.ndjson",
+                                   gt=out / "annotations.json", manifest=out / "manifest.jsonl")
+    found = checked(tmp_path / "p.ndjson")
+    assert report.objects_read == report.annotations_written == 2
+    assert found[0]["dataRow"] == {"globalKey": "b.jpg"} and found[0]["name"] == "bus"
+    assert found[0]["bbox"] == {"top": 6.0, "left": 5.5, "height": 8.0, "width": 7.0}
+    assert found[0]["confidence"] == 0.25
+    assert found[1]["polygon"] == [{"x": 1.0, "y": 2.0}, {"x": 4.0, "y": 2.0}, {"x": 4.0, "y": 6.0}]
+    assert found[1]["confidence"] == 0.875
+
+
+def test_coco_results_written_by_lbconvert_find_their_ground_truth(tmp_path: Path) -> None:
+    out = tmp_path / "coco"
+    lbconvert.convert(FIXTURES / "v2/images.ndjson", "coco", out, project=PROJECT, results=True)
+    report = lbconvert.to_labelbox(out, "coco-results", tmp_path / "p.ndjson")
+    found = checked(tmp_path / "p.ndjson")
+    assert report.annotations_written == len(found) == 5
+    assert {line["confidence"] for line in found} == {1.0}
+
+
+def test_masks_from_rle_are_binary_pngs(tmp_path: Path) -> None:
+    from lbconvert.raster import rle_encode
+
+    mask = np.zeros((4, 6), dtype=bool)
+    mask[1:3, 2:5] = True
+    gt = {"images": [{"id": 1, "file_name": "m.png", "width": 6, "height": 4,
+                      "data_row_id": "row-m", "global_key": None}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 3, "bbox": [2, 1, 3, 2],
+                           "segmentation": rle_encode(mask), "iscrowd": 0, "area": 6}],
+          "categories": [{"id": 3, "name": "road"}]}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    lbconvert.to_labelbox(tmp_path / "gt.json", "coco", tmp_path / "m.ndjson")
+    [line] = checked(tmp_path / "m.ndjson")
+    assert line["dataRow"] == {"id": "row-m"} and line["name"] == "road"
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(line["mask"]["png"]))))
+    assert pixels.dtype == np.uint8 and (pixels == mask).all()
+    lbconvert.to_labelbox(tmp_path / "gt.json", "coco", tmp_path / "h.ndjson",
+                          mask_url="https://bucket.example/masks/")
+    [hosted] = checked(tmp_path / "h.ndjson")
+    assert hosted["mask"] == {"instanceURI": f"https://bucket.example/masks/{hosted['uuid']}.png",
+                              "colorRGB": [255, 255, 255]}
+    png = tmp_path / "h_masks" / f"{hosted['uuid']}.png"
+    assert ((np.asarray(Image.open(png)) == 255) == mask).all()
+
+
+def yolo_dataset(tmp_path: Path) -> Path:
+    export = write_export(tmp_path / "e.ndjson", [
+        row("a.jpg", [box("car", 10, 20, 30, 40)], 200, 100),
+        row("b.jpg", [box("person", 0, 0, 50, 50)], 400, 300)])
+    lbconvert.convert(export, "yolo", tmp_path / "ds")
+    return tmp_path / "ds"
+
+
+def test_ultralytics_predictions_with_confidence(tmp_path: Path) -> None:
+    ds = yolo_dataset(tmp_path)
+    predict = tmp_path / "runs/detect/predict/labels"
+    predict.mkdir(parents=True)
+    (predict / "a.txt").write_text("0 0.5 0.5 0.25 0.5 0.91\n1 0.1 0.2 0.1 0.2 0.5\n")
+    (predict / "b.txt").write_text("1 0.5 0.5 0.5 0.5 0.42 0.5 0.5 0.75 0.33\n")
+    code = main(["to-labelbox", str(predict), "--from", "yolo", "--manifest",
+                 str(ds / "manifest.jsonl"), "--data", str(ds / "data.yaml"),
+                 "-o", str(tmp_path / "preds.ndjson"), "--report", str(tmp_path / "r.json")])
+    assert code == 0
+    found = checked(tmp_path / "preds.ndjson")
+    assert [(key(x), x["name"], x.get("confidence")) for x in found] == [
+        ("a.jpg", "car", 0.91), ("a.jpg", "person", 0.5), ("b.jpg", "person", 0.33)]
+    assert found[0]["bbox"] == {"top": 25.0, "left": 75.0, "height": 50.0, "width": 50.0}
+    assert found[2]["polygon"][0] == {"x": 200.0, "y": 150.0}
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["objects_read"] == report["annotations_written"] == 3
+    assert report["from"] == "yolo"
+
+
+def test_yolo_pose_rows_give_box_and_keypoints(tmp_path: Path) -> None:
+    ds = yolo_dataset(tmp_path)
+    data = ds / "data.yaml"
+    data.write_text(data.read_text() + "kpt_shape: [2, 3]\n")
+    labels = tmp_path / "pose"
+    labels.mkdir()
+    (labels / "a.txt").write_text("0 0.5 0.5 0.5 0.5 0.25 0.5 2 0 0 0 0.8\n")
+    report = lbconvert.to_labelbox(labels, "yolo", tmp_path / "p.ndjson", data=data,
+                                   manifest=ds / "manifest.jsonl", keypoints=["nose", "tail"])
+    found = checked(tmp_path / "p.ndjson")
+    assert [(x["name"], "bbox" in x, x.get("point")) for x in found] == [
+        ("car", True, None), ("nose", False, {"x": 50.0, "y": 50.0})]
+    assert report.objects_read == report.annotations_written == 2
+
+
+def test_reruns_are_byte_identical_and_uuids_unique(tmp_path: Path) -> None:
+    export = generated_export(tmp_path)
+    lbconvert.convert(export, "coco", tmp_path / "coco")
+    lbconvert.to_labelbox(tmp_path / "coco", "coco", tmp_path / "1.ndjson")
+    lbconvert.to_labelbox(tmp_path / "coco/annotations.json", "coco", tmp_path / "2.ndjson")
+    assert (tmp_path / "1.ndjson").read_bytes() == (tmp_path / "2.ndjson").read_bytes()
+    found = lines(tmp_path / "1.ndjson")
+    assert len({x["uuid"] for x in found}) == len(found) > 50
+
+
+def test_video_frames_become_keyframes(tmp_path: Path) -> None:
+    lbconvert.convert(FIXTURES / "v2/media.ndjson", "coco", tmp_path / "coco")
+    report = lbconvert.to_labelbox(tmp_path / "coco", "coco", tmp_path / "v.ndjson")
+    found = checked(tmp_path / "v.ndjson")
+    video = [x for x in found if "segments" in x]
+    assert [x["segments"][0]["keyframes"][0]["frame"] for x in video] == [1, 5, 10]
+    assert all(x["name"] == "car" and len(x["segments"]) == 1 for x in video)
+    assert report.is_balanced()
+
+
+def ontology(tmp_path: Path, tools: list[tuple[str, str]]) -> Path:
+    path = tmp_path / "ontology.json"
+    path.write_text(json.dumps({"tools": [{"name": n, "tool": t} for n, t in tools],
+                                "classifications": []}))
+    return path
+
+
+def test_ontology_names_are_checked(tmp_path: Path) -> None:
+    out = tmp_path / "coco"
+    lbconvert.convert(FIXTURES / "v2/images.ndjson", "coco", out, project=PROJECT)
+    onto = ontology(tmp_path, [("car", "rectangle"), ("person", "rectangle")])
+    with pytest.raises(lbconvert.LbConvertError,
+                       match=r"'person' \(polygon: geometry does not match the ontology tool\) x1"):
+        lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", ontology=onto)
+    assert not (tmp_path / "o.ndjson").exists()
+    assert list(tmp_path.glob(".o.ndjson*")) == []
+    report = lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", ontology=onto,
+                                   skip_unknown=True)
+    assert dict(report.dropped) == {"geometry does not match the ontology tool": 1}
+    assert report.annotations_written == 4
+    onto = ontology(tmp_path, [("car", "rectangle")])
+    report = lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", ontology=onto,
+                                   skip_unknown=True)
+    assert dict(report.dropped) == {"class not in ontology": 2}
+    assert report.annotations_written == 3 == len(lines(tmp_path / "o.ndjson"))
+    assert report.is_balanced()
+
+
+def test_strict_fails_and_keeps_the_old_output(tmp_path: Path) -> None:
+    out = tmp_path / "coco"
+    lbconvert.convert(FIXTURES / "v2/images.ndjson", "coco", out, project=PROJECT)
+    target = tmp_path / "o.ndjson"
+    target.write_bytes(b"old\n")
+    onto = ontology(tmp_path, [("car", "rectangle")])
+    code = main(["to-labelbox", str(out), "--from", "coco", "-o", str(target), "--ontology",
+                 str(onto), "--skip-unknown", "--strict"])
+    assert code == 3 and target.read_bytes() == b"old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coco", "o.ndjson", "ontology.json"]
+
+
+def test_confidence_outside_unit_range_is_dropped(tmp_path: Path) -> None:
+    ds = yolo_dataset(tmp_path)
+    labels = tmp_path / "preds"
+    labels.mkdir()
+    (labels / "a.txt").write_text("0 0.5 0.5 0.25 0.5 1.5\n0 0.5 0.5 0.25 0.5 1\n")
+    report = lbconvert.to_labelbox(labels, "yolo", tmp_path / "p.ndjson",
+                                   manifest=ds / "manifest.jsonl", data=ds / "data.yaml")
+    assert dict(report.dropped) == {"confidence outside [0, 1]": 1}
+    assert report.annotations_written == 1 and report.is_balanced()
+
+
+# --- bad inputs: one line naming the file and line (or index) -------------------------
+
+
+def run_cli(args: list[str], capsys: Any) -> tuple[int, str]:
+    code = main(args)
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+def test_image_missing_from_the_manifest(tmp_path: Path, capsys: Any) -> None:
+    ds = yolo_dataset(tmp_path)
+    labels = tmp_path / "preds"
+    labels.mkdir()
+    (labels / "a.txt").write_text("0 0.5 0.5 0.25 0.5 0.9\n")
+    (labels / "zzz.txt").write_text("0 0.5 0.5 0.25 0.5 0.9\n")
+    code, err = run_cli(["to-labelbox", str(labels), "--from", "yolo", "--manifest",
+                         str(ds / "manifest.jsonl"), "--data", str(ds / "data.yaml"),
+                         "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and "\n" not in err
+    assert err.startswith(f"lbconvert: error: {labels / 'zzz.txt'}: 'zzz' is not in the manifest")
+    assert not (tmp_path / "p.ndjson").exists()
+
+
+def test_coco_image_missing_from_the_manifest(tmp_path: Path, capsys: Any) -> None:
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"stem": "a", "file_name": "a.jpg", "data_row_id": "r1",
+                                    "global_key": None, "width": 10, "height": 10}) + "\n")
+    gt = {"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}],
+          "annotations": [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]},
+                          {"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1]}],
+          "categories": [{"id": 1, "name": "car"}]}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    code, err = run_cli(["to-labelbox", str(tmp_path / "gt.json"), "--from", "coco",
+                         "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and "\n" not in err
+    assert err == (f"lbconvert: error: {tmp_path / 'gt.json'}: annotations[1]: image_id 2 "
+                   "(b.jpg) is not in the manifest and carries no data_row_id or global_key")
+
+
+def test_unknown_category_and_image_in_results(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "coco"
+    lbconvert.convert(write_export(tmp_path / "e.ndjson", [row("a.jpg", [box("car", 1, 2, 3, 4)])]),
+                      "coco", out)
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4],
+                                    "score": 0.5},
+                                   {"image_id": 1, "category_id": 9, "bbox": [1, 2, 3, 4],
+                                    "score": 0.5}]))
+    args = ["to-labelbox", str(results), "--from", "coco-results", "--gt",
+            str(out / "annotations.json"), "--manifest", str(out / "manifest.jsonl"),
+            "-o", str(tmp_path / "p.ndjson")]
+    code, err = run_cli(args, capsys)
+    assert code == 1
+    assert err == (f"lbconvert: error: {results}[1]: category_id 9 is not among the categories "
+                   f"of {out / 'annotations.json'}")
+    results.write_text(json.dumps([{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4],
+                                    "score": 0.5}]))
+    code, err = run_cli(args, capsys)
+    assert code == 1
+    assert err == (f"lbconvert: error: {results}[0]: image_id 7 is not among the images of "
+                   f"{out / 'annotations.json'}")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("0 0.5 0.5 0.25 0.5\n0 0.5 abc 0.25 0.5\n", ":2: 'abc' is not a number"),
+    ("0 0.5 0.5 0.25\n", ":1: a YOLO row has at least 5 columns, not 4"),
+    ("\n\n7 0.5 0.5 0.25 0.5\n", ":3: class id 7 is not in the names (2 classes)"),
+    ("0.5 0.5 0.5 0.25 0.5\n", ":1: class id 0.5 is not in the names (2 classes)"),
+])
+def test_malformed_prediction_lines(text: str, message: str, tmp_path: Path,
+                                    capsys: Any) -> None:
+    ds = yolo_dataset(tmp_path)
+    labels = tmp_path / "preds"
+    labels.mkdir()
+    (labels / "a.txt").write_text(text)
+    code, err = run_cli(["to-labelbox", str(labels), "--from", "yolo", "--manifest",
+                         str(ds / "manifest.jsonl"), "--data", str(ds / "data.yaml"),
+                         "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err == f"lbconvert: error: {labels / 'a.txt'}{message}"
+
+
+def test_malformed_coco_results_file(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "coco"
+    lbconvert.convert(write_export(tmp_path / "e.ndjson", [row("a.jpg", [box("car", 1, 2, 3, 4)])]),
+                      "coco", out)
+    results = tmp_path / "r.json"
+    results.write_text('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3], "score": 1}]')
+    code, err = run_cli(["to-labelbox", str(results), "--from", "coco-results", "--gt",
+                         str(out / "annotations.json"), "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err == (f"lbconvert: error: {results}[0]: bbox must be 4 numbers, "
+                                 "not [1, 2, 3]")
+    results.write_text('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "sc')
+    code, err = run_cli(["to-labelbox", str(results), "--from", "coco-results", "--gt",
+                         str(out / "annotations.json"), "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err.startswith(f"lbconvert: error: {results}: not valid JSON")
+    assert "\n" not in err
+
+
+def test_results_without_ground_truth_say_so(tmp_path: Path, capsys: Any) -> None:
+    results = tmp_path / "r.json"
+    results.write_text("[]")
+    code, err = run_cli(["to-labelbox", str(results), "--from", "coco-results",
+                         "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and "--gt" in err
+
+
+def test_results_are_streamed_not_loaded(tmp_path: Path, monkeypatch: Any) -> None:
+    """The results array is read item by item: the reader yields before the file ends."""
+    out = tmp_path / "coco"
+    lbconvert.convert(write_export(tmp_path / "e.ndjson", [row("a.jpg", [box("car", 1, 2, 3, 4)])]),
+                      "coco", out)
+    results = tmp_path / "r.json"
+    detection = json.dumps({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5})
+    results.write_text("[" + detection + ", {broken")
+    from lbconvert.reverse import coco
+    from lbconvert.reverse.index import ManifestIndex
+
+    reader = coco.read_coco_results(results, out / "annotations.json", ManifestIndex(
+        out / "manifest.jsonl"), Report())
+    first = next(reader)
+    assert first.name == "car" and first.confidence == 0.5
+    with pytest.raises(lbconvert.LbConvertError, match="not valid JSON"):
+        next(reader)
+
+
+# --- the SDK's own annotation-import types, when the labelbox package is installed ----
+
+
+def test_lines_parse_with_the_labelbox_sdk(tmp_path: Path) -> None:
+    pytest.importorskip("labelbox")
+    from labelbox.data.serialization.ndjson.objects import (
+        NDDocumentRectangle, NDLine, NDMask, NDPoint, NDPolygon, NDRectangle, NDSegments,
+    )
+    from labelbox.schema.annotation_import import AnnotationImport
+
+    lbconvert.convert(FIXTURES / "v2/media.ndjson", "coco", tmp_path / "media")
+    lbconvert.to_labelbox(tmp_path / "media", "coco", tmp_path / "media.ndjson")
+    export = generated_export(tmp_path)
+    lbconvert.convert(export, "coco", tmp_path / "gen")
+    lbconvert.to_labelbox(tmp_path / "gen", "coco", tmp_path / "gen.ndjson")
+    test_masks_from_rle_are_binary_pngs(tmp_path)
+    found = (lines(tmp_path / "media.ndjson") + lines(tmp_path / "gen.ndjson")
+             + lines(tmp_path / "m.ndjson") + lines(tmp_path / "h.ndjson"))
+    kinds = set()
+    for line in found:
+        if "page" in line:
+            model = NDDocumentRectangle
+        else:
+            geometry = next(k for k in ("bbox", "polygon", "line", "point", "mask", "segments")
+                            if k in line)
+            model = {"bbox": NDRectangle, "polygon": NDPolygon, "line": NDLine,
+                     "point": NDPoint, "mask": NDMask, "segments": NDSegments}[geometry]
+        parsed = model.model_validate(line)
+        kinds.add(model.__name__)
+        assert parsed.uuid == line["uuid"] and parsed.name == line["name"]
+        if model is not NDSegments:
+            parsed.to_common()
+        else:
+            parsed.to_common(name=line["name"], feature_schema_id=None)
+        dumped = parsed.model_dump(by_alias=True, exclude_none=True)
+        assert dumped["dataRow"] == line["dataRow"]
+    AnnotationImport._validate_data_rows(found)
+    assert {"NDRectangle", "NDPolygon", "NDMask", "NDSegments"} <= kinds
