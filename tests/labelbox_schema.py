@@ -23,7 +23,7 @@ from typing import Any, Iterable
 GEOMETRY_KEYS = ("bbox", "polygon", "line", "point", "mask", "segments")
 ALLOWED = {"uuid", "dataRow", "name", "schemaId", "classifications", "confidence", "page",
            "unit", *GEOMETRY_KEYS}
-UNITS = {"POINTS", "PIXELS", "PERCENT"}
+UNITS = {"INCHES", "PIXELS", "POINTS", "PERCENT"}  # RectangleUnit of the SDK
 
 
 def _number(value: Any) -> bool:

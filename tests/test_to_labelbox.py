@@ -529,3 +529,25 @@ def test_lines_parse_with_the_labelbox_sdk(tmp_path: Path) -> None:
         assert dumped["dataRow"] == line["dataRow"]
     AnnotationImport._validate_data_rows(found)
     assert {"NDRectangle", "NDPolygon", "NDMask", "NDSegments"} <= kinds
+
+
+GOOD = {"uuid": "b862c586-8614-483c-b5e6-82810f70cac0", "dataRow": {"globalKey": "a.jpg"},
+        "name": "car", "bbox": {"top": 1, "left": 2, "height": 3, "width": 4}, "confidence": 0.5}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"dataRow": {"globalKey": "a.jpg", "id": "r1"}}, "exactly one of id, globalKey"),
+    ({"dataRow": {}}, "exactly one of id, globalKey"),
+    ({"uuid": "not-a-uuid"}, "badly formed"),
+    ({"confidence": 1.5}, "confidence 1.5"),
+    ({"bbox": {"top": 1, "left": 2, "height": 3}}, "bbox needs exactly"),
+    ({"polygon": [{"x": 1, "y": 2}]}, "exactly one geometry"),
+    ({"frame": 3}, "unknown keys"),
+    ({"page": 0, "unit": "POINTS"}, "page/unit"),
+])
+def test_the_schema_checker_refuses_bad_lines(change: dict, message: str) -> None:
+    from .labelbox_schema import check_line
+
+    check_line(GOOD)
+    with pytest.raises((AssertionError, ValueError), match=message):
+        check_line({**GOOD, **change})
