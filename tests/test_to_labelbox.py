@@ -551,3 +551,18 @@ def test_the_schema_checker_refuses_bad_lines(change: dict, message: str) -> Non
     check_line(GOOD)
     with pytest.raises((AssertionError, ValueError), match=message):
         check_line({**GOOD, **change})
+
+
+def test_uuids_are_uuid5_of_the_namespace_and_files_get_the_usual_mode(tmp_path: Path) -> None:
+    import os
+    import uuid
+
+    from lbconvert.reverse.ndjson import UUID_NAMESPACE, uuid5
+
+    for name in ["", "a", "street-001.jpg\x00None\x00None\x00a.txt:3", "é" * 100]:
+        assert uuid5(name) == str(uuid.uuid5(UUID_NAMESPACE, name))
+    ds = yolo_dataset(tmp_path)
+    lbconvert.to_labelbox(ds, "yolo", tmp_path / "p.ndjson")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "p.ndjson").stat().st_mode & 0o777 == 0o666 & ~umask

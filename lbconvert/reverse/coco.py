@@ -65,8 +65,11 @@ def _error(file: str, where: str, reason: str) -> ExportFormatError:
     return ExportFormatError(file, reason, path=where)
 
 
+_NUMBERS = (int, float)
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return type(value) in _NUMBERS  # not bool, a subclass of int
 
 
 class _GroundTruth:
@@ -126,7 +129,9 @@ class _GroundTruth:
 def _box(value: Any, file: str, where: str) -> Optional[tuple[float, float, float, float]]:
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 4 and all(map(_number, value))):
+    if not (type(value) is list and len(value) == 4 and type(value[0]) in _NUMBERS
+            and type(value[1]) in _NUMBERS and type(value[2]) in _NUMBERS
+            and type(value[3]) in _NUMBERS):
         raise _error(file, where, f"bbox must be 4 numbers, not {value!r}")
     return (float(value[0]), float(value[1]), float(value[2]), float(value[3]))
 

@@ -45,8 +45,10 @@ place with ``os.replace`` only when everything succeeded; a masks directory
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -129,6 +131,18 @@ class Ontology:
         return None
 
 
+def uuid5(name: str) -> str:
+    """``str(uuid.uuid5(UUID_NAMESPACE, name))``, three times faster (one per line)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NAMESPACE_BYTES = UUID_NAMESPACE.bytes
+
+
 def _point(x: float, y: float) -> dict[str, float]:
     return {"x": x, "y": y}
 
@@ -168,9 +182,9 @@ class NdjsonSink:
         self._data_rows: set[str] = set()
         folder = self.out.parent
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=folder)
-        self._temp = Path(temp)
-        self._file: Optional[IO[bytes]] = os.fdopen(handle, "wb", buffering=1 << 20)
+        # open(…, "xb") rather than mkstemp: the file gets the umask's mode, not 0600
+        self._temp = folder / f".{self.out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        self._file: Optional[IO[bytes]] = open(self._temp, "xb", buffering=1 << 20)
         self._mask_temp: Optional[Path] = None
 
     @property
@@ -192,8 +206,7 @@ class NdjsonSink:
         for part, shape in enumerate(shapes):
             seed = annotation.seed if len(shapes) == 1 else f"{annotation.seed}#{part}"
             line: dict[str, Any] = {
-                "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{item.key}\x00{item.frame}\x00{item.page}"
-                                                        f"\x00{seed}")),
+                "uuid": uuid5(f"{item.key}\x00{item.frame}\x00{item.page}\x00{seed}"),
                 "dataRow": item.data_row, "name": annotation.name}
             if video:
                 line["segments"] = [{"keyframes": [{"frame": item.frame,
@@ -243,8 +256,9 @@ class NdjsonSink:
         if self.mask_url is None:
             return {"png": base64.b64encode(_mask_png(annotation.geometry, 1)).decode("ascii")}
         if self._mask_temp is None:
-            self._mask_temp = Path(tempfile.mkdtemp(prefix=f".{self.masks_dir.name}.",
-                                                    suffix=".tmp", dir=self.out.parent))
+            self._mask_temp = self.out.parent / (f".{self.masks_dir.name}.{os.getpid()}."
+                                                 f"{secrets.token_hex(4)}.tmp")
+            self._mask_temp.mkdir()
         (self._mask_temp / f"{name}.png").write_bytes(_mask_png(annotation.geometry, 255))
         return {"instanceURI": f"{self.mask_url}/{name}.png", "colorRGB": [255, 255, 255]}
 
