@@ -566,3 +566,46 @@ def test_uuids_are_uuid5_of_the_namespace_and_files_get_the_usual_mode(tmp_path:
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "p.ndjson").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_coco_keypoints_come_back_as_named_points(tmp_path: Path) -> None:
+    from .inline import point
+
+    export = write_export(tmp_path / "e.ndjson", [row("a.jpg", [
+        box("cat", 10, 10, 50, 50), point("nose", 20, 30), point("tail", 55, 58)])])
+    written = lbconvert.convert(export, "coco", tmp_path / "coco", keypoints=True,
+                                keypoint_names=("nose", "ear", "tail")).annotations_written
+    report = lbconvert.to_labelbox(tmp_path / "coco", "coco", tmp_path / "k.ndjson")
+    found = checked(tmp_path / "k.ndjson")
+    assert [(x["name"], x.get("point")) for x in found] == [
+        ("cat", None), ("nose", {"x": 20.0, "y": 30.0}), ("tail", {"x": 55.0, "y": 58.0})]
+    assert report.objects_read == report.annotations_written == written == 3
+
+
+def test_yolo_video_frames_become_keyframes(tmp_path: Path) -> None:
+    lbconvert.convert(FIXTURES / "v2/media.ndjson", "yolo", tmp_path / "yolo")
+    lbconvert.to_labelbox(tmp_path / "yolo", "yolo", tmp_path / "v.ndjson")
+    found = checked(tmp_path / "v.ndjson")
+    frames = sorted(x["segments"][0]["keyframes"][0]["frame"] for x in found if "segments" in x)
+    assert frames == [1, 5, 10]
+    assert {key(x) for x in found if "segments" in x} == {"intersection-0815.mp4"}
+
+
+def test_video_predictions_keep_what_import_takes(tmp_path: Path) -> None:
+    (tmp_path / "manifest.jsonl").write_text(json.dumps({
+        "stem": "clip_000003", "file_name": "clip_000003.jpg", "data_row_id": "v1",
+        "global_key": "clip.mp4", "media_type": "video", "frame": 3, "width": 100,
+        "height": 50}) + "\n")
+    (tmp_path / "data.yaml").write_text('names: ["car"]\n')
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "clip_000003.txt").write_text("0 0.5 0.5 0.2 0.2 0.9\n0 0.1 0.1 0.2 0.1 0.3 0.3\n")
+    report = lbconvert.to_labelbox(labels, "yolo", tmp_path / "v.ndjson")
+    [line] = checked(tmp_path / "v.ndjson")
+    assert line["segments"] == [{"keyframes": [{"frame": 3, "bbox": {
+        "top": 20.0, "left": 40.0, "height": 10.0, "width": 20.0}}]}]
+    assert dict(report.dropped) == {"polygon not importable on video frames": 1}
+    assert dict(report.warnings) == {"confidence not importable on video frames (left out)": 1}
+    with pytest.raises(lbconvert.StrictError):
+        lbconvert.to_labelbox(labels, "yolo", tmp_path / "s.ndjson", strict=True)
+    assert not (tmp_path / "s.ndjson").exists()
