@@ -609,3 +609,25 @@ def test_video_predictions_keep_what_import_takes(tmp_path: Path) -> None:
     with pytest.raises(lbconvert.StrictError):
         lbconvert.to_labelbox(labels, "yolo", tmp_path / "s.ndjson", strict=True)
     assert not (tmp_path / "s.ndjson").exists()
+
+
+@pytest.mark.parametrize("name", ["v2_lightly-labelformat/export-result.ndjson",
+                                  "v2_radar_tracker/export-result.ndjson"])
+@pytest.mark.parametrize("to, tolerance, voc", [
+    ("coco", lambda w, h: 1e-6, False),
+    ("yolo", lambda w, h: 1e-4 * max(w, h), False),
+    ("voc", lambda w, h: 0.0, True),
+])
+def test_public_exports_round_trip(public: Path, name: str, to: str, tolerance: Any, voc: bool,
+                                   tmp_path: Path) -> None:
+    assert_round_trip(public / name, tmp_path, to, to, tolerance, voc=voc)
+
+
+@pytest.mark.parametrize("to", ["yolo", "voc", "coco"])
+def test_a_dataset_of_no_items_gives_an_empty_file(to: str, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "e.ndjson", [{"data_row": {"id": "t1"},
+                                                  "media_attributes": {"mime_type": "text/plain"},
+                                                  "projects": {}}])
+    lbconvert.convert(export, to, tmp_path / "ds")
+    report = lbconvert.to_labelbox(tmp_path / "ds", to, tmp_path / "p.ndjson")
+    assert (tmp_path / "p.ndjson").read_bytes() == b"" and report.objects_read == 0

@@ -71,7 +71,7 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
         raise LbConvertError("VOC files do not name their data rows: give the dataset's "
                              "manifest (--manifest OUT/manifest.jsonl)")
     files = xml_files(source)
-    if not files:
+    if not files and len(index):  # a dataset of no items has no files
         raise LbConvertError(f"{source}: no VOC XML files (.xml) here")
     for path in files:
         file = str(path)

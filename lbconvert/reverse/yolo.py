@@ -186,7 +186,7 @@ def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Repo
         raise LbConvertError("YOLO coordinates are normalised: the manifest of the dataset "
                              "is needed for the image sizes (--manifest OUT/manifest.jsonl)")
     files = label_files(source)
-    if not files:
+    if not files and len(index):  # a dataset of no items has no files
         raise LbConvertError(f"{source}: no YOLO label files (.txt) here")
     for path in files:
         file = str(path)
