@@ -631,3 +631,38 @@ def test_a_dataset_of_no_items_gives_an_empty_file(to: str, tmp_path: Path) -> N
     lbconvert.convert(export, to, tmp_path / "ds")
     report = lbconvert.to_labelbox(tmp_path / "ds", to, tmp_path / "p.ndjson")
     assert (tmp_path / "p.ndjson").read_bytes() == b"" and report.objects_read == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"0 0.5 nan 0.25 0.5\n", ":1: 'nan' is not a number"),
+    (b"nan 0.5 0.5 0.25 0.5\n", ":1: 'nan' is not a number"),
+    (b"0 0.5 0.5 0.25 inf\n", ":1: 'inf' is not a number"),
+    (b"0 0.5 0.5 0.25 0.5\n\xff\xfe 1\n", ":2: not UTF-8 text"),
+])
+def test_unusable_bytes_in_label_files(content: bytes, message: str, tmp_path: Path,
+                                       capsys: Any) -> None:
+    ds = yolo_dataset(tmp_path)
+    labels = tmp_path / "preds"
+    labels.mkdir()
+    (labels / "a.txt").write_bytes(content)
+    code, err = run_cli(["to-labelbox", str(labels), "--from", "yolo", "--manifest",
+                         str(ds / "manifest.jsonl"), "--data", str(ds / "data.yaml"),
+                         "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err == f"lbconvert: error: {labels / 'a.txt'}{message}"
+
+
+def test_wrong_shapes_of_input_are_one_line(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "coco"
+    lbconvert.convert(write_export(tmp_path / "e.ndjson", [row("a.jpg", [box("car", 1, 2, 3, 4)])]),
+                      "coco", out, results=True)
+    code, err = run_cli(["to-labelbox", str(out / "results.json"), "--from", "coco",
+                         "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err == (f"lbconvert: error: {out / 'results.json'}: a COCO ground truth "
+                                 "must be a JSON object with 'images' and 'categories'")
+    code, err = run_cli(["to-labelbox", str(out / "annotations.json"), "--from", "coco-results",
+                         "--gt", str(out / "annotations.json"), "-o", str(tmp_path / "p.ndjson")],
+                        capsys)
+    assert code == 1 and err.endswith("COCO results must be a JSON array of detections")
+    code, err = run_cli(["to-labelbox", str(out), "--from", "coco", "-o", str(tmp_path)], capsys)
+    assert code == 1 and "is a directory" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coco", "e.ndjson"]

@@ -75,6 +75,8 @@ def to_labelbox(
     source = Path(source)
     if not source.exists():
         raise LbConvertError(f"{source}: no such file or directory")
+    if Path(out).is_dir():
+        raise LbConvertError(f"{out}: is a directory; -o names the NDJSON file to write")
     manifest_path = Path(manifest) if manifest is not None else find_manifest(source)
     index = ManifestIndex(manifest_path)
     checked = Ontology.from_file(ontology) if ontology is not None else None
@@ -88,10 +90,10 @@ def to_labelbox(
         sink.check()
         if strict and (report.dropped or report.warnings):
             raise StrictError(report)
+        sink.close()
     except BaseException:
         sink.abort()
         raise
-    sink.close()
     return report
 
 

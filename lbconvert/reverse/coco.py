@@ -76,16 +76,19 @@ class _GroundTruth:
     """The images and categories of a COCO ground-truth file."""
 
     def __init__(self, path: Path, index: ManifestIndex) -> None:
+        if _first_byte(path) != b"{":
+            raise LbConvertError(f"{path}: a COCO ground truth must be a JSON object with "
+                                 "'images' and 'categories'")
         self.path = path
         self.images: dict[Any, Any] = {}
         self.categories: dict[Any, tuple[str, list[str]]] = {}
         for i, image in enumerate(_items(path, "images.item")):
-            if not isinstance(image, dict) or "id" not in image:
+            if not isinstance(image, dict) or type(image.get("id")) not in (int, str):
                 raise ExportFormatError(str(path), "an image needs an 'id'", path=f"images[{i}]")
             self.images[image["id"]] = self._resolve(image, index)
         for i, category in enumerate(_items(path, "categories.item")):
             name = category.get("name") if isinstance(category, dict) else None
-            if not isinstance(name, str) or "id" not in category:
+            if not isinstance(name, str) or type(category.get("id")) not in (int, str):
                 raise ExportFormatError(str(path), "a category needs an 'id' and a 'name'",
                                         path=f"categories[{i}]")
             keypoints = category.get("keypoints")
@@ -235,12 +238,16 @@ def read_coco_results(source: Path, gt_path: Path, index: ManifestIndex, report:
     """Every detection of a COCO results file, ids resolved by ``gt_path``."""
     gt = _GroundTruth(gt_path, index)
     report.items += len(gt.images)
-    with open(source, "rb") as handle:
-        first = handle.read(1 << 10).lstrip()[:1]
-    if first != b"[":
+    if _first_byte(source) != b"[":
         raise LbConvertError(f"{source}: COCO results must be a JSON array of detections")
     yield from _annotations(_items(source, "item"), gt, str(source), source.name, report,
                             lambda i: f"[{i}]", results=True)
+
+
+def _first_byte(path: Path) -> bytes:
+    """The first byte of a JSON file that is not white space (or a UTF-8 BOM)."""
+    with open(path, "rb") as handle:
+        return handle.read(1 << 12).lstrip(b" \t\r\n\xef\xbb\xbf")[:1]
 
 
 def results_ground_truth(results: Path) -> Optional[Path]:

@@ -40,6 +40,7 @@ is an error naming the file and line.
 from __future__ import annotations
 
 import os
+from math import isfinite
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
@@ -70,6 +71,8 @@ class YoloNames:
         try:
             with open(path, encoding="utf-8") as handle:
                 data = yaml.safe_load(handle)
+        except UnicodeDecodeError:
+            raise LbConvertError(f"{os.fspath(path)}: not UTF-8 text") from None
         except yaml.YAMLError as exc:
             problem = str(exc).replace("\n", " ")
             raise LbConvertError(f"{os.fspath(path)}: not valid YAML ({problem})") from None
@@ -97,8 +100,11 @@ class YoloNames:
 
     @classmethod
     def from_classes_txt(cls, path: "str | os.PathLike[str]") -> "YoloNames":
-        with open(path, encoding="utf-8") as handle:
-            lines = [line.strip() for line in handle]
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = [line.strip() for line in handle]
+        except UnicodeDecodeError:
+            raise LbConvertError(f"{os.fspath(path)}: not UTF-8 text") from None
         return cls(dict(enumerate(n for n in lines if n)))
 
 
@@ -122,18 +128,20 @@ def label_files(source: Path) -> list[Path]:
 
 def _numbers(fields: list[str], file: str, line: int) -> list[float]:
     try:
-        return [float(f) for f in fields]
+        values = [float(f) for f in fields]
     except ValueError:
-        bad = next(f for f in fields if not _is_float(f))
-        raise ExportFormatError(file, f"{bad!r} is not a number", line=line) from None
+        values = []
+    if len(values) != len(fields) or not all(map(isfinite, values)):
+        bad = next(f for f in fields if not _is_finite(f))
+        raise ExportFormatError(file, f"{bad!r} is not a number", line=line)
+    return values
 
 
-def _is_float(text: str) -> bool:
+def _is_finite(text: str) -> bool:
     try:
-        float(text)
+        return isfinite(float(text))
     except ValueError:
         return False
-    return True
 
 
 def _shape_of(count: int, names: YoloNames, file: str, line: int) -> tuple[str, bool]:
@@ -196,17 +204,27 @@ def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Repo
         if not item.width or not item.height:
             raise ExportFormatError(file, f"the manifest has no image size for {item.stem!r}")
         report.items += 1
-        with open(path, encoding="utf-8") as handle:
-            for number, text in enumerate(handle, 1):
-                fields = text.split()
-                if not fields:
-                    continue
-                values = _numbers(fields, file, number)
-                kind, has_confidence = _shape_of(len(values), names, file, number)
-                class_id = values[0]
-                if class_id != int(class_id) or int(class_id) not in names.names:
-                    raise ExportFormatError(file, f"class id {fields[0]} is not in the names "
-                                            f"({len(names.names)} classes)", line=number)
-                confidence = values.pop() if has_confidence else None
-                yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence,
-                                report)
+        yield from _file_rows(path, item, names, report)
+
+
+def _file_rows(path: Path, item: ItemRef, names: YoloNames, report: Report
+               ) -> Iterator[Annotation]:
+    file = str(path)
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ExportFormatError(file, "not UTF-8 text", line=number) from None
+            fields = text.split()
+            if not fields:
+                continue
+            values = _numbers(fields, file, number)
+            kind, has_confidence = _shape_of(len(values), names, file, number)
+            class_id = values[0]
+            if class_id != int(class_id) or int(class_id) not in names.names:
+                raise ExportFormatError(file, f"class id {fields[0]} is not in the names "
+                                        f"({len(names.names)} classes)", line=number)
+            confidence = values.pop() if has_confidence else None
+            yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence,
+                            report)
