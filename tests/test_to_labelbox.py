@@ -250,6 +250,11 @@ def test_masks_from_rle_are_binary_pngs(tmp_path: Path) -> None:
                               "colorRGB": [255, 255, 255]}
     png = tmp_path / "h_masks" / f"{hosted['uuid']}.png"
     assert ((np.asarray(Image.open(png)) == 255) == mask).all()
+    gt["images"][0]["width"] = 7
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    report = lbconvert.to_labelbox(tmp_path / "gt.json", "coco", tmp_path / "w.ndjson")
+    assert dict(report.dropped) == {"mask size differs from the image": 1}
+    assert (tmp_path / "w.ndjson").read_bytes() == b""
 
 
 def yolo_dataset(tmp_path: Path) -> Path:

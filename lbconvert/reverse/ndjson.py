@@ -235,9 +235,13 @@ class NdjsonSink:
         confidence = annotation.confidence
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             return "confidence outside [0, 1]"
-        if annotation.item.media_type == "video" and annotation.item.frame is not None \
+        item = annotation.item
+        if item.media_type == "video" and item.frame is not None \
                 and annotation.kind not in _VIDEO_KINDS:
             return f"{annotation.kind} not importable on video frames"
+        if annotation.kind == "mask" and item.width and item.height \
+                and annotation.geometry.shape != (item.height, item.width):
+            return "mask size differs from the image"  # Labelbox refuses such masks
         return None
 
     def _shape(self, annotation: Annotation) -> Any:
