@@ -85,7 +85,8 @@ class Annotation(NamedTuple):
     ``polygon`` a list of rings (one NDJSON line each), a ring a list of
     ``(x, y)``; ``line`` a list of ``(x, y)``; ``point`` ``(x, y)``; ``mask`` a
     2-D boolean numpy array of the image's size.  ``seed`` names the input
-    position (relative file and line or index) and makes the uuid.
+    position (the file's name and the line or array index) and, with the
+    data row, frame and page, makes the uuid.
     """
 
     item: ItemRef
@@ -164,8 +165,10 @@ class NdjsonSink:
     ``report.objects_read`` is counted by the readers; here each annotation
     is either written (``annotations_written``, once however many lines a
     multi-part polygon gives) or dropped with its reason.  Class names missing
-    from the ontology are collected and refused at :meth:`close` in one
-    error listing them all, unless ``skip_unknown`` drops and counts them.
+    from the ontology (or whose geometry does not fit their tool) are
+    collected and refused by :meth:`check` in one error listing them all,
+    unless ``skip_unknown`` drops and counts them.  Call :meth:`close` on
+    success (the output moves into place), :meth:`abort` on failure.
     """
 
     def __init__(self, out: "str | os.PathLike[str]", report: Report, *,
