@@ -467,6 +467,11 @@ def test_malformed_coco_results_file(tmp_path: Path, capsys: Any) -> None:
                          str(out / "annotations.json"), "-o", str(tmp_path / "p.ndjson")], capsys)
     assert code == 1 and err.startswith(f"lbconvert: error: {results}: not valid JSON")
     assert "\n" not in err
+    results.write_bytes(b'[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "x": "\xff"}]')
+    code, err = run_cli(["to-labelbox", str(results), "--from", "coco-results", "--gt",
+                         str(out / "annotations.json"), "-o", str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err == (f"lbconvert: error: {results}: not valid JSON "
+                                 "(lexical error: invalid bytes in UTF8 string.)")
 
 
 def test_results_without_ground_truth_say_so(tmp_path: Path, capsys: Any) -> None:

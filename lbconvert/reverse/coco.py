@@ -53,9 +53,18 @@ def _items(path: Path, prefix: str) -> Iterator[Any]:
     with open(path, "rb") as handle:
         try:
             yield from ijson.items(handle, prefix, use_float=True)
-        except ijson.JSONError as exc:
-            problem = " ".join(str(exc).split())  # the C backend's message spans lines
-            raise LbConvertError(f"{path}: not valid JSON ({problem})") from None
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            raise LbConvertError(f"{path}: not valid JSON ({_problem(exc)})") from None
+
+
+def _problem(exc: Exception) -> str:
+    """The first line of ijson's message (the C backend's are bytes, with the
+    offending text and a caret on the next lines)."""
+    message = exc.args[0] if exc.args else exc
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    lines = str(message).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
 
 
 def _error(file: str, where: str, reason: str) -> ExportFormatError:
