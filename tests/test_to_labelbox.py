@@ -314,10 +314,12 @@ def test_video_frames_become_keyframes(tmp_path: Path) -> None:
     lbconvert.convert(FIXTURES / "v2/media.ndjson", "coco", tmp_path / "coco")
     report = lbconvert.to_labelbox(tmp_path / "coco", "coco", tmp_path / "v.ndjson")
     found = checked(tmp_path / "v.ndjson")
-    video = [x for x in found if "segments" in x]
-    assert [x["segments"][0]["keyframes"][0]["frame"] for x in video] == [1, 5, 10]
-    assert all(x["name"] == "car" and len(x["segments"]) == 1 for x in video)
-    assert report.is_balanced()
+    [video] = [x for x in found if "segments" in x]  # one object: the feature_id is kept
+    assert video["name"] == "car" and video["dataRow"] == {"globalKey": "intersection-0815.mp4"}
+    assert [s["keyframes"][0]["frame"] for s in video["segments"]] == [1, 5, 10]
+    assert video["segments"][1]["keyframes"] == [{"frame": 5, "bbox": {
+        "top": 224.0, "left": 140.0, "height": 138.0, "width": 232.0}}]
+    assert report.is_balanced() and report.annotations_written == 5 == len(found) + 2
 
 
 def ontology(tmp_path: Path, tools: list[tuple[str, str]]) -> Path:
@@ -676,3 +678,20 @@ def test_wrong_shapes_of_input_are_one_line(tmp_path: Path, capsys: Any) -> None
     code, err = run_cli(["to-labelbox", str(out), "--from", "coco", "-o", str(tmp_path)], capsys)
     assert code == 1 and "is a directory" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coco", "e.ndjson"]
+
+
+def test_tracks_group_per_video(tmp_path: Path) -> None:
+    images = [{"id": 1, "file_name": "a1.jpg", "data_row_id": "A", "frame_index": 1},
+              {"id": 2, "file_name": "a2.jpg", "data_row_id": "A", "frame_index": 2},
+              {"id": 3, "file_name": "b1.jpg", "data_row_id": "B", "frame_index": 1}]
+    annotations = [(1, "t1", 0), (1, "t2", 10), (2, "t1", 1), (3, "t1", 5), (3, None, 6)]
+    gt = {"images": images, "categories": [{"id": 1, "name": "car"}],
+          "annotations": [{"image_id": i, "category_id": 1, "bbox": [x, 0, 1, 1],
+                           **({"feature_id": t} if t else {})} for i, t, x in annotations]}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    report = lbconvert.to_labelbox(tmp_path / "gt.json", "coco", tmp_path / "t.ndjson")
+    found = checked(tmp_path / "t.ndjson")
+    assert [(x["dataRow"]["id"], [(s["keyframes"][0]["frame"], s["keyframes"][0]["bbox"]["left"])
+                                  for s in x["segments"]]) for x in found] == [
+        ("A", [(1, 0.0), (2, 1.0)]), ("A", [(1, 10.0)]), ("B", [(1, 6.0)]), ("B", [(1, 5.0)])]
+    assert report.annotations_written == 5 and report.is_balanced()

@@ -216,8 +216,10 @@ def _annotations(records: Iterator[Any], gt: _GroundTruth, file: str, seed_name:
         seed = f"{seed_name}\x00{where}"
         if not shapes:
             report.drop("degenerate polygon")
+        track = record.get("feature_id") if item.frame is not None else None
         for kind, geometry in shapes:
-            yield Annotation(item, name, kind, geometry, confidence, seed)
+            yield Annotation(item, name, kind, geometry, confidence, seed,
+                             track if isinstance(track, str) else None)
         for k, (point_name, xy) in enumerate(points):
             yield Annotation(item, point_name, "point", xy, confidence, f"{seed}\x00kp{k}")
 

@@ -25,11 +25,14 @@ annotations" (docs.labelbox.com/reference/import-image-annotations):
   box; lbconvert writes ``"unit": "POINTS"``, the unit of the export's
   ``page_dimensions`` that the writers used as the page size;
 * video frames (the manifest's ``media_type`` is ``video``): the SDK's
-  ``NDSegments`` shape, ``segments: [{keyframes: [{frame, bbox|point|line}]}]``.
-  Each input annotation becomes one object with one segment holding one
-  keyframe at its frame (1-based, as exported): the inputs carry no track
-  ids, so lbconvert cannot tell which detections on different frames are
-  the same object.  Video import takes no polygons or masks (dropped as
+  ``NDSegments`` shape, ``segments: [{keyframes: [{frame, bbox|point|line}]}]``
+  (frames 1-based, as exported).  Annotations of one video that carry the
+  same track (the ``feature_id`` of a COCO annotation lbconvert wrote) and
+  class, arriving while the input stays on that video, become one object
+  with one single-keyframe segment per frame, in frame order: the frames
+  are the object's, but nothing says whether Labelbox should interpolate
+  between them, so no segment spans two.  Annotations without a track
+  (detections) become one object each.  Video import takes no polygons or masks (dropped as
   ``polygon not importable on video frames`` …) and no ``confidence``
   (left out, counted as a warning).
 
@@ -86,7 +89,9 @@ class Annotation(NamedTuple):
     ``(x, y)``; ``line`` a list of ``(x, y)``; ``point`` ``(x, y)``; ``mask`` a
     2-D boolean numpy array of the image's size.  ``seed`` names the input
     position (the file's name and the line or array index) and, with the
-    data row, frame and page, makes the uuid.
+    data row, frame and page, makes the uuid.  ``track`` names the object a
+    video annotation belongs to across frames (the ``feature_id`` lbconvert's
+    COCO writer keeps), or None.
     """
 
     item: ItemRef
@@ -95,6 +100,7 @@ class Annotation(NamedTuple):
     geometry: Any
     confidence: Optional[float]
     seed: str
+    track: Optional[str] = None
 
 
 class Ontology:
@@ -189,6 +195,8 @@ class NdjsonSink:
         self._temp = folder / f".{self.out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         self._file: Optional[IO[bytes]] = open(self._temp, "xb", buffering=1 << 20)
         self._mask_temp: Optional[Path] = None
+        self._video: Optional[ItemRef] = None  # the video whose tracks are buffered
+        self._tracks: dict[tuple[str, str], tuple[str, list[dict[str, Any]]]] = {}
 
     @property
     def masks_dir(self) -> Path:
@@ -202,6 +210,39 @@ class NdjsonSink:
             return
         item = annotation.item
         video = item.media_type == "video" and item.frame is not None
+        if self._video is not None and item.key != self._video.key:
+            self._flush_tracks()
+        if video and annotation.track is not None:
+            self._keep_track(annotation)
+        else:
+            self._write_lines(annotation, video)
+        if video and annotation.confidence is not None:
+            self.report.warnings["confidence not importable on video frames (left out)"] += 1
+        self.report.annotations_written += 1
+        self._data_rows.add(item.key)
+
+    def _keep_track(self, annotation: Annotation) -> None:
+        """Buffer a keyframe of a tracked video object (one video's at a time)."""
+        self._video = annotation.item
+        key = (annotation.track or "", annotation.name)
+        entry = self._tracks.setdefault(key, (annotation.seed, []))
+        entry[1].append({"frame": annotation.item.frame,
+                         annotation.kind: self._shape(annotation)})
+
+    def _flush_tracks(self) -> None:
+        """Write the buffered tracks of the current video, one object each."""
+        video, self._video = self._video, None
+        tracks, self._tracks = self._tracks, {}
+        if video is None:
+            return
+        for (track, name), (seed, keyframes) in tracks.items():
+            keyframes.sort(key=lambda k: k["frame"])
+            self._write({"uuid": uuid5(f"{video.key}\x00track\x00{track}\x00{name}\x00{seed}"),
+                         "dataRow": video.data_row, "name": name,
+                         "segments": [{"keyframes": [k]} for k in keyframes]})
+
+    def _write_lines(self, annotation: Annotation, video: bool) -> None:
+        item = annotation.item
         if annotation.kind == "polygon":
             shapes = [[_point(x, y) for x, y in ring] for ring in annotation.geometry]
         else:
@@ -223,10 +264,6 @@ class NdjsonSink:
                 if item.page is not None:
                     line.update(page=item.page, unit="POINTS")
             self._write(line)
-        if video and annotation.confidence is not None:
-            self.report.warnings["confidence not importable on video frames (left out)"] += 1
-        self.report.annotations_written += 1
-        self._data_rows.add(item.key)
 
     def _refusal(self, annotation: Annotation) -> Optional[str]:
         if self.ontology is not None:
@@ -283,6 +320,7 @@ class NdjsonSink:
 
     def close(self) -> None:
         """Move the file (and the masks directory) into place."""
+        self._flush_tracks()
         assert self._file is not None
         file, self._file = self._file, None
         file.close()
