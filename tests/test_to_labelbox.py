@@ -695,3 +695,19 @@ def test_tracks_group_per_video(tmp_path: Path) -> None:
                                   for s in x["segments"]]) for x in found] == [
         ("A", [(1, 0.0), (2, 1.0)]), ("A", [(1, 10.0)]), ("B", [(1, 6.0)]), ("B", [(1, 5.0)])]
     assert report.annotations_written == 5 and report.is_balanced()
+
+
+@pytest.mark.parametrize("to", ["coco", "yolo"])
+def test_model_run_predictions_round_trip_with_their_confidence(to: str, tmp_path: Path) -> None:
+    run = "f8ced22c-68eb-57bb-90af-3c23141a323c"  # iteration 1: rows 1-3
+    export = FIXTURES / "v2/model_run.ndjson"
+    lbconvert.convert(export, to, tmp_path / to, source="predictions", model_run=run)
+    lbconvert.to_labelbox(tmp_path / to, to, tmp_path / "p.ndjson")
+    found = checked(tmp_path / "p.ndjson")
+    expected = expected_objects(export, source="predictions", model_run=run)
+    got = sorted((key(x), x["name"], x.get("confidence")) for x in found)
+    want = sorted((k, o.name, o.confidence if to == "coco" else None)
+                  for k, objects in expected.items() for o in objects)
+    assert got == want and len(got) == 4
+    if to == "coco":
+        assert {c for _, _, c in got} == {0.87, 0.42, 0.93, 0.76}

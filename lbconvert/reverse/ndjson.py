@@ -104,7 +104,11 @@ class Annotation(NamedTuple):
 
 
 class Ontology:
-    """Tool names and types of a Labelbox ontology JSON (``tools[].name``, ``tools[].tool``)."""
+    """Tool names and types of a Labelbox ontology JSON (``tools[].name``, ``tools[].tool``).
+
+    Not :meth:`lbconvert.classes.ClassMap.from_ontology`, which keeps names
+    only: the import also needs each name's tool type to match the geometry.
+    """
 
     def __init__(self, tools: dict[str, set[str]]) -> None:
         self.tools = tools
