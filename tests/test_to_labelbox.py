@@ -711,3 +711,23 @@ def test_model_run_predictions_round_trip_with_their_confidence(to: str, tmp_pat
     assert got == want and len(got) == 4
     if to == "coco":
         assert {c for _, _, c in got} == {0.87, 0.42, 0.93, 0.76}
+
+
+def test_a_killed_run_leaves_nothing_a_later_run_does_not_clean(tmp_path: Path) -> None:
+    import os
+
+    dead = 4194303
+    try:
+        os.kill(dead, 0)
+        pytest.skip("a process has the pid this test takes for dead")
+    except ProcessLookupError:
+        pass
+    ds = yolo_dataset(tmp_path)
+    orphan = tmp_path / f".p.ndjson.{dead}.0a1b2c3d.tmp"
+    orphan.write_bytes(b"half")
+    masks = tmp_path / f".p_masks.{dead}.0a1b2c3d.tmp"
+    masks.mkdir()
+    alive = tmp_path / f".p.ndjson.{os.getppid()}.0a1b2c3d.tmp"
+    alive.write_bytes(b"someone else's, still running")
+    lbconvert.to_labelbox(ds, "yolo", tmp_path / "p.ndjson")
+    assert not orphan.exists() and not masks.exists() and alive.exists()

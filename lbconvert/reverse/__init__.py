@@ -36,8 +36,6 @@ __all__ = ["to_labelbox", "SOURCE_FORMATS", "Annotation", "ItemRef", "ManifestIn
 SOURCE_FORMATS = ("coco", "coco-results", "yolo", "voc")
 
 
-
-
 def to_labelbox(
     source: "str | os.PathLike[str]",
     from_format: str,

@@ -195,6 +195,7 @@ class NdjsonSink:
         self._data_rows: set[str] = set()
         folder = self.out.parent
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(folder, (f".{self.out.name}.", f".{self.masks_dir.name}."))
         # open(…, "xb") rather than mkstemp: the file gets the umask's mode, not 0600
         self._temp = folder / f".{self.out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         self._file: Optional[IO[bytes]] = open(self._temp, "xb", buffering=1 << 20)
@@ -346,6 +347,33 @@ class NdjsonSink:
         if self._mask_temp is not None:
             shutil.rmtree(self._mask_temp, ignore_errors=True)
             self._mask_temp = None
+
+
+def _owner_is_gone(name: str) -> bool:
+    """Whether the process whose pid is in the temporary name ``.<x>.<pid>.<hex>.tmp`` is gone."""
+    parts = name.rsplit(".", 3)
+    if len(parts) != 4 or not parts[1].isdigit() or parts[3] != "tmp":
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
+
+
+def _remove_orphans(folder: Path, prefixes: tuple[str, ...]) -> None:
+    """Remove temporary files and directories a killed earlier run left beside the output."""
+    for path in folder.iterdir():
+        if path.name.startswith(prefixes) and _owner_is_gone(path.name):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _replace_directory(source: Path, target: Path) -> None:
