@@ -731,3 +731,13 @@ def test_a_killed_run_leaves_nothing_a_later_run_does_not_clean(tmp_path: Path) 
     alive.write_bytes(b"someone else's, still running")
     lbconvert.to_labelbox(ds, "yolo", tmp_path / "p.ndjson")
     assert not orphan.exists() and not masks.exists() and alive.exists()
+
+
+@pytest.mark.parametrize("yaml_text", ['names: ["car", "person"]\n',
+                                       'names:\n  0: car\n  1: person\n',
+                                       'names:\n  "0": car\n  "1": person\n'])
+def test_data_yaml_names_in_every_spelling(yaml_text: str, tmp_path: Path) -> None:
+    ds = yolo_dataset(tmp_path)
+    (tmp_path / "data.yaml").write_text(yaml_text)
+    lbconvert.to_labelbox(ds / "labels", "yolo", tmp_path / "p.ndjson", data=tmp_path / "data.yaml")
+    assert [x["name"] for x in lines(tmp_path / "p.ndjson")] == ["car", "person"]

@@ -79,8 +79,9 @@ class YoloNames:
         raw = data.get("names") if isinstance(data, dict) else None
         if isinstance(raw, list):
             names = dict(enumerate(raw))
-        elif isinstance(raw, dict):
-            names = raw
+        elif isinstance(raw, dict):  # {0: car} (or {"0": car} from other writers)
+            names = {int(k) if isinstance(k, str) and k.isdigit() else k: v
+                     for k, v in raw.items()}
         else:
             raise LbConvertError(f"{os.fspath(path)}: data.yaml needs 'names' (a list or a map)")
         if not all(isinstance(k, int) for k in names):
