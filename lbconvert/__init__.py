@@ -14,12 +14,13 @@ from .convert import StrictError, convert
 from .options import Options
 from .read import ExportReader, read
 from .report import Report
+from .reverse import to_labelbox
 from .write import get_writer, writer_names
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "read", "convert", "Options", "Report", "StrictError", "get_writer", "writer_names",
+    "read", "convert", "to_labelbox", "Options", "Report", "StrictError", "get_writer", "writer_names",
     "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
     "OutputError", "__version__", *_model_all,
 ]

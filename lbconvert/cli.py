@@ -233,6 +233,56 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                          help="masks: later objects paint over earlier ones, or 255")
 
 
+def _to_labelbox(args: argparse.Namespace) -> int:
+    from .reverse import to_labelbox
+
+    keypoints = [n.strip() for n in args.keypoints.split(",") if n.strip()] \
+        if args.keypoints else []
+    extra = {"from": args.from_format, "input": args.input, "output": args.out}
+    try:
+        report = to_labelbox(args.input, args.from_format, args.out, manifest=args.manifest,
+                             gt=args.gt, data=args.data, ontology=args.ontology,
+                             skip_unknown=args.skip_unknown, strict=args.strict,
+                             keypoints=keypoints, mask_url=args.mask_url)
+    except StrictError as exc:
+        _write_report(args.report, exc.report, {**extra, "strict_failure": True})
+        print(exc.report.summary(), file=sys.stderr)
+        print(f"lbconvert: error: {exc}; nothing was written", file=sys.stderr)
+        return 3
+    _write_report(args.report, report, extra)
+    print(report.summary())
+    return 0
+
+
+def _add_to_labelbox_parser(commands: Any) -> None:
+    from .reverse import SOURCE_FORMATS
+
+    parser = commands.add_parser(
+        "to-labelbox", help="write Labelbox annotation-import NDJSON from a dataset or predictions")
+    parser.add_argument("input", help="dataset directory lbconvert wrote, or a COCO / COCO "
+                        "results JSON, a folder of YOLO label or prediction files, VOC XML")
+    parser.add_argument("--from", dest="from_format", required=True, choices=SOURCE_FORMATS,
+                        help="input format")
+    parser.add_argument("-o", "--out", required=True, help="the NDJSON file to write")
+    parser.add_argument("--manifest", metavar="FILE",
+                        help="OUT/manifest.jsonl of the dataset (default: found in or above INPUT)")
+    parser.add_argument("--gt", metavar="FILE",
+                        help="coco-results: the COCO ground truth with the image and category ids")
+    parser.add_argument("--data", metavar="FILE", help="yolo: data.yaml with the class names")
+    parser.add_argument("--keypoints", metavar="NAMES",
+                        help="yolo pose: keypoint class names, in order")
+    parser.add_argument("--ontology", metavar="FILE",
+                        help="Labelbox ontology JSON: every class must be one of its tools")
+    parser.add_argument("--skip-unknown", action="store_true",
+                        help="drop (and count) classes missing from --ontology instead of failing")
+    parser.add_argument("--mask-url", metavar="URL",
+                        help="write masks as PNGs beside the output, referenced under URL")
+    parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail (exit 3, nothing written) if anything is dropped or warned about")
+    parser.set_defaults(run=_to_labelbox)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lbconvert", description="Convert Labelbox exports into training datasets, offline.")
@@ -247,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert_parser.set_defaults(run=_convert)
     formats = commands.add_parser("formats", help="list the output formats")
     formats.set_defaults(run=_formats)
+    _add_to_labelbox_parser(commands)
     return parser
 
 
