@@ -59,6 +59,11 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
                 progress(reader)
         if opts.strict and (report.dropped or report.items_skipped or report.warnings):
             raise StrictError(report)
+    except OSError as exc:
+        writer.abort()
+        if writer.failed_writing(exc):
+            raise writer.output_error(exc) from exc
+        raise
     except BaseException:
         writer.abort()
         raise

@@ -30,6 +30,10 @@ __all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA", "release"]
 
 log = logging.getLogger(__name__)
 
+#: Error numbers that only writing produces.
+_WRITE_ERRORS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS")
+                          if hasattr(errno, name))
+
 #: Media whose items have pixels to draw on.
 IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "unknown"})
 
@@ -112,10 +116,19 @@ class Writer:
         if staging is not None:
             staging.discard()
 
+    def failed_writing(self, exc: OSError) -> bool:
+        """Whether ``exc`` came from writing the dataset (a full disk, a file
+        of the temporary directory), not from reading the export or images."""
+        if exc.errno in _WRITE_ERRORS:
+            return True
+        inside = f"{self._staging.path or self.out}{os.sep}"
+        return any(isinstance(name, str) and name.startswith(inside)
+                   for name in (exc.filename, exc.filename2))
+
     def output_error(self, exc: OSError) -> OutputError:
         """A file system error while writing, as one line naming the target."""
         what = exc.strerror or str(exc)
-        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        if exc.errno in _WRITE_ERRORS:
             what += f" (on the file system of {self.target.parent})"
         return OutputError(f"cannot write the dataset for {self.target}: {what}; nothing was "
                            f"written, {self.target} is as it was")
