@@ -105,12 +105,14 @@ class Faults:
                 real(*args, **kwargs)
             return call
 
-        def unsupported(*args: Any) -> None:
-            raise outdir.ExchangeUnsupported()
-
         monkeypatch.setattr(os, "rename", counted(real_rename))
         monkeypatch.setattr(os, "replace", counted(real_replace))
-        monkeypatch.setattr(outdir, "exchange", counted(real_exchange if exchange else unsupported))
+        monkeypatch.setattr(outdir, "exchange",
+                            counted(real_exchange if exchange else self.unsupported))
+
+    @staticmethod
+    def unsupported(*args: Any) -> None:
+        raise outdir.ExchangeUnsupported()
 
 
 # --- 1. the commit ---
@@ -192,6 +194,40 @@ def test_the_old_dataset_of_a_run_killed_between_the_renames_is_restored(
         lbconvert.convert(export(tmp_path, "new"), "jsonl", out)
     assert tree_files(out) == old
     assert leftovers(tmp_path) == []
+
+
+def test_where_rename_refuses_any_existing_directory_an_empty_one_is_still_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows semantics: rename onto an existing directory fails, even an empty one."""
+    real_rename = os.rename
+
+    def rename(source: Any, target: Any) -> None:
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "Cannot create a file when that file already "
+                                                "exists", os.fspath(source))
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(outdir, "exchange", Faults.unsupported)
+    source = export(tmp_path, "new")
+    (tmp_path / "out").mkdir()
+    lbconvert.convert(source, "jsonl", tmp_path / "out")
+    lbconvert.convert(source, "coco", tmp_path / "out", overwrite=True)
+    with pytest.raises(OutputError, match="is not empty"):
+        lbconvert.convert(source, "jsonl", tmp_path / "out")
+    assert os.listdir(tmp_path / "out") == ["annotations.json"]
+    assert leftovers(tmp_path) == []
+
+
+def test_a_mount_point_cannot_be_replaced_and_the_error_says_so(
+        tmp_path: Path, small_disk: Path) -> None:
+    source = export(tmp_path, "new")
+    lbconvert.convert(source, "jsonl", small_disk / "inside")
+    with pytest.raises(OutputError, match=r"a mount point cannot be replaced") as failure:
+        lbconvert.convert(source, "coco", small_disk, overwrite=True)
+    assert str(small_disk) in one_line(str(failure.value))
+    assert os.listdir(small_disk) == ["inside"]
+    assert leftovers(tmp_path, "disk") == []
 
 
 # --- 2. -o ., -o dir/.., symbolic links ---

@@ -339,13 +339,16 @@ class Staging:
                     continue
                 break
             else:
-                raise OSError(errno.EBUSY, "the directory keeps changing", os.fspath(self.target))
+                raise OutputError(f"{self.target} keeps appearing and disappearing; "
+                                  f"nothing was written")
         except _Taken as taken:
             raise self._keep(staged, str(taken)) from None
         except OSError as exc:
             self.discard()
+            hint = " (a mount point cannot be replaced: write into a directory inside it)" \
+                if exc.errno in (errno.EBUSY, errno.EXDEV) else ""
             raise OutputError(f"cannot move the dataset into {self.target}: "
-                              f"{exc.strerror or exc}; nothing was written, "
+                              f"{exc.strerror or exc}{hint}; nothing was written, "
                               f"{self.target} is as it was") from exc
         except BaseException:
             self.discard()
@@ -370,6 +373,12 @@ class Staging:
                 raise
         if os.path.islink(target) or not os.path.isdir(target):
             raise _Taken(f"{target} was replaced by something that is not a directory meanwhile")
+        try:
+            os.rmdir(target)  # empty: a platform that renames onto no directory (Windows)
+        except OSError:
+            pass
+        else:
+            raise _Vanished()
         if not self.overwrite:
             raise _Taken(f"{target} was filled by another run meanwhile")
         self._replace(staged, target)
