@@ -121,7 +121,7 @@ class Writer:
         of the temporary directory), not from reading the export or images."""
         if exc.errno in _WRITE_ERRORS:
             return True
-        inside = f"{self._staging.path or self.out}{os.sep}"
+        inside = f"{self.out}{os.sep}"
         return any(isinstance(name, str) and name.startswith(inside)
                    for name in (exc.filename, exc.filename2))
 
@@ -173,7 +173,6 @@ class Writer:
         self.report.drop(f"{item.media_type} media not representable in {self.name}",
                          len(item.objects))
         return False
-
 
 
 def release(*steps: Callable[[], object]) -> None:
@@ -348,4 +347,3 @@ def _enlarge_pipe(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except (ImportError, AttributeError, OSError):
         pass
-
