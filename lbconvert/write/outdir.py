@@ -148,6 +148,8 @@ def _owner_gone(machine: str, pid: int, start: str) -> bool:
         return bool(start) and now != start  # a reused pid is another process
     if os.path.isdir("/proc/self"):
         return True  # /proc knows every process of this namespace
+    if os.name == "nt":
+        return False  # os.kill(pid, 0) would terminate the process there
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
