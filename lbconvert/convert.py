@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .errors import LbConvertError
@@ -11,6 +12,7 @@ from .read import ExportReader, Source
 from .report import Report
 from .select import Selector
 from .write import get_writer
+from .write.outdir import check_inputs, resolve_target
 
 __all__ = ["convert", "StrictError"]
 
@@ -42,6 +44,8 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     """
     opts = options.pop("options", None) or Options.from_kwargs(**options)
     writer_class = get_writer(to)
+    check_inputs(resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks,
+                                             opts.mask_map])
     reader = ExportReader(export)
     report = Report()
     try:

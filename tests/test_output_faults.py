@@ -249,6 +249,31 @@ def test_output_into_the_current_directory_is_refused_in_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new-4.ndjson", "work"]
 
 
+def test_a_directory_holding_the_current_one_is_refused_even_by_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = export(tmp_path, "new")
+    (tmp_path / "data" / "work").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "data" / "work")
+    for out in (tmp_path / "data", tmp_path / "data" / "work"):
+        with pytest.raises(OutputError, match="cannot be the current directory or contain it"):
+            lbconvert.convert(source, "jsonl", out, overwrite=True)
+    assert os.listdir(tmp_path / "data") == ["work"] and leftovers(tmp_path, "data") == []
+
+
+@pytest.mark.parametrize("where", ["export", "images", "masks"])
+def test_an_input_inside_the_directory_to_replace_is_refused(tmp_path: Path, where: str) -> None:
+    out = tmp_path / "out"
+    lbconvert.convert(export(tmp_path, "old"), "jsonl", out)
+    (out / "images").mkdir()
+    source = export(out if where == "export" else tmp_path, "new")
+    options = {"images": out / "images"} if where == "images" else \
+        {"masks": out / "images"} if where == "masks" else {}
+    before = tree_files(out)
+    with pytest.raises(OutputError, match=rf"is inside {out}, which the dataset replaces"):
+        lbconvert.convert(source, "yolo", out, overwrite=True, **options)
+    assert tree_files(out) == before and leftovers(tmp_path) == []
+
+
 def test_a_path_ending_in_dotdot_is_resolved_to_the_directory_it_names(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = export(tmp_path, "new")

@@ -42,11 +42,12 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from ..errors import OutputError
 
-__all__ = ["Staging", "resolve_target", "check_target", "remove_stale", "owner_token"]
+__all__ = ["Staging", "resolve_target", "check_target", "check_inputs", "remove_stale",
+           "owner_token"]
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ def resolve_target(out: Path) -> Path:
     A symbolic link to a directory is followed (the dataset replaces the
     directory it points to; the link stays); a link to nothing or to a file
     is refused.  A path ending in ``.`` or ``..`` is resolved to the
-    directory it names, which must not be the current directory or one
-    containing it: the dataset replaces the directory as a whole, and a
-    shell sitting in it would be left in a deleted directory.
+    directory it names.  The current directory, or one containing it, is
+    refused: the dataset replaces the directory as a whole, and a shell
+    sitting in it would be left in a deleted directory.
     """
     if out.is_symlink():
         real = Path(os.path.realpath(out))
@@ -75,16 +76,42 @@ def resolve_target(out: Path) -> Path:
             what = "a file" if real.exists() else "nothing"
             raise OutputError(f"{out} is a symbolic link to {os.readlink(out)}, which is "
                               f"{what}; give a directory (or a link to one)")
-        return real
-    if out.name in ("", ".", ".."):
-        real = Path(os.path.realpath(out))
-        here = Path(os.path.realpath(os.getcwd()))
-        if real == here or real in here.parents:
-            raise OutputError(f"-o {out}: the output directory cannot be the current directory "
-                              f"or contain it (the dataset replaces it as a whole); name a "
-                              f"directory, e.g. -o {Path(out, 'dataset')}")
-        return real
-    return out
+        target = real
+    elif out.name in ("", ".", ".."):
+        target = Path(os.path.realpath(out))
+    else:
+        target = out
+    if _holds(target, _cwd()):
+        raise OutputError(f"-o {out}: the output directory cannot be the current directory "
+                          f"or contain it (the dataset replaces it as a whole); name a "
+                          f"directory, e.g. -o {Path(out, 'dataset')}")
+    return target
+
+
+def check_inputs(target: Path, inputs: "Iterable[object]") -> None:
+    """OutputError when an input (the export, the images or masks directory)
+    lies inside an existing ``target``: replacing it would delete the input."""
+    if not target.is_dir():
+        return
+    for path in inputs:
+        if isinstance(path, (str, os.PathLike)) and _holds(target, Path(os.path.realpath(path))):
+            raise OutputError(f"{os.fspath(path)} is inside {target}, which the dataset "
+                              f"replaces; write the dataset elsewhere")
+
+
+def _cwd() -> Optional[Path]:
+    try:
+        return Path(os.path.realpath(os.getcwd()))
+    except OSError:  # the current directory was removed
+        return None
+
+
+def _holds(directory: Path, path: Optional[Path]) -> bool:
+    """Whether ``path`` (resolved) is ``directory`` or inside it."""
+    if path is None:
+        return False
+    real = Path(os.path.realpath(directory))
+    return path == real or real in path.parents
 
 
 def check_target(target: Path, overwrite: bool) -> None:
