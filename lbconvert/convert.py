@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .errors import LbConvertError
@@ -12,6 +13,7 @@ from .report import Report
 from .select import Selector
 from .select_legacy import legacy_records
 from .write import get_writer
+from .write.outdir import check_inputs, resolve_target
 
 __all__ = ["convert", "StrictError"]
 
@@ -43,6 +45,8 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     """
     opts = options.pop("options", None) or Options.from_kwargs(**options)
     writer_class = get_writer(to)
+    check_inputs(resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks,
+                                             opts.mask_map])
     reader = ExportReader(export)
     report = Report()
     try:
@@ -60,6 +64,11 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
                 progress(reader)
         if opts.strict and (report.dropped or report.items_skipped or report.warnings):
             raise StrictError(report)
+    except OSError as exc:
+        writer.abort()
+        if writer.failed_writing(exc):
+            raise writer.output_error(exc) from exc
+        raise
     except BaseException:
         writer.abort()
         raise

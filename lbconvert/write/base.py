@@ -1,23 +1,24 @@
 """What every writer shares: the protocol, atomic output, and accounting.
 
-A writer writes into a temporary directory beside ``out`` and renames it into
+A writer writes into a temporary directory beside ``out`` and moves it into
 place only in :meth:`Writer.close`; a failed conversion removes it, so no
 half-written dataset is ever left at ``out``.  ``out`` must not exist, be an
-empty directory, or be replaced with ``overwrite=True``.
+empty directory, or be replaced with ``overwrite=True``.  The guarantees
+under faults (old-or-new at every instant, stale temporary directories,
+concurrent runs) are described in :mod:`lbconvert.write.outdir`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import functools
+import logging
 import os
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 import orjson
 
@@ -26,8 +27,15 @@ from ..model import Item, ObjectAnnotation
 from ..options import Options
 from ..report import Report
 from .manifest import REPORT, Manifest
+from .outdir import Staging
 
-__all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA"]
+__all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA", "release"]
+
+log = logging.getLogger(__name__)
+
+#: Error numbers that only writing produces.
+_WRITE_ERRORS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS")
+                          if hasattr(errno, name))
 
 #: Media whose items have pixels to draw on.
 IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "unknown"})
@@ -46,8 +54,8 @@ class Writer:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass whose ``__init__`` fails after this base made the
-        temporary directory removes it again, so a refused option never
-        leaves a ``.partial`` directory behind."""
+        temporary directory aborts (closing what it opened) and removes it
+        again, so a refused option never leaves a ``.partial`` directory behind."""
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is None:
@@ -58,9 +66,8 @@ class Writer:
             try:
                 init(self, *args, **kw)
             except BaseException:
-                if isinstance(getattr(self, "out", None), Path) and not self._closed:
-                    shutil.rmtree(self.out, ignore_errors=True)
-                    self._closed = True
+                if getattr(self, "_staging", None) is not None and not self._closed:
+                    release(self.abort, self._staging.discard)
                 raise
 
         cls.__init__ = guarded  # type: ignore[misc]
@@ -71,12 +78,12 @@ class Writer:
         self.report = report or Report()
         self.classes = self.options.class_map()
         self._ids_by_name: dict[str, int] = {}  # see class_id
-        self.target = Path(out)
-        _check_target(self.target, self.options.overwrite)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.out = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".partial",
-                                         dir=self.target.parent))
         self._closed = False
+        self._staging = Staging(out, self.options.overwrite)
+        #: Where the dataset goes (a symbolic link or ``.``/``..`` resolved).
+        self.target = self._staging.target
+        #: Where it is written until :meth:`close` moves it to :attr:`target`.
+        self.out: Path = self._staging.path  # type: ignore[assignment]
         self._manifest = Manifest(self.out) if self.writes_manifest else None
 
     # --- the protocol ---
@@ -95,24 +102,52 @@ class Writer:
         """Write whatever comes last (file tails, data.yaml, indexes) into ``self.out``."""
 
     def close(self) -> Report:
-        """Finish, then move the dataset into place.  Returns the report."""
+        """Finish, then move the dataset into place.  Returns the report.
+
+        A failure removes the temporary directory; a file system error
+        (full disk, …) becomes an :class:`OutputError`.  When another run
+        filled ``out`` meanwhile, the OutputError says where this run's
+        dataset was kept."""
         if not self._closed:
             self._closed = True
             try:
                 self.finish()
                 self._write_history()
+            except OSError as exc:
+                self.abort()
+                raise self.output_error(exc) from exc
             except BaseException:
                 self.abort()
                 raise
-            self._commit()
+            self.out = self._staging.commit()
         return self.report
 
     def abort(self) -> None:
-        """Throw away everything written so far."""
+        """Throw away everything written so far.  Subclasses close their files
+        first with :func:`release` (which never raises) and then call this."""
         self._closed = True
         if getattr(self, "_manifest", None) is not None:
             self._manifest.discard()
-        shutil.rmtree(self.out, ignore_errors=True)
+        staging = getattr(self, "_staging", None)
+        if staging is not None:
+            staging.discard()
+
+    def failed_writing(self, exc: OSError) -> bool:
+        """Whether ``exc`` came from writing the dataset (a full disk, a file
+        of the temporary directory), not from reading the export or images."""
+        if exc.errno in _WRITE_ERRORS:
+            return True
+        inside = f"{self.out}{os.sep}"
+        return any(isinstance(name, str) and name.startswith(inside)
+                   for name in (exc.filename, exc.filename2))
+
+    def output_error(self, exc: OSError) -> OutputError:
+        """A file system error while writing, as one line naming the target."""
+        what = exc.strerror or str(exc)
+        if exc.errno in _WRITE_ERRORS:
+            what += f" (on the file system of {self.target.parent})"
+        return OutputError(f"cannot write the dataset for {self.target}: {what}; nothing was "
+                           f"written, {self.target} is as it was")
 
     def __enter__(self) -> "Writer":
         return self
@@ -162,19 +197,16 @@ class Writer:
         with open(self.out / REPORT, "wb") as handle:
             handle.write(orjson.dumps(self.report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
 
-    def _commit(self) -> None:
-        target = self.target
-        old: Optional[Path] = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.out, 0o777 & ~umask)  # mkdtemp made it private
-        os.replace(self.out, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        self.out = target
+
+def release(*steps: Callable[[], object]) -> None:
+    """Run every step of a cleanup even when some fail: on a full disk,
+    closing a file raises ENOSPC, and the steps after it (and the removal of
+    the temporary directory) must still run.  Failures are logged, not raised."""
+    for step in steps:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - cleanup of a run that already failed
+            log.debug("cleanup step %r failed", step, exc_info=True)
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
@@ -182,6 +214,7 @@ _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 _DIR_FD = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 _SPOOL = Path(__file__).with_name("spool.py")
 _RECORD = struct.Struct("<II")  # name and data lengths, as spool.py reads them
+_END = _RECORD.pack(0xFFFFFFFF, 0)  # "that was all": EOF without it means the writer died
 
 
 class SmallFiles:
@@ -197,7 +230,8 @@ class SmallFiles:
     no wall time.  A full pipe (1 MiB) blocks the writer, so memory stays
     bounded by one batch.  :meth:`close` waits for every file and raises
     :class:`OutputError` if one could not be written; :meth:`abort` stops
-    the spool process without waiting.
+    the spool process without waiting.  The spool process stops by itself,
+    writing nothing more, when this process dies (see :mod:`.spool`).
     """
 
     #: Files written here before the spool process is worth its start-up
@@ -242,26 +276,40 @@ class SmallFiles:
             os.close(fd)
 
     def close(self) -> None:
-        """Wait until every file is written; OutputError if one could not be."""
-        try:
-            if self._spool is not None:
-                self._send()
-                spool, self._spool = self._spool, None
-                spool.stdin.close()  # type: ignore[union-attr]
-                if spool.wait() != 0:
-                    raise self._failure(spool)
-        finally:
+        """Wait until every file is written; OutputError if one could not be.
+        On any failure (or an interrupt) the spool process is stopped: call
+        :meth:`abort` to be sure, it is harmless after close."""
+        spool = self._spool
+        if spool is None:
             self._close_directory()
+            return
+        try:
+            self._batch.append(_END)
+            self._send()
+            spool.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:  # it stopped early and said why
+            pass
+        except BaseException:
+            self.abort()
+            raise
+        try:
+            status = spool.wait()
+        except BaseException:
+            self.abort()
+            raise
+        self._spool = None
+        self._close_directory()
+        if status != 0:
+            raise self._failure(spool)
+        spool.stderr.close()  # type: ignore[union-attr]
 
     def abort(self) -> None:
-        """Stop without waiting for the files still on their way."""
+        """Stop without waiting for the files still on their way (never raises OSError)."""
         spool, self._spool = self._spool, None
         if spool is not None:
-            spool.kill()
-            spool.wait()
-            with contextlib.suppress(BrokenPipeError):
-                spool.stdin.close()  # type: ignore[union-attr]
-            spool.stderr.close()  # type: ignore[union-attr]
+            release(spool.kill, spool.wait, spool.stdin.close,  # type: ignore[union-attr]
+                    spool.stderr.close)  # type: ignore[union-attr]
+        self._batch.clear()
         self._close_directory()
 
     def _start_spool(self) -> "Optional[subprocess.Popen[bytes]]":
@@ -271,7 +319,8 @@ class SmallFiles:
             return None
         try:
             spool = subprocess.Popen(
-                [sys.executable, "-I", "-S", os.fspath(_SPOOL), os.fspath(self.directory)],
+                [sys.executable, "-I", "-S", os.fspath(_SPOOL), os.fspath(self.directory),
+                 str(os.getpid())],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError:
             return None
@@ -287,16 +336,21 @@ class SmallFiles:
             spool.stdin.flush()  # type: ignore[union-attr]
         except BrokenPipeError:  # the spool process failed and said why
             self._spool = None
+            self._batch.clear()
             spool.wait()
+            self._close_directory()
             raise self._failure(spool) from None
         self._batch.clear()
         self._batch_size = 0
 
     def _failure(self, spool: "subprocess.Popen[bytes]") -> OutputError:
-        message = spool.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
-        spool.stderr.close()  # type: ignore[union-attr]
-        with contextlib.suppress(BrokenPipeError):
-            spool.stdin.close()  # type: ignore[union-attr]
+        """The spool process's one line, its pipes closed."""
+        try:
+            message = spool.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
+        except OSError:
+            message = ""
+        release(spool.stderr.close, spool.stdin.close)  # type: ignore[union-attr]
+        message = " ".join(message.split())  # one line, whatever it printed
         return OutputError(message or f"writing files into {self.directory} failed "
                                       f"(exit status {spool.returncode})")
 
@@ -320,12 +374,3 @@ def _enlarge_pipe(fd: int) -> None:
 
 def _is_image(item: Item) -> bool:
     return item.media_type in IMAGE_MEDIA and bool(item.width and item.height)
-
-
-def _check_target(target: Path, overwrite: bool) -> None:
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise OutputError(f"{target} exists and is not a directory")
-    if any(target.iterdir()) and not overwrite:
-        raise OutputError(f"{target} is not empty; pass --overwrite to replace it")

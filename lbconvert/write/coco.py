@@ -53,7 +53,7 @@ from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
-from .base import Writer
+from .base import Writer, release
 
 __all__ = ["CocoWriter"]
 
@@ -98,6 +98,9 @@ class _SplitFiles:
         self.annotations.close()
         if self.results is not None:
             self.results.close()
+
+    def handles(self) -> list[IO[bytes]]:
+        return [f for f in (self.images, self.annotations, self.results) if f is not None]
 
 
 def _result(record: dict[str, Any]) -> dict[str, Any]:
@@ -336,6 +339,11 @@ class CocoWriter(Writer):
                     _append(out, files.results_path)
                     out.write(b"\n]\n")
                 os.remove(files.results_path)
+
+    def abort(self) -> None:
+        release(*(handle.close for files in getattr(self, "_splits", {}).values()
+                  for handle in files.handles()))
+        super().abort()
 
 
 def _append(out: IO[bytes], path: str) -> None:

@@ -34,7 +34,7 @@ from ..model import (
     GeoAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation, RelationshipAnnotation, TextEntityAnnotation, UnknownAnnotation,
 )
-from .base import Writer
+from .base import Writer, release
 
 __all__ = ["JsonlWriter"]
 
@@ -68,7 +68,8 @@ class JsonlWriter(Writer):
         self._file.close()
 
     def abort(self) -> None:
-        self._file.close()
+        file = getattr(self, "_file", None)  # absent if __init__ failed
+        release(*([file.close] if file else []))
         super().abort()
 
 

@@ -99,7 +99,7 @@ from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
 from ..select import safe_stem
-from .base import IMAGE_MEDIA, SmallFiles, Writer
+from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
     from ..regions import ItemRaster, Region
@@ -499,10 +499,9 @@ class VocWriter(Writer):
             out.write("\n".join(lines) + "\n")
 
     def abort(self) -> None:
-        if hasattr(self, "_annotations"):
-            self._annotations.abort()
-        for split in self._splits.values():
-            split.close()
+        annotations = getattr(self, "_annotations", None)  # absent if __init__ failed
+        release(*([annotations.abort] if annotations else []),
+                *(split.close for split in getattr(self, "_splits", {}).values()))
         super().abort()
 
 

@@ -107,7 +107,7 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..select import find_image
-from .base import IMAGE_MEDIA, SmallFiles, Writer
+from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 
 if TYPE_CHECKING:
     import numpy as np
@@ -187,8 +187,8 @@ class YoloWriter(Writer):
         return files
 
     def abort(self) -> None:
-        for files in getattr(self, "_label_files", {}).values():  # absent if __init__ failed
-            files.abort()
+        release(*(files.abort for files in  # absent if __init__ failed
+                  getattr(self, "_label_files", {}).values()))
         super().abort()
 
     def _place_image(self, item: Item, stem: str) -> None:

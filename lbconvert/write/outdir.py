@@ -1,0 +1,462 @@
+"""The output directory: where a writer's dataset grows and how it gets to ``OUT``.
+
+The guarantees (see README, "Output is atomic"):
+
+* **Old or new.** At every instant ``OUT`` holds the old dataset or the
+  complete new one.  The dataset grows in a temporary directory beside ``OUT``
+  (same file system, so renames are atomic).  Without ``overwrite`` it is
+  renamed onto ``OUT``, which the kernel allows only while ``OUT`` is missing
+  or empty: a dataset another run put there since the start is never
+  replaced (the check *is* the rename, not a test before it).  With
+  ``overwrite`` the two directories are swapped in one system call
+  (``renameat2(RENAME_EXCHANGE)``, Linux); where that is not available,
+  ``OUT`` is moved aside, the new one renamed in, and on failure the old
+  one renamed back.
+* **Nothing left behind.** Every failure removes what this run made (the
+  temporary directory, the old dataset once replaced, parent directories it
+  created), or says in the error where it kept something.
+* **Stale directories are cleaned.** Temporary directories carry their
+  owner in their name: ``.OUT.<machine>-<pid>-<start>-<random>.partial``
+  (``.old`` for an old dataset moved aside), where ``machine`` hashes the
+  boot id and pid namespace and ``start`` is the process start time, so a
+  reused pid is not mistaken for the owner.  A later run into the same
+  ``OUT`` removes those whose owner is provably gone: same machine and boot,
+  and no process with that pid and start time.  An old dataset whose owner
+  died between the two renames of the fallback is renamed back to ``OUT``
+  when ``OUT`` is missing.  Directories of another machine, of an earlier
+  boot, or without an owner in their name are left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import logging
+import os
+import re
+import secrets
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ..errors import OutputError
+
+__all__ = ["Staging", "resolve_target", "check_target", "check_inputs", "remove_stale",
+           "owner_token"]
+
+log = logging.getLogger(__name__)
+
+_PARTIAL, _OLD = ".partial", ".old"
+_OWNED = re.compile(r"(?P<machine>[0-9a-f]{10})-(?P<pid>[0-9]+)-(?P<start>[0-9]*)-[0-9a-f]{8}"
+                    r"(?P<kind>\.partial|\.old)")
+#: Names longer than this are shortened in temporary names (NAME_MAX is 255).
+_LONG_NAME = 180
+
+
+# --- which directory ---
+
+def resolve_target(out: Path) -> Path:
+    """``out`` as the directory to create or replace.
+
+    A symbolic link to a directory is followed (the dataset replaces the
+    directory it points to; the link stays); a link to nothing or to a file
+    is refused.  A path ending in ``.`` or ``..`` is resolved to the
+    directory it names.  The current directory, or one containing it, is
+    refused: the dataset replaces the directory as a whole, and a shell
+    sitting in it would be left in a deleted directory.
+    """
+    if out.is_symlink():
+        real = Path(os.path.realpath(out))
+        if not real.is_dir():
+            what = "a file" if real.exists() else "nothing"
+            raise OutputError(f"{out} is a symbolic link to {os.readlink(out)}, which is "
+                              f"{what}; give a directory (or a link to one)")
+        target = real
+    elif out.name in ("", ".", ".."):
+        target = Path(os.path.realpath(out))
+    else:
+        target = out
+    if _holds(target, _cwd()):
+        raise OutputError(f"-o {out}: the output directory cannot be the current directory "
+                          f"or contain it (the dataset replaces it as a whole); name a "
+                          f"directory, e.g. -o {Path(out, 'dataset')}")
+    return target
+
+
+def check_inputs(target: Path, inputs: "Iterable[object]") -> None:
+    """OutputError when an input (the export, the images or masks directory)
+    lies inside an existing ``target``: replacing it would delete the input."""
+    if not target.is_dir():
+        return
+    for path in inputs:
+        if isinstance(path, (str, os.PathLike)) and _holds(target, Path(os.path.realpath(path))):
+            raise OutputError(f"{os.fspath(path)} is inside {target}, which the dataset "
+                              f"replaces; write the dataset elsewhere")
+
+
+def _cwd() -> Optional[Path]:
+    try:
+        return Path(os.path.realpath(os.getcwd()))
+    except OSError:  # the current directory was removed
+        return None
+
+
+def _holds(directory: Path, path: Optional[Path]) -> bool:
+    """Whether ``path`` (resolved) is ``directory`` or inside it."""
+    if path is None:
+        return False
+    real = Path(os.path.realpath(directory))
+    return path == real or real in path.parents
+
+
+def check_target(target: Path, overwrite: bool) -> None:
+    """OutputError unless ``target`` is missing, an empty directory, or ``overwrite``."""
+    if not target.exists():
+        if target.is_symlink():
+            raise OutputError(f"{target} is a symbolic link to nothing; give a directory")
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target} exists and is not a directory")
+    if not overwrite and any(target.iterdir()):
+        raise OutputError(f"{target} is not empty; pass --overwrite to replace it")
+
+
+# --- who owns a temporary directory ---
+
+def _read(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _machine() -> str:
+    """Ten hex digits naming this kernel boot (or host) and pid namespace."""
+    boot = (_read("/proc/sys/kernel/random/boot_id") or "").strip() or socket.gethostname()
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = ""
+    return hashlib.sha1(f"{boot}/{namespace}".encode()).hexdigest()[:10]
+
+
+def _start_time(pid: int) -> Optional[str]:
+    """The process's start time in clock ticks since boot, from /proc (Linux);
+    None when it has no such entry (no process, or no /proc)."""
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
+        return None
+    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces
+    if len(fields) < 20 or fields[0] in ("Z", "X"):  # a zombie does nothing any more
+        return None
+    return fields[19]  # field 22 of proc(5)
+
+
+def owner_token() -> str:
+    """``<machine>-<pid>-<start time>`` of this process."""
+    pid = os.getpid()
+    return f"{_machine()}-{pid}-{_start_time(pid) or ''}"
+
+
+def _owner_gone(machine: str, pid: int, start: str) -> bool:
+    """True only when the owner provably no longer runs."""
+    if machine != _machine():
+        return False  # another machine, boot or pid namespace: cannot tell
+    if pid == os.getpid():
+        return False
+    now = _start_time(pid)
+    if now is not None:
+        return bool(start) and now != start  # a reused pid is another process
+    if os.path.isdir("/proc/self"):
+        return True  # /proc knows every process of this namespace
+    if os.name == "nt":
+        return False  # os.kill(pid, 0) would terminate the process there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _stem(name: str) -> str:
+    """``name`` as used in temporary names: long names are cut and hashed."""
+    if len(name) <= _LONG_NAME:
+        return name
+    return f"{name[:_LONG_NAME - 11]}~{hashlib.sha1(name.encode()).hexdigest()[:10]}"
+
+
+def remove_stale(target: Path) -> None:
+    """Remove the temporary directories beside ``target`` whose owner is gone
+    (restoring an old dataset its owner had moved aside when ``target`` is missing)."""
+    prefix = f".{_stem(target.name)}."
+    try:
+        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in sorted(entries, key=lambda e: e.name.endswith(_PARTIAL)):  # .old first
+        owned = _OWNED.fullmatch(entry.name, len(prefix))
+        if owned is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        if not _owner_gone(owned["machine"], int(owned["pid"]), owned["start"]):
+            continue
+        path = Path(entry.path)
+        if owned["kind"] == _OLD:
+            try:
+                os.rename(path, target)  # only while target is missing or empty
+            except OSError:
+                pass
+            else:
+                log.warning("restored %s from %s (its run was killed while replacing it)",
+                            target, path)
+                continue
+        log.info("removing %s (left by a run that is gone)", path)
+        remove_tree(path)
+
+
+def remove_tree(path: Path) -> bool:
+    """Remove a directory tree; True when it is gone.  Tries twice: a spool
+    process of a dead owner may still add a file while the first pass runs."""
+    for attempt in range(2):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return True
+        time.sleep(0.05 * (attempt + 1))
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        log.warning("could not remove %s", path)
+        return False
+    return True
+
+
+# --- renames ---
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, getattr(errno, "ENOTSUP", errno.EINVAL),
+                getattr(errno, "EOPNOTSUPP", errno.EINVAL)}
+
+
+def _renameat2() -> "Optional[ctypes._CFuncPtr]":
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # no C library handle, or glibc < 2.28
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+
+
+class ExchangeUnsupported(Exception):
+    """Neither the platform nor the file system can swap two directories."""
+
+
+def exchange(first: Path, second: Path) -> None:
+    """Swap two directories atomically (``renameat2(RENAME_EXCHANGE)``);
+    ExchangeUnsupported where that does not exist."""
+    if _RENAMEAT2 is None:
+        raise ExchangeUnsupported()
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                  _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        if code in _UNSUPPORTED:
+            raise ExchangeUnsupported()
+        raise OSError(code, os.strerror(code), os.fspath(first), None, os.fspath(second))
+
+
+# --- the temporary directory ---
+
+class _Taken(Exception):
+    """OUT holds something that is not ours to replace."""
+
+
+class _Vanished(Exception):
+    """OUT disappeared while we were replacing it: try again."""
+
+
+class Staging:
+    """A writer's temporary directory beside its target, and the commit.
+
+    :attr:`path` is where the dataset is written; :meth:`commit` moves it to
+    :attr:`target`, :meth:`discard` throws it away.  Each is safe to call
+    whatever failed before.
+    """
+
+    def __init__(self, out: "str | os.PathLike[str]", overwrite: bool) -> None:
+        self.target = resolve_target(Path(out))
+        self.overwrite = overwrite
+        remove_stale(self.target)
+        check_target(self.target, overwrite)
+        self._made: list[Path] = []  # parent directories this run created, outermost first
+        self.path: Optional[Path] = None
+        try:
+            self._make_parents(self.target.parent)
+            self.path = self._make_temporary()
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"cannot make a temporary directory beside {self.target}: "
+                              f"{exc.strerror or exc}") from exc
+        except BaseException:
+            self.discard()
+            raise
+
+    def _make_parents(self, parent: Path) -> None:
+        missing = []
+        while not parent.is_dir():
+            missing.append(parent)
+            if parent.parent == parent:
+                break
+            parent = parent.parent
+        for directory in reversed(missing):
+            try:
+                directory.mkdir()
+            except FileExistsError:
+                if not directory.is_dir():
+                    raise OutputError(f"{directory} exists and is not a directory") from None
+                continue
+            self._made.append(directory)
+
+    def _make_temporary(self) -> Path:
+        base = f".{_stem(self.target.name)}.{owner_token()}-"
+        for _ in range(100):
+            path = self.target.parent / f"{base}{secrets.token_hex(4)}{_PARTIAL}"
+            try:
+                path.mkdir(0o700)
+            except FileExistsError:
+                continue
+            return path
+        raise OutputError(f"cannot make a temporary directory beside {self.target}")
+
+    def discard(self) -> None:
+        """Remove everything this run made (never raises OSError)."""
+        if self.path is not None:
+            remove_tree(self.path)
+            self.path = None
+        for directory in reversed(self._made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only while empty: another run may use it now
+        self._made = []
+
+    # --- the commit ---
+
+    def commit(self) -> Path:
+        """Move the dataset to the target; returns the target.  On failure
+        the target is as it was, nothing of this run is left (or the
+        OutputError says where the finished dataset was kept)."""
+        staged = self.path
+        if staged is None:
+            raise OutputError(f"{self.target}: the dataset was already moved or discarded")
+        try:
+            self._publish_mode(staged)
+            for _ in range(10):  # only a target that keeps vanishing repeats
+                try:
+                    self._place(staged)
+                except _Vanished:
+                    continue
+                break
+            else:
+                raise OutputError(f"{self.target} keeps appearing and disappearing; "
+                                  f"nothing was written")
+        except _Taken as taken:
+            raise self._keep(staged, str(taken)) from None
+        except OSError as exc:
+            self.discard()
+            hint = " (a mount point cannot be replaced: write into a directory inside it)" \
+                if exc.errno in (errno.EBUSY, errno.EXDEV) else ""
+            raise OutputError(f"cannot move the dataset into {self.target}: "
+                              f"{exc.strerror or exc}{hint}; nothing was written, "
+                              f"{self.target} is as it was") from exc
+        except BaseException:
+            self.discard()
+            raise
+        self.path = None
+        self._made = []
+        return self.target
+
+    @staticmethod
+    def _publish_mode(staged: Path) -> None:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staged, 0o777 & ~umask)  # made private while it was being written
+
+    def _place(self, staged: Path) -> None:
+        target = self.target
+        try:
+            os.rename(staged, target)  # only onto a missing or empty directory
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise
+        if os.path.islink(target) or not os.path.isdir(target):
+            raise _Taken(f"{target} was replaced by something that is not a directory meanwhile")
+        try:
+            os.rmdir(target)  # empty: a platform that renames onto no directory (Windows)
+        except OSError:
+            pass
+        else:
+            raise _Vanished()
+        if not self.overwrite:
+            raise _Taken(f"{target} was filled by another run meanwhile")
+        self._replace(staged, target)
+
+    def _replace(self, staged: Path, target: Path) -> None:
+        """Put ``staged`` at the non-empty directory ``target``, old dataset removed."""
+        try:
+            exchange(staged, target)
+        except ExchangeUnsupported:
+            self._replace_in_two_renames(staged, target)
+            return
+        except FileNotFoundError:
+            raise _Vanished() from None
+        remove_tree(staged)  # the old dataset, now under the temporary name
+
+    def _replace_in_two_renames(self, staged: Path, target: Path) -> None:
+        aside = staged.with_name(staged.name[:-len(_PARTIAL)] + _OLD)
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            raise _Vanished() from None
+        try:
+            os.rename(staged, target)
+        except BaseException as exc:
+            try:
+                os.rename(aside, target)
+            except OSError:
+                raise OutputError(
+                    f"cannot move the dataset into {target} ({exc}), nor the old one back: "
+                    f"the old dataset is at {aside} (the next run into {target} renames it "
+                    f"back)") from exc
+            raise
+        remove_tree(aside)
+
+    def _keep(self, staged: Path, why: str) -> OutputError:
+        """Rename the finished dataset to a name no cleanup touches; the error names it."""
+        target = self.target
+        for number in range(100):
+            suffix = f"-{number}" if number else ""
+            kept = target.with_name(f"{_stem(target.name)}.lbconvert-{os.getpid()}{suffix}")
+            if os.path.lexists(kept):
+                continue
+            try:
+                os.rename(staged, kept)
+            except OSError:
+                continue
+            self.path = None
+            return OutputError(f"{why}; this run's dataset was kept at {kept} "
+                               f"(pass --overwrite to replace {target})")
+        self.path = None
+        return OutputError(f"{why}; this run's dataset was left at {staged} (a later run into "
+                           f"{target} removes it once this process has ended)")
