@@ -15,11 +15,12 @@ from .options import Options
 from .read import ExportReader, read
 from .report import Report
 from .write import get_writer, writer_names
+from .preview import preview  # the function; its modules stay importable as lbconvert.preview.*
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "read", "convert", "Options", "Report", "StrictError", "get_writer", "writer_names",
+    "read", "convert", "preview", "Options", "Report", "StrictError", "get_writer", "writer_names",
     "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
     "OutputError", "__version__", *_model_all,
 ]

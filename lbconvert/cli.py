@@ -244,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert_parser.set_defaults(run=_convert)
     formats = commands.add_parser("formats", help="list the output formats")
     formats.set_defaults(run=_formats)
+    from .preview.command import add_preview_command  # lbconvert preview (issue 14)
+    add_preview_command(commands)
     return parser
 
 

@@ -1,0 +1,148 @@
+"""Read a mask-PNG dataset (``--to masks``) back for the preview.
+
+Files: ``OUT/classes.json`` (``index``, ``name``, ``color`` per class;
+index 0 background, 255 ignore), ``OUT/semantic/<stem>.png`` (8-bit, pixel =
+class index) — or ``OUT/semantic/<split>/<stem>.png`` when the dataset is
+split into folders — and, when present, ``OUT/instance/<stem>.png`` (16-bit,
+pixel = instance number) in the same layout.  Splits come from the folder,
+else from the manifest, else ``train``.
+
+Drawn: each class's pixels as a translucent fill in the class's colour from
+``classes.json`` (the masks palette); with instance PNGs each instance's
+outline, in the colour of the class most of its pixels have.  The summary
+counts instances per class when instance PNGs exist, else images in which
+the class has pixels (the semantic PNG does not separate objects).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import orjson
+
+from .common import Manifest, PreviewError, load_report, split_order
+from .model import ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
+
+__all__ = ["read_masks"]
+
+
+def read_masks(root: Path) -> Dataset:
+    classes = _classes(root / "classes.json")
+    names = {c.index: c.name for c in classes}
+    semantic = root / "semantic"
+    if not semantic.is_dir():
+        raise PreviewError(f"{os.fspath(root)}: no semantic/ directory beside classes.json")
+    manifest = Manifest(root)
+    instance_dir = root / "instance"
+    entries: list[Entry] = []
+    for split, path in _pngs(semantic):
+        stem = path.stem
+        record = manifest.find(split, stem)
+        entry_split = split or (str(record["split"]) if record and record.get("split") else "train")
+        instance = instance_dir / (f"{split}/" if split else "") / f"{stem}.png"
+        from PIL import Image
+
+        with Image.open(path) as image:
+            width, height = image.size
+            colors = image.getcolors(256) if image.mode in ("P", "L") else None
+        if colors is None:
+            raise PreviewError(f"{os.fspath(path)}: expected an 8-bit class-index PNG")
+        entry = Entry(stem, entry_split, width, height,
+                      str(record.get("file_name") if record else f"{stem}.png"),
+                      record or {"stem": stem, "file_name": stem}, key=(path, instance))
+        if instance.is_file():
+            entry.counts = _instance_counts(path, instance, names)
+        else:
+            entry.counts = Counter(names.get(i, str(i)) for _, i in colors if i != 0)
+        entries.append(entry)
+
+    def load(entry: Entry) -> list[Shape]:
+        path, instance = entry.key
+        pixels = _index_png(path, entry)
+        shapes: list[Shape] = [MaskShape(names.get(int(i), str(i)), pixels == i, outline=False)
+                               for i in np.unique(pixels) if i != 0]
+        if instance.is_file():
+            objects = _index_png(instance, entry)
+            for number in np.unique(objects):
+                if number:
+                    where = objects == number
+                    shapes.append(MaskShape(_majority(pixels[where], names), where, fill=False))
+        return shapes
+
+    splits = split_order([e.split for e in entries])
+    entries.sort(key=lambda e: (splits.index(e.split), manifest.position(e.split, e.stem), e.stem))
+    unit = "instances" if (instance_dir.is_dir() and any(instance_dir.rglob("*.png"))) \
+        else "images with the class"
+    dataset = Dataset("masks", os.fspath(root), classes[1:] if classes and classes[0].index == 0
+                      else classes, entries, load, load_report(root), count_unit=unit)
+    return dataset
+
+
+def _classes(path: Path) -> list[ClassInfo]:
+    if not path.is_file():
+        raise PreviewError(f"{os.fspath(path)}: missing")
+    try:
+        document = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise PreviewError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
+    if not isinstance(document, list):
+        raise PreviewError(f"{os.fspath(path)}: expected a list of classes")
+    classes = []
+    for position, entry in enumerate(document):
+        if not isinstance(entry, dict) or not isinstance(entry.get("index"), int) \
+                or not isinstance(entry.get("name"), str):
+            raise PreviewError(f"{os.fspath(path)}: [{position}]: needs an integer 'index' "
+                               "and a string 'name'")
+        color = entry.get("color")
+        rgb = tuple(color) if isinstance(color, list) and len(color) == 3 \
+            else class_color(entry["index"])
+        classes.append(ClassInfo(entry["index"], entry["name"], rgb))  # type: ignore[arg-type]
+    return sorted(classes, key=lambda c: c.index)
+
+
+def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
+    """``(split or None, path)``: flat ``semantic/*.png`` and ``semantic/<split>/*.png``."""
+    found: list[tuple[Optional[str], Path]] = [(None, p) for p in sorted(semantic.glob("*.png"))]
+    folders = [p for p in semantic.iterdir() if p.is_dir()]
+    for split in split_order([p.name for p in folders]):
+        found += [(split, p) for p in sorted((semantic / split).glob("*.png"))]
+    return found
+
+
+def _index_png(path: Path, entry: Entry) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        pixels = np.asarray(image)
+    if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
+        raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} index "
+                           f"PNG, found shape {pixels.shape}")
+    return pixels
+
+
+def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> Counter:
+    from PIL import Image
+
+    with Image.open(semantic) as image:
+        classes = np.asarray(image)
+    with Image.open(instance) as image:
+        objects = np.asarray(image)
+    if classes.shape != objects.shape:
+        raise PreviewError(f"{os.fspath(instance)}: size {objects.shape[::-1]} differs from "
+                           f"the semantic PNG's {classes.shape[::-1]}")
+    counts: Counter = Counter()
+    for number in np.unique(objects):
+        if number:
+            counts[_majority(classes[objects == number], names)] += 1
+    return counts
+
+
+def _majority(class_pixels: np.ndarray, names: dict[int, Any]) -> str:
+    """The class most of an instance's pixels have (a later object may cover part of it)."""
+    values, counts = np.unique(class_pixels, return_counts=True)
+    best = int(values[np.argmax(counts)])
+    return names.get(best, str(best))
