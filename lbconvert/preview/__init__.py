@@ -114,7 +114,9 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
             thumbnail.save(path, format="PNG")
         written.append(path)
         tiles.append(Tile(f"thumbs/{name}", thumbnail.width, thumbnail.height, entry.stem,
-                          entry.split, entry.width, entry.height, len(shapes),
+                          entry.split, entry.width, entry.height,
+                          sum(c for name, c in entry.counts.items()
+                              if wanted is None or name in wanted),
                           image_path.name if image_path is not None else None))
     if images is None:
         notes["no --images: items drawn on a neutral canvas"] += sum(t.image is None for t in tiles)

@@ -69,13 +69,9 @@ def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, R
                 pixels += alpha[..., None] * (np.asarray(color, np.float32) - pixels)
             if shape.outline:
                 outlines.append((_edge(coverage >= 128), color))
-                place = _top_left(coverage >= 128)
-                if place is not None:
-                    labels.append((shape.name, *place))
-            elif shape.fill:
-                place = _top_left(coverage >= 128)
-                if place is not None:
-                    labels.append((shape.name, *place))
+            place = _top_left(coverage >= 128) if shape.label else None
+            if place is not None:
+                labels.append((shape.name, *place))
     for edge, color in outlines:
         pixels[edge] = color
     image = Image.fromarray(np.rint(pixels).astype(np.uint8), "RGB")

@@ -63,9 +63,11 @@ def read_masks(root: Path) -> Dataset:
     def load(entry: Entry) -> list[Shape]:
         path, instance = entry.key
         pixels = _index_png(path, entry)
-        shapes: list[Shape] = [MaskShape(names.get(int(i), str(i)), pixels == i, outline=False)
+        has_instances = instance.is_file()
+        shapes: list[Shape] = [MaskShape(names.get(int(i), str(i)), pixels == i, outline=False,
+                                         label=not has_instances)
                                for i in np.unique(pixels) if i != 0]
-        if instance.is_file():
+        if has_instances:
             objects = _index_png(instance, entry)
             for number in np.unique(objects):
                 if number:

@@ -50,6 +50,7 @@ class MaskShape:
     pixels: "np.ndarray"
     outline: bool = True  # False: a semantic class region (several objects), fill only
     fill: bool = True  # False: an object whose class region is filled already, outline only
+    label: bool = True  # False: another shape names these pixels already
 
 
 @dataclass(frozen=True)

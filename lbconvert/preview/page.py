@@ -21,15 +21,15 @@ _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;background:#fafafa}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
 .muted{color:#666}.summary{display:flex;flex-wrap:wrap;gap:24px}
-.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px}
+.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px}.card h2{margin-top:0}
 table{border-collapse:collapse}td,th{padding:2px 10px 2px 0;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right}
 .legend{display:flex;flex-wrap:wrap;gap:6px 16px;margin:8px 0 16px;padding:0;list-style:none}
 .legend li{display:flex;align-items:center;gap:6px}
 .swatch{display:inline-block;width:14px;height:14px;border:1px solid #0004;border-radius:2px}
 .grid{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
-figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px;max-width:100%}
-figure img{display:block;width:auto;height:auto;max-width:min(100%,360px);max-height:360px}
+figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px;max-width:360px}
+figure img{display:block;width:auto;height:auto;max-width:100%;max-height:360px}
 figcaption{font-size:12px;margin-top:6px;overflow-wrap:anywhere;max-width:360px}
 h3{font-size:14px;margin:10px 0 4px}
 """
@@ -64,7 +64,8 @@ def page(dataset: Dataset, tiles: Sequence[Tile], title: str, notes: Counter,
         _report_card(dataset.report, notes), "</div>",
         "<h2>Classes</h2>", _legend(dataset.classes),
         f"<h2>Sample ({len(tiles)} of {len(dataset.entries)})</h2>",
-        '<div class="grid">', *(_figure(tile) for tile in tiles), "</div>",
+        '<div class="grid">', *(_figure(tile, _item_unit(dataset.count_unit)) for tile in tiles),
+        "</div>",
         "</body></html>", "",
     ]
     return "\n".join(parts)
@@ -169,11 +170,16 @@ def _legend(classes: Sequence[ClassInfo]) -> str:
     return f'<ul class="legend">{items}</ul>'
 
 
-def _figure(tile: Tile) -> str:
+def _item_unit(unit: str) -> str:
+    """What a thumbnail's count counts: a class counted once per image is one class there."""
+    return "classes" if unit == "images with the class" else unit
+
+
+def _figure(tile: Tile, unit: str) -> str:
     source = _e(tile.image) if tile.image else "no image: neutral canvas"
     return (f'<figure><img src="{_e(tile.src)}" width="{tile.width}" height="{tile.height}" '
             f'alt="{_e(tile.stem)}"><figcaption><b>{_e(tile.stem)}</b> · {_e(tile.split)} · '
-            f"{tile.item_width}×{tile.item_height} · {tile.annotations} shown<br>"
+            f"{tile.item_width}×{tile.item_height} · {tile.annotations} {_e(unit)}<br>"
             f'<span class="muted">{source}</span></figcaption></figure>')
 
 

@@ -143,7 +143,7 @@ def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
             if index == 0:
                 continue
             name = "void" if index == 255 else index_names.get(int(index), str(index))
-            shapes.append(MaskShape(name, class_png == index, outline=False))
+            shapes.append(MaskShape(name, class_png == index, outline=False, label=False))
     object_png = _png(root / "SegmentationObject" / f"{entry.stem}.png", entry)
     if object_png is not None:
         for index in np.unique(object_png):
@@ -167,4 +167,4 @@ def _png(path: Path, entry: Entry) -> Optional[np.ndarray]:
 
 def _object_outline(name: str, pixels: np.ndarray) -> MaskShape:
     """An object of SegmentationObject: its outline only (its fill is the class's)."""
-    return MaskShape(name, pixels, outline=True, fill=False)
+    return MaskShape(name, pixels, outline=True, fill=False, label=False)

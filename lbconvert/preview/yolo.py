@@ -14,7 +14,9 @@ Rows, normalised by the image width (x) and height (y), mapped back to pixels:
 * ``class cx cy w h`` (detect) → box ``left = (cx - w/2)·W``, ``top = (cy - h/2)·H``;
 * pose (``kpt_shape [K, D]`` in data.yaml) → that box plus K keypoints of D
   numbers (``x y`` or ``x y v``; ``v = 0`` or ``x = y = 0`` is missing);
-* ``class x1 y1 … xn yn`` with n ≥ 3 (segment, and obb's 4 corners) → a polygon.
+* ``class x1 y1 … xn yn`` with n ≥ 3 (segment, and obb's 4 corners) → a polygon;
+  4 corners of an axis-aligned rectangle (a box as obb, or ``--boxes-as-polygons``)
+  → that box, drawn exactly as the same box in COCO or VOC.
 
 Class id c gets the masks palette colour of index c + 1.
 """
@@ -166,7 +168,18 @@ def _shapes(row: list[float], names: dict[int, str], kpt_shape: Optional[tuple[i
         labels = _keypoint_labels(keypoint_names, int(row[0]), kpt_shape[0])
         return [box, _keypoints(name, values[4:], kpt_shape, labels, entry)]
     ring = [(x * width, y * height) for x, y in zip(values[0::2], values[1::2])]
-    return [Polygon(name, [ring])]
+    return [_rectangle(name, ring) or Polygon(name, [ring])]
+
+
+def _rectangle(name: str, ring: list[tuple[float, float]]) -> Optional[Box]:
+    """An axis-aligned 4-corner ring (obb of a box, ``--boxes-as-polygons``) as the box,
+    so that it draws exactly as COCO's and VOC's boxes do."""
+    if len(ring) != 4:
+        return None
+    xs, ys = sorted({x for x, _ in ring}), sorted({y for _, y in ring})
+    if len(xs) != 2 or len(ys) != 2 or len(set(ring)) != 4:
+        return None
+    return Box(name, xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0])
 
 
 def _keypoints(name: str, values: list[float], kpt_shape: tuple[int, int], labels: list[str],
