@@ -20,7 +20,7 @@ __all__ = ["Tile", "page"]
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;background:#fafafa}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
-.muted{color:#666}.summary{display:flex;flex-wrap:wrap;gap:24px}
+.muted{color:#666}.summary{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px}.card h2{margin-top:0}
 table{border-collapse:collapse}td,th{padding:2px 10px 2px 0;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right}
@@ -83,8 +83,9 @@ def _split_card(dataset: Dataset) -> str:
         annotations[entry.split] += sum(entry.counts.values())
     splits = split_order(list(items))
     rows = [(s, items[s], annotations[s]) for s in splits]
-    chart = _bars([(s, items[s], "#5b7db1") for s in splits] +
-                  [(f"{s} ({dataset.count_unit})", annotations[s], "#9aa9c2") for s in splits])
+    chart = _bars([(f"{s}: images", items[s], "#5b7db1") for s in splits] +
+                  [(f"{s}: {_item_unit(dataset.count_unit)}", annotations[s], "#9aa9c2")
+                   for s in splits], label_w=150)
     table = "".join(f'<tr><td>{_e(s)}</td><td class="n">{i}</td><td class="n">{a}</td></tr>'
                     for s, i, a in rows)
     return (f'<div class="card"><h2>Per split</h2><table><tr><th>split</th><th class="n">'
@@ -110,11 +111,11 @@ def _class_card(dataset: Dataset) -> str:
             f"{table}</table></div>")
 
 
-def _bars(bars: Sequence[tuple[str, int, str]]) -> str:
+def _bars(bars: Sequence[tuple[str, int, str]], label_w: int = 120) -> str:
     """A horizontal bar chart as inline SVG: (label, value, colour) per bar."""
     if not bars:
         return '<p class="muted">nothing to count</p>'
-    row, label_w, bar_w = 20, 170, 260
+    row, bar_w = 20, 160
     top = max(value for _, value, _ in bars) or 1
     height = row * len(bars) + 4
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}" '
@@ -122,7 +123,8 @@ def _bars(bars: Sequence[tuple[str, int, str]]) -> str:
     for i, (label, value, color) in enumerate(bars):
         y = 2 + i * row
         length = round(bar_w * value / top)
-        short = label if len(label) <= 26 else label[:25] + "…"
+        limit = label_w // 7
+        short = label if len(label) <= limit else label[:limit - 1] + "…"
         out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">'
                    f"<title>{_e(label)}</title>{_e(short)}</text>")
         out.append(f'<rect x="{label_w}" y="{y + 2}" width="{length}" height="{row - 5}" '

@@ -40,7 +40,7 @@ def read_voc(root: Path) -> Dataset:
         raise PreviewError(f"{os.fspath(root)}: no Annotations/ directory")
     manifest = Manifest(root)
     set_splits = _image_set_splits(root / "ImageSets" / "Main")
-    label_names = _labelmap(root / "labelmap.txt")
+    label_names, void = _labelmap(root / "labelmap.txt")
     entries: list[Entry] = []
     seen: list[str] = []
     for path in sorted(folder.glob("*.xml")):
@@ -62,23 +62,25 @@ def read_voc(root: Path) -> Dataset:
     entries.sort(key=lambda e: (splits.index(e.split), manifest.position(e.split, e.stem), e.stem))
     dataset = Dataset("voc", os.fspath(root), classes, entries, load, load_report(root))
     dataset.image_dirs = [("", os.fspath(root / "JPEGImages"))]
-    if any((root / "SegmentationClass").glob("*.png")):
+    if void:
         dataset.classes = classes + [ClassInfo(255, "void", class_color(255))]
     return dataset
 
 
-def _labelmap(path: Path) -> list[str]:
-    """Class names of ``labelmap.txt`` in index order (background / ignored left out)."""
+def _labelmap(path: Path) -> tuple[list[str], bool]:
+    """Class names of ``labelmap.txt`` in index order (background / ignored left out),
+    and whether it declares the void colour (``ignored``, with ``--void-border``)."""
     if not path.is_file():
-        return []
-    names = []
+        return [], False
+    names, void = [], False
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name = line.split(":", 1)[0]
         if name not in _NOT_CLASSES:
             names.append(name)
-    return names
+        void = void or name == "ignored"
+    return names, void
 
 
 def _image_set_splits(folder: Path) -> dict[str, str]:
