@@ -27,6 +27,7 @@ Colours: one per class, the masks palette's (:mod:`lbconvert.palette`).
 from __future__ import annotations
 
 from functools import lru_cache
+from math import ceil, floor
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -59,21 +60,25 @@ def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, R
     background = _background(image_path, thumb_w, thumb_h)
     pixels = np.asarray(background, dtype=np.float32).copy()
     labels: list[tuple[str, float, float]] = []
-    outlines: list[tuple[np.ndarray, RGB]] = []
+    outlines: list[tuple[np.ndarray, int, int, RGB]] = []
     for shape in shapes:
         if isinstance(shape, MaskShape):
-            coverage = _coverage(shape.pixels, thumb_w, thumb_h)
+            found = _coverage(shape.pixels, thumb_w, thumb_h)
+            if found is None:
+                continue
+            coverage, left, top = found
+            window = pixels[top:top + coverage.shape[0], left:left + coverage.shape[1]]
             color = colors.get(shape.name, (255, 255, 255))
             if shape.fill:
                 alpha = coverage * (FILL_ALPHA / 255.0)
-                pixels += alpha[..., None] * (np.asarray(color, np.float32) - pixels)
+                window += alpha[..., None] * (np.asarray(color, np.float32) - window)
             if shape.outline:
-                outlines.append((_edge(coverage >= 128), color))
+                outlines.append((_edge(coverage >= 128), left, top, color))
             place = _top_left(coverage >= 128) if shape.label else None
             if place is not None:
-                labels.append((shape.name, *place))
-    for edge, color in outlines:
-        pixels[edge] = color
+                labels.append((shape.name, place[0] + left, place[1] + top))
+    for edge, left, top, color in outlines:
+        pixels[top:top + edge.shape[0], left:left + edge.shape[1]][edge] = color
     image = Image.fromarray(np.rint(pixels).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(image)
     for shape in shapes:
@@ -110,12 +115,28 @@ def _background(path: Optional[Path], width: int, height: int) -> Image.Image:
     return image
 
 
-def _coverage(mask: np.ndarray, width: int, height: int) -> np.ndarray:
-    """The fraction (0..255) of each thumbnail pixel the mask covers."""
-    layer = Image.fromarray(np.asarray(mask, dtype=np.uint8) * 255, "L")
-    if layer.size != (width, height):
-        layer = layer.resize((width, height), Image.Resampling.BOX)
-    return np.asarray(layer, dtype=np.float32)
+def _coverage(mask: np.ndarray, width: int, height: int
+              ) -> Optional[tuple[np.ndarray, int, int]]:
+    """The fraction (0..255) of each thumbnail pixel the mask covers, in the window
+    of the thumbnail around the mask (one pixel wider on every side, so that its
+    edge is inside the window): ``(coverage, left, top)``; None for an empty mask.
+    Only the mask's bounding box is resampled (Pillow's box filter)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not len(rows):
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    src_h, src_w = mask.shape
+    sx, sy = width / src_w, height / src_h
+    left = max(0, floor(cols[0] * sx) - 1)
+    right = min(width, ceil((cols[-1] + 1) * sx) + 1)
+    top = max(0, floor(rows[0] * sy) - 1)
+    bottom = min(height, ceil((rows[-1] + 1) * sy) + 1)
+    x0, x1 = floor(left / sx), min(src_w, ceil(right / sx))
+    y0, y1 = floor(top / sy), min(src_h, ceil(bottom / sy))
+    layer = Image.fromarray(mask[y0:y1, x0:x1].astype(np.uint8) * 255, "L")
+    box = (left / sx - x0, top / sy - y0, right / sx - x0, bottom / sy - y0)
+    layer = layer.resize((right - left, bottom - top), Image.Resampling.BOX, box=box)
+    return np.asarray(layer, dtype=np.float32), left, top
 
 
 def _edge(inside: np.ndarray) -> np.ndarray:

@@ -64,15 +64,13 @@ def read_masks(root: Path) -> Dataset:
         path, instance = entry.key
         pixels = _index_png(path, entry)
         has_instances = instance.is_file()
-        shapes: list[Shape] = [MaskShape(names.get(int(i), str(i)), pixels == i, outline=False,
-                                         label=not has_instances)
-                               for i in np.unique(pixels) if i != 0]
+        shapes: list[Shape] = [MaskShape(names.get(i, str(i)), pixels == i, outline=False,
+                                         label=not has_instances) for i in _present(pixels)]
         if has_instances:
             objects = _index_png(instance, entry)
-            for number in np.unique(objects):
-                if number:
-                    where = objects == number
-                    shapes.append(MaskShape(_majority(pixels[where], names), where, fill=False))
+            for number, class_index in _instance_classes(pixels, objects).items():
+                shapes.append(MaskShape(names.get(class_index, str(class_index)),
+                                        objects == number, fill=False))
         return shapes
 
     splits = split_order([e.split for e in entries])
@@ -136,15 +134,30 @@ def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> C
     if classes.shape != objects.shape:
         raise PreviewError(f"{os.fspath(instance)}: size {objects.shape[::-1]} differs from "
                            f"the semantic PNG's {classes.shape[::-1]}")
-    counts: Counter = Counter()
-    for number in np.unique(objects):
-        if number:
-            counts[_majority(classes[objects == number], names)] += 1
-    return counts
+    return Counter(names.get(c, str(c)) for c in _instance_classes(classes, objects).values())
 
 
-def _majority(class_pixels: np.ndarray, names: dict[int, Any]) -> str:
-    """The class most of an instance's pixels have (a later object may cover part of it)."""
-    values, counts = np.unique(class_pixels, return_counts=True)
-    best = int(values[np.argmax(counts)])
-    return names.get(best, str(best))
+def _present(pixels: np.ndarray) -> list[int]:
+    """The non-zero values of an index image (a histogram: no sort of the pixels)."""
+    if pixels.dtype == np.uint8:  # Pillow's histogram is a C loop without a copy
+        from PIL import Image
+
+        histogram = Image.fromarray(pixels, "L").histogram()
+        return [value for value, count in enumerate(histogram) if count and value]
+    return [int(v) for v in np.flatnonzero(np.bincount(pixels.ravel())) if v]
+
+
+def _instance_classes(classes: np.ndarray, objects: np.ndarray) -> dict[int, int]:
+    """instance number -> the class most of its pixels have in the semantic PNG (a later
+    object may cover part of it; ignore, 255, only when nothing else is there), from one
+    joint histogram of (instance, class) pairs."""
+    inside = objects != 0
+    numbers = objects[inside].astype(np.int64)
+    if not len(numbers):
+        return {}
+    joint = np.bincount(numbers * 256 + classes[inside],
+                        minlength=256 * (int(numbers.max()) + 1)).reshape(-1, 256)
+    joint[:, 255] = np.minimum(joint[:, 255], 1)  # any real class wins over ignore
+    joint[:, 0] = 0
+    return {number: int(np.argmax(joint[number])) for number in np.flatnonzero(joint.sum(axis=1))
+            if number}

@@ -26,6 +26,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .masks import _present
 from .common import Manifest, PreviewError, load_report, numbered_classes, split_order
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
@@ -141,15 +142,13 @@ def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
     shapes: list[Shape] = []
     class_png = _png(root / "SegmentationClass" / f"{entry.stem}.png", entry)
     if class_png is not None:
-        for index in np.unique(class_png):
-            if index == 0:
-                continue
+        for index in _present(class_png):
             name = "void" if index == 255 else index_names.get(int(index), str(index))
             shapes.append(MaskShape(name, class_png == index, outline=False, label=False))
     object_png = _png(root / "SegmentationObject" / f"{entry.stem}.png", entry)
     if object_png is not None:
-        for index in np.unique(object_png):
-            if 0 < index <= len(object_names):
+        for index in _present(object_png):
+            if index <= len(object_names):
                 shapes.append(_object_outline(object_names[index - 1], object_png == index))
     return shapes
 
