@@ -321,3 +321,13 @@ def test_errors_are_one_line_naming_the_file(tmp_path: Path, capsys) -> None:
     assert main(["preview", str(tmp_path / "coco"), "-o", str(tmp_path / "p"),
                  "--class", "car", "-n", "3", "--seed", "x"]) == 0
     assert "1 thumbnails" in capsys.readouterr().out
+
+
+def test_a_huge_rle_is_refused_before_it_is_allocated(tmp_path: Path) -> None:
+    lbconvert.convert(shapes_export(tmp_path), "coco", tmp_path / "coco")
+    path = tmp_path / "coco/annotations.json"
+    data = json.loads(path.read_text())
+    data["annotations"][0]["segmentation"] = {"size": [100000, 100000], "counts": [0, 10 ** 10]}
+    path.write_text(json.dumps(data))
+    with pytest.raises(lbconvert.LbConvertError, match="RLE mask's size"):
+        lbconvert.preview(tmp_path / "coco", tmp_path / "p")

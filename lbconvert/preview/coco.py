@@ -31,6 +31,7 @@ from .model import Box, ClassInfo, Dataset, Entry, Keypoints, MaskShape, Polygon
 
 __all__ = ["annotation_files", "read_coco"]
 
+_MAX_MASK_PIXELS = 1 << 28  # as convert's --max-pixels: refused before anything is allocated
 _SPLIT_FILE = re.compile(r"^annotations_(.+)\.json$")
 _COCO2017_FILE = re.compile(r"^instances_(.+)\.json$")
 
@@ -212,6 +213,11 @@ def _is_box_polygon(segmentation: list[list[float]], bbox: list[float]) -> bool:
 def _mask(rle: dict[str, Any], name: str, entry: Entry) -> MaskShape:
     from ..raster import rle_decode
 
+    size = rle.get("size")
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)
+            and 0 < size[0] * size[1] <= _MAX_MASK_PIXELS):
+        raise PreviewError(f"{entry.file_name}: an RLE mask's size {size!r} is not "
+                           f"[height, width] of at most {_MAX_MASK_PIXELS} pixels")
     try:
         pixels = rle_decode(_plain_counts(rle))
     except (ValueError, TypeError) as exc:
