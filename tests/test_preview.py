@@ -331,3 +331,21 @@ def test_a_huge_rle_is_refused_before_it_is_allocated(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(lbconvert.LbConvertError, match="RLE mask's size"):
         lbconvert.preview(tmp_path / "coco", tmp_path / "p")
+
+
+def test_label_bounds_match_each_value_s_pixels() -> None:
+    from lbconvert.preview.masks import label_bounds
+
+    rng = np.random.default_rng(0)
+    image = np.zeros((37, 53), dtype=np.uint16)
+    for value in (1, 2, 7, 300):
+        top, left = rng.integers(0, 30), rng.integers(0, 45)
+        image[top:top + rng.integers(1, 8), left:left + rng.integers(1, 9)] = value
+    small = np.where(image == 300, 0, image)  # values up to 255: Pillow's path
+    for pixels in (image, small, small.astype(np.uint8)):
+        bounds = label_bounds(pixels)
+        assert sorted(bounds) == sorted(set(np.unique(pixels).tolist()) - {0})
+        for value, (x0, y0, x1, y1) in bounds.items():
+            rows, cols = np.nonzero(pixels == value)
+            assert (x0, y0, x1, y1) == (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
+    assert label_bounds(np.zeros((4, 4), np.uint8)) == {}

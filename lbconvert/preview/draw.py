@@ -63,7 +63,7 @@ def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, R
     outlines: list[tuple[np.ndarray, int, int, RGB]] = []
     for shape in shapes:
         if isinstance(shape, MaskShape):
-            found = _coverage(shape.pixels, thumb_w, thumb_h)
+            found = _coverage(shape, thumb_w, thumb_h)
             if found is None:
                 continue
             coverage, left, top = found
@@ -115,25 +115,24 @@ def _background(path: Optional[Path], width: int, height: int) -> Image.Image:
     return image
 
 
-def _coverage(mask: np.ndarray, width: int, height: int
+def _coverage(shape: MaskShape, width: int, height: int
               ) -> Optional[tuple[np.ndarray, int, int]]:
     """The fraction (0..255) of each thumbnail pixel the mask covers, in the window
     of the thumbnail around the mask (one pixel wider on every side, so that its
     edge is inside the window): ``(coverage, left, top)``; None for an empty mask.
     Only the mask's bounding box is resampled (Pillow's box filter)."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if not len(rows):
+    extent = shape.extent()
+    if extent is None:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    src_h, src_w = mask.shape
+    src_h, src_w = shape.pixels.shape
     sx, sy = width / src_w, height / src_h
-    left = max(0, floor(cols[0] * sx) - 1)
-    right = min(width, ceil((cols[-1] + 1) * sx) + 1)
-    top = max(0, floor(rows[0] * sy) - 1)
-    bottom = min(height, ceil((rows[-1] + 1) * sy) + 1)
+    left = max(0, floor(extent[0] * sx) - 1)
+    right = min(width, ceil(extent[2] * sx) + 1)
+    top = max(0, floor(extent[1] * sy) - 1)
+    bottom = min(height, ceil(extent[3] * sy) + 1)
     x0, x1 = floor(left / sx), min(src_w, ceil(right / sx))
     y0, y1 = floor(top / sy), min(src_h, ceil(bottom / sy))
-    layer = Image.fromarray(mask[y0:y1, x0:x1].astype(np.uint8) * 255, "L")
+    layer = Image.fromarray(shape.window(x0, y0, x1, y1).astype(np.uint8) * 255, "L")
     box = (left / sx - x0, top / sy - y0, right / sx - x0, bottom / sy - y0)
     layer = layer.resize((right - left, bottom - top), Image.Resampling.BOX, box=box)
     return np.asarray(layer, dtype=np.float32), left, top

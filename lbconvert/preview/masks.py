@@ -64,13 +64,16 @@ def read_masks(root: Path) -> Dataset:
         path, instance = entry.key
         pixels = _index_png(path, entry)
         has_instances = instance.is_file()
-        shapes: list[Shape] = [MaskShape(names.get(i, str(i)), pixels == i, outline=False,
-                                         label=not has_instances) for i in _present(pixels)]
+        bounds = label_bounds(pixels)
+        shapes: list[Shape] = [MaskShape(names.get(i, str(i)), pixels, outline=False,
+                                         label=not has_instances, value=i, bounds=bounds[i])
+                               for i in sorted(bounds)]
         if has_instances:
             objects = _index_png(instance, entry)
+            places = label_bounds(objects)
             for number, class_index in _instance_classes(pixels, objects).items():
-                shapes.append(MaskShape(names.get(class_index, str(class_index)),
-                                        objects == number, fill=False))
+                shapes.append(MaskShape(names.get(class_index, str(class_index)), objects,
+                                        fill=False, value=number, bounds=places.get(number)))
         return shapes
 
     splits = split_order([e.split for e in entries])
@@ -137,14 +140,48 @@ def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> C
     return Counter(names.get(c, str(c)) for c in _instance_classes(classes, objects).values())
 
 
-def _present(pixels: np.ndarray) -> list[int]:
-    """The non-zero values of an index image (a histogram: no sort of the pixels)."""
-    if pixels.dtype == np.uint8:  # Pillow's histogram is a C loop without a copy
+def label_bounds(pixels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
+    """``value -> (x0, y0, x1, y1)`` (end exclusive) of every non-zero value of an
+    index image.  Values up to 255: Pillow's histogram, then per value a lookup
+    table and ``getbbox`` (C loops, about 5x faster than numpy here); more: one
+    numpy histogram of (row, value) and one of (column, value) pairs (none
+    beyond 4096 values: each mask then finds its own)."""
+    if not pixels.size:
+        return {}
+    top_value = int(pixels.max())
+    if top_value == 0:
+        return {}
+    if top_value <= 255:
         from PIL import Image
 
-        histogram = Image.fromarray(pixels, "L").histogram()
-        return [value for value, count in enumerate(histogram) if count and value]
-    return [int(v) for v in np.flatnonzero(np.bincount(pixels.ravel())) if v]
+        image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "L")
+        bounds = {}
+        for value, count in enumerate(image.histogram()):
+            if value and count:
+                box = image.point([255 if i == value else 0 for i in range(256)]).getbbox()
+                if box is not None:
+                    bounds[value] = box
+        return bounds
+    return _numpy_bounds(pixels, top_value + 1)
+
+
+def _numpy_bounds(pixels: np.ndarray, values: int) -> dict[int, tuple[int, int, int, int]]:
+    if values > 4096:
+        return {}
+    height, width = pixels.shape
+    wide = pixels.astype(np.int64)
+    rows = np.bincount((wide + (np.arange(height) * values)[:, None]).ravel(),
+                       minlength=height * values).reshape(height, values)
+    cols = np.bincount((wide + (np.arange(width) * values)[None, :]).ravel(),
+                       minlength=width * values).reshape(width, values)
+    bounds = {}
+    for value in range(1, values):
+        found_rows = np.flatnonzero(rows[:, value])
+        if len(found_rows):
+            found_cols = np.flatnonzero(cols[:, value])
+            bounds[value] = (int(found_cols[0]), int(found_rows[0]), int(found_cols[-1]) + 1,
+                             int(found_rows[-1]) + 1)
+    return bounds
 
 
 def _instance_classes(classes: np.ndarray, objects: np.ndarray) -> dict[int, int]:

@@ -45,12 +45,35 @@ class Polygon:
 
 @dataclass(frozen=True)
 class MaskShape:
-    """An object's (or a class's) pixels: a boolean array of the image's size."""
+    """An object's (or a class's) pixels: a boolean array of the image's size, or
+    (with ``value``) the pixels of an index image equal to ``value``; ``bounds``
+    ``(x0, y0, x1, y1)``, end exclusive, when the reader knows them already (only
+    that window of the image is then looked at)."""
     name: str
     pixels: "np.ndarray"
     outline: bool = True  # False: a semantic class region (several objects), fill only
     fill: bool = True  # False: an object whose class region is filled already, outline only
     label: bool = True  # False: another shape names these pixels already
+    value: Optional[int] = None
+    bounds: Optional[tuple[int, int, int, int]] = None
+
+    def window(self, x0: int, y0: int, x1: int, y1: int) -> "np.ndarray":
+        """The boolean mask of the pixels ``[y0:y1, x0:x1]``."""
+        crop = self.pixels[y0:y1, x0:x1]
+        return crop == self.value if self.value is not None else crop.astype(bool)
+
+    def extent(self) -> Optional[tuple[int, int, int, int]]:
+        """``(x0, y0, x1, y1)`` of the mask's pixels (end exclusive), None when empty."""
+        if self.bounds is not None:
+            return self.bounds
+        import numpy as np
+
+        mask = self.pixels if self.value is None else self.pixels == self.value
+        rows = np.flatnonzero(mask.any(axis=1))
+        if not len(rows):
+            return None
+        cols = np.flatnonzero(mask.any(axis=0))
+        return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .masks import _present
+from .masks import label_bounds
 from .common import Manifest, PreviewError, load_report, numbered_classes, split_order
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
@@ -142,14 +142,18 @@ def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
     shapes: list[Shape] = []
     class_png = _png(root / "SegmentationClass" / f"{entry.stem}.png", entry)
     if class_png is not None:
-        for index in _present(class_png):
+        bounds = label_bounds(class_png)
+        for index in sorted(bounds):
             name = "void" if index == 255 else index_names.get(int(index), str(index))
-            shapes.append(MaskShape(name, class_png == index, outline=False, label=False))
+            shapes.append(MaskShape(name, class_png, outline=False, label=False, value=index,
+                                    bounds=bounds[index]))
     object_png = _png(root / "SegmentationObject" / f"{entry.stem}.png", entry)
     if object_png is not None:
-        for index in _present(object_png):
+        bounds = label_bounds(object_png)
+        for index in sorted(bounds):
             if index <= len(object_names):
-                shapes.append(_object_outline(object_names[index - 1], object_png == index))
+                shapes.append(MaskShape(object_names[index - 1], object_png, fill=False,
+                                        label=False, value=index, bounds=bounds[index]))
     return shapes
 
 
@@ -164,8 +168,3 @@ def _png(path: Path, entry: Entry) -> Optional[np.ndarray]:
         raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} "
                            f"index PNG, found shape {pixels.shape}")
     return pixels
-
-
-def _object_outline(name: str, pixels: np.ndarray) -> MaskShape:
-    """An object of SegmentationObject: its outline only (its fill is the class's)."""
-    return MaskShape(name, pixels, outline=True, fill=False, label=False)
