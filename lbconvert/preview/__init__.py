@@ -118,8 +118,10 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
                           sum(c for name, c in entry.counts.items()
                               if wanted is None or name in wanted),
                           image_path.name if image_path is not None else None))
-    if images is None:
-        notes["no --images: items drawn on a neutral canvas"] += sum(t.image is None for t in tiles)
+    on_canvas = sum(t.image is None for t in tiles)
+    if on_canvas:
+        notes["no --images: items drawn on a neutral canvas" if images is None else
+              "image not found in --images: drawn on a neutral canvas"] += on_canvas
     selection = _selection_text(n, seed, splits, wanted)
     text = page(dataset, tiles, f"lbconvert preview: {Path(out).resolve().name}", notes, selection)
     index = destination / "index.html"
