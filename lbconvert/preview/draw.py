@@ -146,11 +146,12 @@ def _edge(inside: np.ndarray) -> np.ndarray:
 
 
 def _top_left(inside: np.ndarray) -> Optional[tuple[float, float]]:
+    """Where a mask's label goes: its topmost row, at the first pixel of that row
+    (on the mask, not at the corner of its bounding box, which may be far off it)."""
     rows = np.flatnonzero(inside.any(axis=1))
     if not len(rows):
         return None
-    cols = np.flatnonzero(inside.any(axis=0))
-    return float(cols[0]), float(rows[0])
+    return float(np.argmax(inside[rows[0]])), float(rows[0])
 
 
 def _box_pixels(box: Box, scale: float) -> tuple[int, int, int, int]:
