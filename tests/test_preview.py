@@ -262,7 +262,7 @@ def test_every_format_and_task_previews(config: str, fixture: str, tmp_path: Pat
     out = tmp_path / "out"
     lbconvert.convert(FIXTURES / fixture, fmt, out, images=images, **options)
     manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
-    files = lbconvert.preview(out, tmp_path / "p", images=images, n=24)
+    files = lbconvert.preview(out, tmp_path / "p", images=images, n=24, thumb_size=160)
     thumbs = files[1:]
     assert len(thumbs) == min(24, len(manifest))  # every image item is drawn
     page = files[0].read_text()
@@ -272,7 +272,8 @@ def test_every_format_and_task_previews(config: str, fixture: str, tmp_path: Pat
     for src, stem in figures:
         width, height = Image.open(files[0].parent / src).size
         record = records[html.unescape(stem)]
-        assert abs(width / height - record["width"] / record["height"]) < 0.01
+        assert max(width, height) == 160
+        assert abs(width / height - record["width"] / record["height"]) < 0.02
     # --format forces the same reader
     assert lbconvert.preview(out, tmp_path / "q", format=fmt, n=1)[0].is_file()
 
