@@ -85,6 +85,8 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     from .draw import render
     from .page import Tile, page
 
+    splits = [splits] if isinstance(splits, str) else splits  # one name, not its letters
+    classes = [classes] if isinstance(classes, str) else classes
     if n < 0:
         raise LbConvertError(f"-n must be 0 or more, not {n}")
     if thumb_size < 16:
@@ -115,8 +117,8 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
         written.append(path)
         tiles.append(Tile(f"thumbs/{name}", thumbnail.width, thumbnail.height, entry.stem,
                           entry.split, entry.width, entry.height,
-                          sum(c for name, c in entry.counts.items()
-                              if wanted is None or name in wanted),
+                          sum(count for cls, count in entry.counts.items()
+                              if wanted is None or cls in wanted),
                           image_path.name if image_path is not None else None))
     on_canvas = sum(t.image is None for t in tiles)
     if on_canvas:
