@@ -351,3 +351,15 @@ def test_label_bounds_match_each_value_s_pixels() -> None:
             rows, cols = np.nonzero(pixels == value)
             assert (x0, y0, x1, y1) == (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
     assert label_bounds(np.zeros((4, 4), np.uint8)) == {}
+
+
+def test_yolo_images_folder_is_used_without_images_option(tmp_path: Path) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.new("RGB", (200, 100), (10, 90, 160)).save(images / "img-1.png")
+    lbconvert.convert(shapes_export(tmp_path), "yolo", tmp_path / "yolo", images=images)
+    assert (tmp_path / "yolo/images/train/img-1.png").exists()
+    files = lbconvert.preview(tmp_path / "yolo", tmp_path / "p", thumb_size=200)
+    assert files[1].suffix == ".jpg"
+    assert np.abs(thumb(files)[95, 100] - [10, 90, 160]).max() <= 4
+    assert "img-1.png" in files[0].read_text()
