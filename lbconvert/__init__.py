@@ -16,11 +16,13 @@ from .read import ExportReader, read
 from .report import Report
 from .reverse import to_labelbox
 from .write import get_writer, writer_names
+from .preview import preview  # the function; its modules stay importable as lbconvert.preview.*
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "read", "convert", "to_labelbox", "Options", "Report", "StrictError", "get_writer", "writer_names",
+    "read", "convert", "to_labelbox", "preview", "Options", "Report", "StrictError",
+    "get_writer", "writer_names",
     "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
     "OutputError", "__version__", *_model_all,
 ]

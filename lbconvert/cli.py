@@ -298,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     formats = commands.add_parser("formats", help="list the output formats")
     formats.set_defaults(run=_formats)
     _add_to_labelbox_parser(commands)
+    from .preview.command import add_preview_command
+    add_preview_command(commands)
     return parser
 
 

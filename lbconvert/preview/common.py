@@ -1,0 +1,80 @@
+"""Shared by the preview readers: the manifest, the report, class colours, errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import orjson
+
+from ..errors import LbConvertError
+from ..select import strip_image_extension
+from ..write.manifest import MANIFEST, REPORT, read_manifest
+from .model import ClassInfo, class_color
+
+__all__ = ["Manifest", "load_report", "numbered_classes", "PreviewError", "split_order"]
+
+
+class PreviewError(LbConvertError):
+    """A dataset file that does not say what its format says it must."""
+
+
+class Manifest:
+    """``OUT/manifest.jsonl`` by split and stem (and by file name), when present."""
+
+    def __init__(self, root: Path) -> None:
+        self.records: list[dict[str, Any]] = []
+        path = root / MANIFEST
+        if path.is_file():
+            self.records = list(read_manifest(path))
+        self.by_stem: dict[tuple[str, str], dict[str, Any]] = {}
+        self.by_file: dict[str, list[dict[str, Any]]] = {}
+        self.order: dict[tuple[str, str], int] = {}
+        for position, record in enumerate(self.records):
+            key = (str(record.get("split") or "train"), record["stem"])
+            self.by_stem.setdefault(key, record)
+            self.order.setdefault(key, position)
+            self.by_file.setdefault(str(record.get("file_name") or ""), []).append(record)
+
+    def __bool__(self) -> bool:
+        return bool(self.records)
+
+    def find(self, split: Optional[str], stem: str) -> Optional[dict[str, Any]]:
+        """The record of ``stem`` in ``split`` (any split when None or not found there)."""
+        if split is not None and (split, stem) in self.by_stem:
+            return self.by_stem[(split, stem)]
+        matches = [r for (s, st), r in self.by_stem.items() if st == stem]
+        return matches[0] if len(matches) == 1 else None
+
+    def position(self, split: str, stem: str) -> int:
+        return self.order.get((split, stem), len(self.records))
+
+
+def load_report(root: Path) -> Optional[dict[str, Any]]:
+    """``OUT/lbconvert-report.json`` as a dict, None when absent; bad JSON is an error."""
+    path = root / REPORT
+    if not path.is_file():
+        return None
+    try:
+        report = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise PreviewError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
+    if not isinstance(report, dict):
+        raise PreviewError(f"{os.fspath(path)}: expected a JSON object")
+    return report
+
+
+def numbered_classes(names: Sequence[str]) -> list[ClassInfo]:
+    """Classes 1..N in this order, coloured by the masks palette."""
+    return [ClassInfo(index, name, class_color(index)) for index, name in enumerate(names, 1)]
+
+
+def split_order(splits: Sequence[str]) -> list[str]:
+    """train, val, test, then other names alphabetically (as the writers order them)."""
+    known = [s for s in ("train", "val", "test") if s in splits]
+    return known + sorted(s for s in set(splits) if s not in known)
+
+
+def stem_of(file_name: str) -> str:
+    return strip_image_extension(os.path.basename(file_name))
