@@ -1,4 +1,15 @@
-"""Stable class ids: from a classes file, a Labelbox ontology, or first-seen order."""
+"""Stable class ids: from a classes file, a Labelbox ontology, or first-seen order.
+
+Class ids are a property of the export and the selection, never of a writer:
+the select stage (:class:`lbconvert.select.Selector`) calls
+:meth:`ClassMap.register` with the objects of every item it yields, in export
+order, before any writer sees the item.  So YOLO detect, segment, pose and
+obb, COCO, VOC and the mask PNGs of one export (with the same selection
+options) give every class the same id, whether or not they can write the
+objects of that class.  A run split into partitions can compute the same ids
+with a first pass that registers the partitions' items (each into its own
+map) and :meth:`ClassMap.merge` of those maps in partition order.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +31,10 @@ class ClassMap:
 
     With a given list (``--classes`` / ``--ontology``) the map is *fixed*:
     objects of other classes get no id and are dropped by the writer
-    (``class not in classes file``), never renumbered.  Without one, ids
-    follow the order in which classes are first seen in the export.
+    (``class not in classes file``), never renumbered; it never grows.
+    Without one, ids follow the order in which classes are first seen among
+    the objects of the selected items (:meth:`register`), whatever kind
+    they are and whether or not the writer keeps them.
 
     ``key`` picks which field names a class: ``name`` (default), ``value``
     or ``schema`` (the feature schema id).  Each falls back to the next
@@ -82,8 +95,37 @@ class ClassMap:
             return obj.value or obj.name or obj.schema_id or ""
         return obj.name or obj.value or obj.schema_id or ""
 
+    def register(self, objects: Iterable[ObjectAnnotation]) -> None:
+        """Give the classes of ``objects`` ids, in order, unless they have one
+        (the rule of first-seen ids; a fixed map never grows)."""
+        if self.fixed:
+            return
+        ids = self._ids
+        by_name = self.key == "name"
+        for obj in objects:
+            if by_name and obj.name in ids:  # the usual case, kept fast
+                continue
+            ident = self.ident(obj)
+            if ident not in ids:
+                self._add(ident, obj.name or ident)
+
+    def merge(self, other: "ClassMap") -> None:
+        """Add the classes of ``other`` this map lacks, in ``other``'s id order.
+        Merging the maps of consecutive parts of an export, in order, gives
+        the map of the whole export."""
+        if other.key != self.key:
+            raise LbConvertError(f"cannot merge classes keyed by {other.key} into {self.key}")
+        if self.fixed:
+            return
+        for ident, title in zip(other._ids, other._titles):  # dicts keep insertion order
+            if ident not in self._ids:
+                self._add(ident, title)
+
     def id_of(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The 0-based id of the object's class, or None when a fixed list lacks it."""
+        """The 0-based id of the object's class, or None when a fixed list lacks it.
+
+        An object whose class was not registered (an item that did not come
+        through the select stage, e.g. a writer driven by hand) registers it."""
         if self.key == "name" and obj.name:  # the usual case, kept fast
             found = self._ids.get(obj.name)
             if found is not None:

@@ -21,6 +21,10 @@ Rules (see the README for the full list):
   data row id (``name_by`` puts one first), without a trailing image
   extension, made safe (see :func:`safe_stem`), unique by a deterministic
   suffix.
+* **Class ids.**  The classes of every object of every item yielded are
+  registered in ``options.class_map()``, in export order, before any writer
+  sees the item (:meth:`lbconvert.classes.ClassMap.register`): class ids are
+  first seen among the selected labels' objects, whatever a writer keeps.
 * **Splits.**  A model run's split (Training/Validation/Test ->
   train/val/test), else ``split`` fractions assigned by a hash of the data row
   id, else ``train``.
@@ -183,6 +187,7 @@ class Selector:
         self.options = options
         self.report = report
         self.require_size = require_size
+        self.classes = options.class_map()
         self._stems = NameSet()
         self._fractions = list(options.split.items()) if options.split else None
 
@@ -205,7 +210,11 @@ class Selector:
         if not labels and self.options.skip_unlabeled:
             self.report.skip_item("unlabeled")
             return []
-        return self._make_items(row, labels, self._split(row, choice))
+        items = self._make_items(row, labels, self._split(row, choice))
+        register = self.classes.register
+        for item in items:
+            register(item.objects)
+        return items
 
     # --- which labels ---
 

@@ -65,7 +65,6 @@ class Writer:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
-        self._ids_by_name: dict[str, int] = {}  # see class_id
         self.target = Path(out)
         _check_target(self.target, self.options.overwrite)
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -110,16 +109,12 @@ class Writer:
     # --- helpers for subclasses ---
 
     def class_id(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The object's 0-based class id; drops and counts it when a fixed class
-        list lacks it.  Runs once per object: ids are cached by name."""
-        name = obj.name
-        found = self._ids_by_name.get(name) if name else None  # type: ignore[arg-type]
+        """The object's 0-based class id (the select stage gave it, see
+        :mod:`lbconvert.classes`); drops and counts it when a fixed class
+        list lacks it."""
+        found = self.classes.id_of(obj)
         if found is None:
-            found = self.classes.id_of(obj)
-            if found is None:
-                self.report.drop("class not in classes file")
-            elif name and self.classes.key == "name":
-                self._ids_by_name[name] = found
+            self.report.drop("class not in classes file")
         return found
 
     @staticmethod

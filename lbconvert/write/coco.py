@@ -132,9 +132,6 @@ class CocoWriter(Writer):
         self._handlers: dict[type, Any] = {}
         self._clip = self.options.clip
         self._plain_polygons = not (self.options.fix_geometry or self.options.clip)
-        # Category ids by class name, when names key the classes: one dict
-        # lookup per object instead of a ClassMap call.
-        self._category_ids: dict[Optional[str], int] = {}
 
     def add(self, item: Item) -> None:
         if not self.drawable(item):
@@ -152,7 +149,7 @@ class CocoWriter(Writer):
         records: list[dict[str, Any]] = []
         points = []
         handlers = self._handlers
-        category_ids = self._category_ids
+        class_id = self.class_id
         for obj in item.objects:
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
@@ -161,12 +158,12 @@ class CocoWriter(Writer):
             shape = handler(obj, item)
             if shape is None:
                 continue
-            category_id = category_ids.get(obj.name) or self._category_id(obj)
-            if category_id is None:
+            category = class_id(obj)
+            if category is None:
                 continue
             bbox, area, segmentation = shape
             record = {"id": first_id + len(records), "image_id": image_id,
-                      "category_id": category_id, "bbox": bbox, "area": area, "iscrowd": 0,
+                      "category_id": category + 1, "bbox": bbox, "area": area, "iscrowd": 0,
                       "segmentation": segmentation}
             if obj.confidence is not None:
                 record["score"] = obj.confidence
@@ -184,16 +181,6 @@ class CocoWriter(Writer):
     def _open_split(self, split: str) -> _SplitFiles:
         files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
         return files
-
-    def _category_id(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The object's category id (class id + 1), remembered by name when
-        names key the classes; None (and dropped) when a fixed list lacks it."""
-        class_id = self.class_id(obj)
-        if class_id is None:
-            return None
-        if self.classes.key == "name" and obj.name:
-            self._category_ids[obj.name] = class_id + 1
-        return class_id + 1
 
     def _handler(self, cls: type) -> Any:
         """The shape function for an object class (subclasses included)."""
