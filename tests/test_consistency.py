@@ -102,17 +102,40 @@ def test_class_key_value_orders_by_value(tmp_path: Path) -> None:
     assert [r.split()[0] for r in rows] == ["1", "1"]
 
 
-def test_items_not_selected_give_no_class(tmp_path: Path) -> None:
-    """A skipped label's objects and an image of unknown size register nothing."""
+def test_labels_left_out_give_no_class_dropped_items_do(tmp_path: Path) -> None:
+    """A skipped label's objects register nothing; an image of unknown size
+    (dropped by the select stage after choosing its label) registers its
+    classes, so ids do not change when ``--images`` finds its size."""
     skipped = row("s.png", [box("ghost", 1, 1, 5, 5)])
     skipped["projects"]["p"]["labels"][0]["performance_details"] = {"skipped": True}
     unsized = row("u.png", [box("unsized", 1, 1, 5, 5)])
     del unsized["media_attributes"]["width"]
     export = write_export(tmp_path / "s.ndjson", [skipped, unsized,
                                                   row("a.png", [box("car", 1, 1, 5, 5)])])
-    lbconvert.convert(export, "coco", tmp_path / "out")
+    report = lbconvert.convert(export, "coco", tmp_path / "out")
+    assert report.dropped["image size unknown"] == 1 and report.dropped["label skipped"] == 1
     coco = json.loads((tmp_path / "out/annotations.json").read_text(encoding="utf-8"))
-    assert [c["name"] for c in coco["categories"]] == ["car"]
+    assert [c["name"] for c in coco["categories"]] == ["unsized", "car"]
+    assert [a["category_id"] for a in coco["annotations"]] == [2]
+
+
+def test_video_frames_register_in_frame_order_even_when_not_kept(tmp_path: Path) -> None:
+    def frame_box(name: str) -> dict:
+        return {"feature_id": f"f-{name}", "name": name, "annotation_kind": "VideoBoundingBox",
+                "bounding_box": {"top": 1, "left": 1, "height": 5, "width": 5}}
+
+    video = row("clip.mp4", [])
+    video["media_attributes"]["mime_type"] = "video/mp4"
+    video["projects"]["p"]["labels"][0]["annotations"] = {
+        "frames": {"3": {"objects": {"f-c": frame_box("c")}},
+                   "1": {"objects": {"f-a": frame_box("a")}},
+                   "2": {"objects": {"f-b": frame_box("b")}}}}
+    export = write_export(tmp_path / "v.ndjson", [video])
+    report = lbconvert.convert(export, "yolo", tmp_path / "out", every=2)
+    assert report.dropped["frame not kept (--every)"] == 1
+    assert _yolo_names(tmp_path / "out") == ["a", "b", "c"]
+    rows = (tmp_path / "out/labels/train/clip_000003.txt").read_text().split()
+    assert rows[0] == "2"
 
 
 def test_partitions_merged_in_order_give_the_whole_map(tmp_path: Path) -> None:
@@ -146,3 +169,42 @@ def test_hand_driven_writer_registers_on_lookup(tmp_path: Path) -> None:
                     objects=(obj,)))
     writer.close()
     assert _yolo_names(tmp_path / "out") == ["car"]
+
+
+# --- YOLO without classes -----------------------------------------------------------------------
+
+def test_yolo_keeps_classes_it_wrote_no_row_of(tmp_path: Path) -> None:
+    """Only points and polylines: detect writes no row, but lists the classes."""
+    export = write_export(tmp_path / "p.ndjson", [
+        row("a.png", [point("head", 5, 5), polyline("lane", [(0, 0), (5, 5)])])])
+    report = lbconvert.convert(export, "yolo", tmp_path / "out")
+    assert report.annotations_written == 0
+    data = yaml.safe_load((tmp_path / "out/data.yaml").read_text(encoding="utf-8"))
+    assert data["names"] == {0: "head", 1: "lane"} and data["nc"] == 2
+
+
+def test_yolo_without_any_class_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
+                                                  ) -> None:
+    from lbconvert.cli import main
+    from lbconvert.errors import LbConvertError
+
+    export = write_export(tmp_path / "e.ndjson", [row("a.png", []), row("b.png", [])])
+    with pytest.raises(LbConvertError, match="no classes.*--allow-empty"):
+        lbconvert.convert(export, "yolo", tmp_path / "out")
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".*partial"))
+    assert main(["convert", str(export), "--to", "yolo", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("lbconvert: error: yolo: no classes")
+    assert main(["convert", str(export), "--to", "yolo", "-o", str(tmp_path / "out"),
+                 "--allow-empty"]) == 0
+    data = yaml.safe_load((tmp_path / "out/data.yaml").read_text(encoding="utf-8"))
+    assert data["nc"] == 0 and data["names"] == {}
+    assert sorted(p.name for p in (tmp_path / "out/labels/train").iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_yolo_empty_class_file_fails_too(tmp_path: Path) -> None:
+    from lbconvert.errors import LbConvertError
+
+    export = write_export(tmp_path / "e.ndjson", [row("a.png", [box("car", 1, 1, 5, 5)])])
+    with pytest.raises(LbConvertError, match="no classes"):
+        lbconvert.convert(export, "yolo", tmp_path / "out", classes=ClassMap([], fixed=True))

@@ -26,7 +26,10 @@ alphabetically); ``val`` is the ``val`` split, else the same images as
 ``train``; ``test`` only when present.  Other split names are written to disk
 but not referenced.  ``names`` maps ids ``0..nc-1`` to class names (always
 double-quoted, so names like ``yes``, ``1st`` or ``a: "b"`` load back as the
-same strings), ``nc`` is their count; pose adds ``kpt_shape: [K, 3]`` and an
+same strings), ``nc`` is their count (every class of the export, see :mod:`lbconvert.classes`,
+also those this task writes no row of); with no class at all the
+conversion fails (Ultralytics refuses ``nc: 0``) unless ``allow_empty``;
+pose adds ``kpt_shape: [K, 3]`` and an
 identity ``flip_idx`` (edit it to pair left/right keypoints before training
 with horizontal flips).
 
@@ -467,6 +470,11 @@ class YoloWriter(Writer):
     # --- the end ---
 
     def finish(self) -> None:
+        if not len(self.classes) and not self.options.allow_empty:
+            raise LbConvertError(
+                "yolo: no classes to write (the selected labels have no objects, or a given "
+                "class list is empty); Ultralytics refuses a 0-class dataset; pass "
+                "--allow-empty to write it anyway")
         if not self._label_files:  # nothing drawable: still a loadable (empty) layout
             self._add_split("train")
         for files in self._label_files.values():
