@@ -208,3 +208,98 @@ def test_yolo_empty_class_file_fails_too(tmp_path: Path) -> None:
     export = write_export(tmp_path / "e.ndjson", [row("a.png", [box("car", 1, 1, 5, 5)])])
     with pytest.raises(LbConvertError, match="no classes"):
         lbconvert.convert(export, "yolo", tmp_path / "out", classes=ClassMap([], fixed=True))
+
+
+# --- VOC: one name in every file; trainval -------------------------------------------------------
+
+def _voc_object_names(out: Path) -> dict[str, list[str]]:
+    import xml.etree.ElementTree as ET
+
+    return {p.stem: [o.findtext("name") for o in ET.parse(p).getroot().iter("object")]
+            for p in sorted((out / "Annotations").iterdir())}
+
+
+HOSTILE = ["bell\x07ring", "two\nlines", "tab\there", "cr\rlf", " padded ", "#hash", "a:b",
+           "background", "Car", "car", "nel\x85x", "sep\u2028x"]
+
+
+def test_voc_names_agree_in_xml_labelmap_and_class_lists(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "h.ndjson", [
+        row("a.png", [box(name, 1, 1, 5, 5) for name in HOSTILE])])
+    report = lbconvert.convert(export, "voc", tmp_path / "out")
+    out = tmp_path / "out"
+    labelmap = _labelmap_names(out)
+    assert labelmap == ["bell_ring", "two_lines", "tab_here", "cr_lf", "padded", "_hash", "a_b",
+                        "background_7", "Car", "car_9", "nel_x", "sep_x"]
+    assert _voc_object_names(out) == {"a": labelmap}
+    for name in labelmap:
+        assert (out / "ImageSets/Main" / f"{name}_train.txt").read_text() == "a 1\n"
+    assert report.warnings["class name changed for voc (see labelmap.txt)"] == 11
+
+
+def test_voc_renamed_class_is_a_strict_failure(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "h.ndjson", [row("a.png", [box("a:b", 1, 1, 5, 5)])])
+    with pytest.raises(lbconvert.LbConvertError, match="class name changed for voc"):
+        lbconvert.convert(export, "voc", tmp_path / "out", strict=True)
+
+
+def test_datumaro_reads_hostile_class_names(tmp_path: Path) -> None:
+    dm = pytest.importorskip("datumaro")
+    from datumaro.components.annotation import AnnotationType
+
+    rows = [row(f"img{i}", [box(HOSTILE[i % len(HOSTILE)], 1, 1, 5, 5)]) for i in range(24)]
+    export = write_export(tmp_path / "h.ndjson", rows)
+    out = tmp_path / "out"
+    lbconvert.convert(export, "voc", out, split={"train": 0.5, "val": 0.5}, segmentation=True)
+    dataset = dm.Dataset.import_from(str(out), "voc", coordinate_mode="voc-one-based")
+    labels = [label.name for label in dataset.categories()[AnnotationType.label]]
+    assert labels == ["background", *_labelmap_names(out)]
+    assert sorted(dataset.subsets()) == ["train", "trainval", "val"]
+    for item in dataset:
+        (bbox,) = [a for a in item.annotations if a.type == AnnotationType.bbox]
+        (image_label,) = [a for a in item.annotations if a.type == AnnotationType.label]
+        assert bbox.label == image_label.label != 0  # the class list found by the same name
+
+
+def test_voc_trainval_is_train_and_val_in_export_order(tmp_path: Path) -> None:
+    rows = [row(f"r{i:02d}", [box("car", 1, 1, 5, 5)] if i % 3 else []) for i in range(30)]
+    export = write_export(tmp_path / "t.ndjson", rows)
+    out = tmp_path / "out"
+    lbconvert.convert(export, "voc", out, split={"train": 0.4, "val": 0.3, "test": 0.3},
+                      segmentation=True)
+    main = out / "ImageSets/Main"
+    lists = {name: (main / f"{name}.txt").read_text().split() for name in ("train", "val", "test")}
+    assert all(lists.values())
+    trainval = (main / "trainval.txt").read_text().split()
+    assert trainval == [s for s in (f"r{i:02d}" for i in range(30))
+                        if s in lists["train"] or s in lists["val"]]
+    assert (out / "ImageSets/Segmentation/trainval.txt").read_text().split() == trainval
+    assert (main / "car_trainval.txt").read_text().splitlines() == [
+        f"{s} {'1' if int(s[1:]) % 3 else '-1'}" for s in trainval]
+    assert not list(out.rglob(".*"))  # no part file left
+
+
+@pytest.mark.parametrize("split, expected", [
+    ({"train": 1.0}, ["train.txt"]),
+    ({"val": 0.5, "test": 0.5}, ["test.txt", "val.txt"]),
+])
+def test_voc_no_trainval_without_both(tmp_path: Path, split: dict, expected: list) -> None:
+    rows = [row(f"r{i:02d}", []) for i in range(20)]
+    out = tmp_path / "out"
+    lbconvert.convert(write_export(tmp_path / "t.ndjson", rows), "voc", out, split=split)
+    assert sorted(p.name for p in (out / "ImageSets/Main").iterdir()) == expected
+
+
+def test_voc_exported_trainval_split_wins(tmp_path: Path) -> None:
+    """Model-run splits are train/val/test, but --split may name one trainval."""
+    rows = [row(f"r{i:02d}", []) for i in range(40)]
+    out = tmp_path / "out"
+    lbconvert.convert(write_export(tmp_path / "t.ndjson", rows), "voc", out,
+                      split={"train": 0.3, "val": 0.3, "trainval": 0.4})
+    main = out / "ImageSets/Main"
+    lists = {p.stem: p.read_text().split() for p in main.iterdir()}
+    assert sorted(lists) == ["train", "trainval", "val"]
+    assert not set(lists["trainval"]) & set(lists["train"] + lists["val"])
+    assert sorted(lists["train"] + lists["val"] + lists["trainval"]) == \
+        [f"r{i:02d}" for i in range(40)]
+    assert not list(out.rglob(".*"))
