@@ -303,3 +303,57 @@ def test_voc_exported_trainval_split_wins(tmp_path: Path) -> None:
     assert sorted(lists["train"] + lists["val"] + lists["trainval"]) == \
         [f"r{i:02d}" for i in range(40)]
     assert not list(out.rglob(".*"))
+
+
+# --- COCO attribute keys ---------------------------------------------------------------------------
+
+def _radio(question: str, answer: str, nested: list | None = None) -> dict:
+    return {"name": question, "value": question,
+            "radio_answer": {"name": answer, "value": answer, "classifications": nested or []}}
+
+
+@pytest.mark.parametrize("name, key", [
+    ("plain name", "plain name"),
+    ("v1.2", "v1%2E2"),
+    ("$set", "%24set"),
+    ("_id", "%5Fid"),
+    ("a_b", "a_b"),
+    ("50% off", "50%25 off"),
+    ("a/b", "a%2Fb"),
+    ("nul\x00", "nul%00"),
+    ("ünï.", "ünï%2E"),
+])
+def test_safe_key_part(name: str, key: str) -> None:
+    from urllib.parse import unquote
+
+    from lbconvert.attributes import safe_key_part
+
+    assert safe_key_part(name) == key
+    assert unquote(key) == name
+
+
+def test_coco_attribute_keys_are_accepted_by_document_stores(tmp_path: Path) -> None:
+    from pycocotools.coco import COCO
+
+    car = box("car", 1, 1, 5, 5)
+    car["classifications"] = [
+        _radio("Dr. Who", "yes.", [_radio("$where", "x")]),
+        _radio("Dr_ Who", "no"),  # would collide with "Dr. Who" if dots became "_"
+        {"name": "_private", "value": "_private", "text_answer": {"content": "a.b"}},
+        {"name": "parts/kind", "value": "parts/kind",
+         "checklist_answers": [{"name": "front.left", "value": "front.left",
+                                "classifications": [_radio("sub", "y")]}]},
+    ]
+    image_row = row("a.png", [car])
+    image_row["projects"]["p"]["labels"][0]["annotations"]["classifications"] = [
+        _radio("time.of.day", "day")]
+    lbconvert.convert(write_export(tmp_path / "a.ndjson", [image_row]), "coco", tmp_path / "out")
+    coco = COCO(str(tmp_path / "out/annotations.json"))
+    (annotation,) = coco.loadAnns(coco.getAnnIds())
+    assert annotation["attributes"] == {
+        "Dr%2E Who": "yes.", "Dr%2E Who/yes%2E/%24where": "x", "Dr_ Who": "no",
+        "%5Fprivate": "a.b", "parts%2Fkind": ["front.left"], "parts%2Fkind/front%2Eleft/sub": "y"}
+    (image,) = coco.loadImgs(coco.getImgIds())
+    assert image["attributes"] == {"time%2Eof%2Eday": "day"}
+    for key in [*annotation["attributes"], *image["attributes"]]:
+        assert "." not in key and "$" not in key and not key.startswith("_")

@@ -31,7 +31,11 @@ masks), ready for ``COCO.loadRes`` against the ground-truth file beside it;
 predictions carry their ``confidence`` as ``score``, labels score 1.0.
 
 Ids start at 1 (images, annotations, categories).  Object classifications go
-to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`);
+to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`),
+keyed so that document stores such as FiftyOne accept every key (``.``,
+``/``, ``$``, ``%`` and NUL in a question or answer name become ``%2E``,
+``%2F``, ``%24``, ``%25``, ``%00``, a leading ``_`` ``%5F``:
+:func:`lbconvert.attributes.safe_key_part`);
 predictions carry ``score``.  No timestamps: output is byte-identical for the
 same input.
 """
@@ -143,7 +147,7 @@ class CocoWriter(Writer):
         if item.frame is not None:
             image.update(video_id=item.data_row_id, frame_index=item.frame)
         if item.classifications:
-            image["attributes"] = flatten_classifications(item.classifications)
+            image["attributes"] = flatten_classifications(item.classifications, safe_keys=True)
         image_id = files.write_image(image)
         first_id = files.annotation_id + 1
         records: list[dict[str, Any]] = []
@@ -170,7 +174,7 @@ class CocoWriter(Writer):
             if obj.feature_id:
                 record["feature_id"] = obj.feature_id
             if obj.classifications:
-                record["attributes"] = flatten_classifications(obj.classifications)
+                record["attributes"] = flatten_classifications(obj.classifications, safe_keys=True)
             records.append(record)
         if points:
             self._attach_keypoints(points, records)
