@@ -357,3 +357,40 @@ def test_coco_attribute_keys_are_accepted_by_document_stores(tmp_path: Path) -> 
     assert image["attributes"] == {"time%2Eof%2Eday": "day"}
     for key in [*annotation["attributes"], *image["attributes"]]:
         assert "." not in key and "$" not in key and not key.startswith("_")
+
+
+# --- masks: one directory per split --------------------------------------------------------------
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_masks_with_several_splits_write_a_directory_per_split(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    rows = [row(f"r{i:02d}", [box("car", 0, 0, 10 + i, 10)]) for i in range(20)]
+    export = write_export(tmp_path / "m.ndjson", rows)
+    out = tmp_path / "out"
+    lbconvert.convert(export, "masks", out, split={"train": 0.5, "val": 0.3, "test": 0.2},
+                      instances=True)
+    files = _tree(out)
+    splits = {name.split("/")[1] for name in files if name.startswith("semantic/")}
+    assert splits == {"train", "val", "test"}
+    stems = sorted(name.rsplit("/", 1)[1] for name in files if name.startswith("semantic/"))
+    assert stems == [f"r{i:02d}.png" for i in range(20)]
+    assert {n.replace("semantic/", "instance/", 1) for n in files if n.startswith("semantic/")} \
+        == {n for n in files if n.startswith("instance/")}
+    assert "classes.json" in files and not [n for n in files if "/." in n or n.startswith(".")]
+    for name in files:
+        if name.startswith("semantic/"):
+            i = int(name.rsplit("/", 1)[1][1:3])
+            assert int((np.asarray(Image.open(out / name)) == 1).sum()) == (10 + i) * 10
+
+
+def test_masks_with_one_split_stay_flat(tmp_path: Path) -> None:
+    rows = [row(f"r{i:02d}", [box("car", 0, 0, 10, 10)]) for i in range(5)]
+    out = tmp_path / "out"
+    lbconvert.convert(write_export(tmp_path / "m.ndjson", rows), "masks", out,
+                      split={"val": 1.0})
+    assert _tree(out) == ["classes.json", *(f"semantic/r{i:02d}.png" for i in range(5))]

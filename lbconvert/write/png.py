@@ -2,7 +2,9 @@
 
 Output (``OUT/``):
 
-* ``semantic/<stem>.png`` for every item with pixels: an 8-bit palette PNG,
+* ``semantic/<stem>.png`` for every item with pixels (``semantic/<split>/<stem>.png``
+  when the items are in several splits: the split name made file-safe with
+  :func:`lbconvert.select.safe_stem`): an 8-bit palette PNG,
   pixel = class index (0 background, classes 1..N in class-id order), with
   the VOC colour map as its palette (:mod:`lbconvert.palette`) so it looks
   right in any viewer.  Objects are painted in export order and **later
@@ -10,7 +12,8 @@ Output (``OUT/``):
   ``overlap="ignore"`` a pixel claimed by objects of two different classes
   becomes 255 (``ignore``) whatever comes later; overlaps within one class
   keep the class.
-* with ``instances``: ``instance/<stem>.png``, a 16-bit greyscale PNG (Pillow
+* with ``instances``: ``instance/<stem>.png`` (``instance/<split>/<stem>.png``
+  with several splits), a 16-bit greyscale PNG (Pillow
   mode ``I;16``), pixel = instance number 1..K in export order of the objects
   written (0 background); later instances paint over earlier ones, whatever
   ``overlap`` says.  More than 65,535 instances in one image is an error.
@@ -42,8 +45,7 @@ not available offline``, ``empty mask``, ``polyline without --line-width``,
 Limits: the 8-bit semantic PNG holds at most 254 classes (255 is ignore); a
 255th class is an error (a fixed class list that long is refused at once).
 An image larger than ``max_pixels`` is an error naming the data row, raised
-before any raster is allocated.  Split names are not written: every item of
-every split goes to the same directories.
+before any raster is allocated.
 
 Deterministic: same input and options, byte-identical PNGs and JSON.
 """
@@ -64,6 +66,7 @@ from ..model import (
 )
 from ..palette import save_palette_png, save_png16, voc_colormap
 from ..regions import ItemRaster, Region, mask_region, paint, paint_claim, raster_size
+from ..select import safe_stem
 from .base import Writer
 
 __all__ = ["MaskPngWriter"]
@@ -89,9 +92,10 @@ class MaskPngWriter(Writer):
         if self._line_width is not None and not self._line_width > 0:
             raise LbConvertError(f"line width must be positive, not {self._line_width}")
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
-        os.makedirs(os.path.join(self.out, "semantic"))
-        if self.options.instances:
-            os.makedirs(os.path.join(self.out, "instance"))
+        self._kinds = ("semantic", "instance") if self.options.instances else ("semantic",)
+        for kind in self._kinds:
+            os.makedirs(os.path.join(self.out, kind))
+        self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
 
     def add(self, item: Item) -> None:
         if not self.drawable(item):
@@ -119,9 +123,35 @@ class MaskPngWriter(Writer):
                 paint(instances, region, drawn)
         self.report.annotations_written += drawn
         stem = self.file_stem(item)
-        save_palette_png(os.path.join(self.out, "semantic", f"{stem}.png"), semantic)
+        directory = self._split_dirs.get(item.split)
+        if directory is None:
+            directory = self._add_split(item.split)
+        save_palette_png(os.path.join(self.out, "semantic", directory, f"{stem}.png"), semantic)
         if instances is not None:
-            save_png16(os.path.join(self.out, "instance", f"{stem}.png"), instances)
+            save_png16(os.path.join(self.out, "instance", directory, f"{stem}.png"), instances)
+
+    def _add_split(self, split: str) -> str:
+        """The directory of a new split's PNGs in ``semantic/`` (and
+        ``instance/``): none while there is one split; when a second one
+        comes, the first one's PNGs move to their own directory (one rename
+        each of ``semantic/`` and ``instance/``: they hold only that split's)."""
+        name = safe_stem(split) or "split"
+        if len(self._split_dirs) == 1:
+            ((first, _),) = self._split_dirs.items()
+            first_name = self._split_dirs[first] = safe_stem(first) or "split"
+            for kind in self._kinds:
+                base = os.path.join(self.out, kind)
+                moving = os.path.join(self.out, f".{kind}.moving")
+                os.rename(base, moving)
+                os.mkdir(base)
+                os.rename(moving, os.path.join(base, first_name))
+        if not self._split_dirs:
+            name = ""
+        else:
+            for kind in self._kinds:
+                os.makedirs(os.path.join(self.out, kind, name), exist_ok=True)
+        self._split_dirs[split] = name
+        return name
 
     def _region(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster
                 ) -> Optional[tuple[Region, int]]:
