@@ -47,6 +47,8 @@ class ClassMap:
             raise LbConvertError(f"class key must be one of {', '.join(CLASS_KEYS)}, not {key!r}")
         self.key = key
         self.fixed = fixed
+        #: The drop reason of an object whose class a fixed list lacks.
+        self.missing_reason = "class not in classes file"
         self._ids: dict[str, int] = {}
         self._titles: list[str] = []
         for name in names:
@@ -73,6 +75,7 @@ class ClassMap:
         if not isinstance(tools, list):
             raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")
         found = cls(fixed=True, key=key)
+        found.missing_reason = "class not in ontology"
         for i, tool in enumerate(tools):
             name = tool.get("name") if isinstance(tool, dict) else None
             if not isinstance(name, str):

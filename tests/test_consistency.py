@@ -394,3 +394,82 @@ def test_masks_with_one_split_stay_flat(tmp_path: Path) -> None:
     lbconvert.convert(write_export(tmp_path / "m.ndjson", rows), "masks", out,
                       split={"val": 1.0})
     assert _tree(out) == ["classes.json", *(f"semantic/r{i:02d}.png" for i in range(5))]
+
+
+# --- drop reasons tell the truth --------------------------------------------------------------------
+
+#: One object of each kind the image writers meet, no mask file anywhere.
+MIXED = [box("car", 10, 10, 20, 20), polygon("person", SQUARE), point("head", 15, 15),
+         polyline("lane", [(0, 0), (50, 50)]), instance_mask("sky", "f-sky")]
+
+OFFLINE = "mask not available offline"
+EXPECTED_DROPS = {
+    ("yolo", "detect"): {"polygon not representable in yolo detect (see --boxes-from-shapes)": 1,
+                         "point not representable in yolo detect": 1,
+                         "polyline not representable in yolo detect": 1, OFFLINE: 1},
+    ("yolo", "segment"): {"bbox not representable in yolo segment (see --boxes-as-polygons)": 1,
+                          "point not representable in yolo segment": 1,
+                          "polyline not representable in yolo segment": 1, OFFLINE: 1},
+    ("yolo", "obb"): {"point not representable in yolo obb": 1,
+                      "polyline not representable in yolo obb": 1, OFFLINE: 1},
+    ("yolo", "pose"): {"polygon not representable in yolo pose (see --boxes-from-shapes)": 1,
+                       "polyline not representable in yolo pose": 1, OFFLINE: 1},
+    ("coco", None): {"point not representable in coco (see --keypoints)": 1,
+                     "polyline not representable in coco": 1, OFFLINE: 1},
+    ("voc", None): {"point not representable in voc": 1, "polyline not representable in voc": 1,
+                    OFFLINE: 1},
+    ("masks", None): {"point without --line-width": 1, "polyline without --line-width": 1,
+                      OFFLINE: 1},
+}
+
+
+@pytest.mark.parametrize("opencv", [True, False])
+@pytest.mark.parametrize("fmt, task", sorted(EXPECTED_DROPS, key=str))
+def test_drop_reasons_per_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str,
+                                 task: str | None, opencv: bool) -> None:
+    """Masks without files say so, with or without OpenCV; hints only where the
+    option would help (no --boxes-from-shapes for a mask without a file)."""
+    from lbconvert.write import yolo as yolo_module
+
+    if not opencv:
+        monkeypatch.setattr(yolo_module, "_cv2_module", False)
+    options: dict = {"task": task, "keypoint_names": ("head",)} if task else {}
+    export = write_export(tmp_path / "x.ndjson", [row("a.png", MIXED)])
+    report = lbconvert.convert(export, fmt, tmp_path / "out", **options)
+    assert dict(report.dropped) == EXPECTED_DROPS[fmt, task]
+    assert report.is_balanced()
+
+
+def test_yolo_detect_points_to_boxes_from_shapes_only_when_it_helps(tmp_path: Path) -> None:
+    """With --masks DIR a mask could become a box: then the hint is right."""
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    export = write_export(tmp_path / "x.ndjson", [row("a.png", MIXED)])
+    report = lbconvert.convert(export, "yolo", tmp_path / "out", masks=masks)
+    assert report.dropped["mask not representable in yolo detect (see --boxes-from-shapes)"] == 1
+    report = lbconvert.convert(export, "yolo", tmp_path / "out2", masks=masks,
+                               boxes_from_shapes=True)
+    assert report.dropped[OFFLINE] == 1  # the flag given, the file still missing
+
+
+def test_coco_with_every_object_dropped_lists_the_categories(tmp_path: Path) -> None:
+    from pycocotools.coco import COCO
+
+    objects = [point("head", 5, 5), polyline("lane", [(0, 0), (5, 5)]),
+               instance_mask("sky", "f-sky"), box("flat", 1, 1, 0, 5)]
+    export = write_export(tmp_path / "x.ndjson", [row("a.png", objects)])
+    report = lbconvert.convert(export, "coco", tmp_path / "out")
+    assert report.annotations_written == 0 and sum(report.dropped.values()) == 4
+    coco = COCO(str(tmp_path / "out/annotations.json"))
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["head", "lane", "sky", "flat"]
+    assert coco.getAnnIds() == []
+
+
+def test_ontology_drop_reason_names_the_ontology(tmp_path: Path) -> None:
+    ontology = tmp_path / "ontology.json"
+    ontology.write_text(json.dumps({"tools": [{"name": "car"}]}), encoding="utf-8")
+    export = write_export(tmp_path / "x.ndjson", [row("a.png", [box("car", 1, 1, 5, 5),
+                                                                box("bus", 1, 1, 5, 5)])])
+    report = lbconvert.convert(export, "coco", tmp_path / "out",
+                               classes=ClassMap.from_ontology(ontology))
+    assert dict(report.dropped) == {"class not in ontology": 1}

@@ -114,7 +114,7 @@ class Writer:
         list lacks it."""
         found = self.classes.id_of(obj)
         if found is None:
-            self.report.drop("class not in classes file")
+            self.report.drop(self.classes.missing_reason)
         return found
 
     @staticmethod

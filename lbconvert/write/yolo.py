@@ -46,7 +46,9 @@ corner).  Boxes include document boxes (one item per page).
   ``boxes_from_shapes`` polygons give the box around their vertices (after
   ``fix_geometry`` / ``clip`` when set) and masks the box around their pixels
   (pixel edges), both clipped; otherwise they are dropped
-  (``<kind> not representable in yolo detect (see --boxes-from-shapes)``).
+  (``<kind> not representable in yolo detect (see --boxes-from-shapes)``;
+  masks without ``--masks DIR``, which no option would make writable:
+  ``mask not available offline``, in every task).
 * **segment** ``class x1 y1 … xn yn``.  Polygons as exported without the
   repeated closing point, each coordinate clamped to [0, 1] (``clip`` cuts
   them exactly at the image border instead); a polygon wholly outside the
@@ -62,9 +64,10 @@ corner).  Boxes include document boxes (one item per page).
   (outer contours, ``CHAIN_APPROX_SIMPLE``; holes are not representable): the
   rings run through the *centres* of the boundary pixels (``+0.5``), so they
   lie about half a pixel inside the mask's edge; parts with fewer than 3
-  points or no area are left out, the rest ordered largest first.  Without
-  OpenCV masks are dropped (``mask contours need opencv (pip install
-  lbconvert[masks])``).  Boxes become their 4 clipped corners with
+  points or no area are left out, the rest ordered largest first.  Masks
+  without a file are dropped as ``mask not available offline``; masks with
+  one, when OpenCV is not installed, as ``mask contours need opencv (pip
+  install lbconvert[masks])``.  Boxes become their 4 clipped corners with
   ``boxes_as_polygons``, else they are dropped.
 * **pose** ``class cx cy w h x1 y1 v1 … xK yK vK``.  Labelbox has no
   skeletons, so the grouping is the COCO writer's: ``keypoint_names``
@@ -245,6 +248,8 @@ class YoloWriter(Writer):
         return drop
 
     def _unsupported_reason(self, cls: type) -> str:
+        if issubclass(cls, MaskAnnotation) and self._masks is None:
+            return "mask not available offline"  # no option would make it writable
         reason = f"{getattr(cls, 'kind', 'object')} not representable in yolo {self.task}"
         if self.task in ("detect", "pose") and issubclass(cls, (PolygonAnnotation, MaskAnnotation)):
             reason += " (see --boxes-from-shapes)"
@@ -454,12 +459,12 @@ class YoloWriter(Writer):
 
     def _mask_rings(self, obj: MaskAnnotation, item: Item) -> Optional[list[Ring]]:
         """Outer contours of the mask through boundary pixel centres, largest first."""
+        pixels = self._pixels(obj, item)  # first: a mask without a file needs no OpenCV
+        if pixels is None:
+            return None
         cv2 = _opencv()
         if cv2 is None:
             self.report.drop(_OPENCV_MISSING)
-            return None
-        pixels = self._pixels(obj, item)
-        if pixels is None:
             return None
         rings = mask_rings(pixels, cv2)
         if not rings:
