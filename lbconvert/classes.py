@@ -2,13 +2,14 @@
 
 Class ids are a property of the export and the selection, never of a writer:
 the select stage (:class:`lbconvert.select.Selector`) calls
-:meth:`ClassMap.register` with the objects of every item it yields, in export
-order, before any writer sees the item.  So YOLO detect, segment, pose and
-obb, COCO, VOC and the mask PNGs of one export (with the same selection
-options) give every class the same id, whether or not they can write the
-objects of that class.  A run split into partitions can compute the same ids
-with a first pass that registers the partitions' items (each into its own
-map) and :meth:`ClassMap.merge` of those maps in partition order.
+:meth:`ClassMap.register` with the objects of the chosen labels, item by
+item in export order, before any writer sees the item.  So YOLO detect,
+segment, pose and obb, COCO, VOC and the mask PNGs of one export (with the
+same selection options) give every class the same id, whether or not they
+can write the objects of that class.  A run split into consecutive
+partitions can compute the same ids with a first pass that runs the select
+stage over each partition into a map of its own (no writer needed) and
+:meth:`ClassMap.merge` of those maps in partition order.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class ClassMap:
     objects of other classes get no id and are dropped by the writer
     (``class not in classes file``), never renumbered; it never grows.
     Without one, ids follow the order in which classes are first seen among
-    the objects of the selected items (:meth:`register`), whatever kind
+    the objects of the selected labels (:meth:`register`), whatever kind
     they are and whether or not the writer keeps them.
 
     ``key`` picks which field names a class: ``name`` (default), ``value``
