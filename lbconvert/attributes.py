@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Iterable, Optional, Union
 
 from .model import Classification
@@ -15,6 +16,7 @@ AttributeValue = Union[str, list[str]]
 _KEY_UNSAFE = re.compile(r"[%./$\x00]")
 
 
+@lru_cache(maxsize=4096)  # names repeat (an ontology's questions and answers)
 def safe_key_part(name: str) -> str:
     """A question or answer name as one part of a key that document stores
     accept (FiftyOne and MongoDB refuse ``.`` and a leading ``$``, and keep
