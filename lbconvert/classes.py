@@ -141,6 +141,14 @@ class ClassMap:
         return found
 
     @property
+    def ids_by_name(self) -> Optional[dict[str, int]]:
+        """The map's own ``{name: id}`` dict when names key the classes, else
+        None: a writer's loop over objects may look ids up in it directly
+        (it grows as classes are registered; never change it), and call
+        :meth:`id_of` only for a name it lacks."""
+        return self._ids if self.key == "name" else None
+
+    @property
     def names(self) -> list[str]:
         """Display names in id order (the ``name`` of a schema-keyed class)."""
         return list(self._titles)

@@ -65,6 +65,7 @@ class Writer:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
+        self._ids_by_name = self.classes.ids_by_name  # see class_id
         self.target = Path(out)
         _check_target(self.target, self.options.overwrite)
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,9 +113,12 @@ class Writer:
         """The object's 0-based class id (the select stage gave it, see
         :mod:`lbconvert.classes`); drops and counts it when a fixed class
         list lacks it."""
-        found = self.classes.id_of(obj)
+        ids = self._ids_by_name  # the usual case: one lookup in the map's own dict
+        found = ids.get(obj.name) if ids is not None else None  # type: ignore[arg-type]
         if found is None:
-            self.report.drop(self.classes.missing_reason)
+            found = self.classes.id_of(obj)
+            if found is None:
+                self.report.drop(self.classes.missing_reason)
         return found
 
     @staticmethod

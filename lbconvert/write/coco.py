@@ -153,7 +153,7 @@ class CocoWriter(Writer):
         records: list[dict[str, Any]] = []
         points = []
         handlers = self._handlers
-        class_id = self.class_id
+        ids = self._ids_by_name  # see Writer.class_id, inlined
         for obj in item.objects:
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
@@ -162,9 +162,11 @@ class CocoWriter(Writer):
             shape = handler(obj, item)
             if shape is None:
                 continue
-            category = class_id(obj)
+            category = ids.get(obj.name) if ids is not None else None  # type: ignore[arg-type]
             if category is None:
-                continue
+                category = self.class_id(obj)
+                if category is None:
+                    continue
             bbox, area, segmentation = shape
             record = {"id": first_id + len(records), "image_id": image_id,
                       "category_id": category + 1, "bbox": bbox, "area": area, "iscrowd": 0,
