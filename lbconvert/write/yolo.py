@@ -77,8 +77,9 @@ corner).  Boxes include document boxes (one item per page).
   i.e. clipped to the image).  A labelled keypoint is ``x y 2``, a missing one
   ``0 0 0``.  Points in no box are dropped (``point outside every box``), as
   are a second point of the same keypoint in one box and points of classes
-  not listed (``point class not in --keypoints``); keypoint classes get no
-  class id.  Each box and each attached point counts as written (with
+  not listed (``point class not in --keypoints``); keypoint classes have
+  no row of their own, but keep their class id in ``names`` like every
+  class (see :mod:`lbconvert.classes`).  Each box and each attached point counts as written (with
   ``boxes_from_shapes`` polygons and masks give boxes as in detect).
 * **obb** ``class x1 y1 x2 y2 x3 y3 x4 y4``.  Boxes give their clipped
   axis-aligned corners (top-left, top-right, bottom-right, bottom-left);
