@@ -473,3 +473,17 @@ def test_ontology_drop_reason_names_the_ontology(tmp_path: Path) -> None:
     report = lbconvert.convert(export, "coco", tmp_path / "out",
                                classes=ClassMap.from_ontology(ontology))
     assert dict(report.dropped) == {"class not in ontology": 1}
+
+
+def test_masks_refuse_more_classes_than_the_png_holds(tmp_path: Path) -> None:
+    """Points are not drawn, but their classes take indices in classes.json."""
+    objects = [point(f"p{i}", 1, 1) for i in range(254)] + [polygon("field", SQUARE)]
+    export = write_export(tmp_path / "x.ndjson", [row("a.png", objects)])
+    with pytest.raises(lbconvert.LbConvertError, match="255 classes do not fit an 8-bit PNG"):
+        lbconvert.convert(export, "masks", tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.ndjson"]
+    objects = objects[1:]  # 254 classes: they fit, the polygon is index 254
+    export = write_export(tmp_path / "y.ndjson", [row("a.png", objects)])
+    lbconvert.convert(export, "masks", tmp_path / "out")
+    entries = json.loads((tmp_path / "out/classes.json").read_text(encoding="utf-8"))
+    assert entries[-1] == {"index": 254, "name": "field", "color": entries[-1]["color"]}

@@ -43,7 +43,8 @@ not available offline``, ``empty mask``, ``polyline without --line-width``,
 ``class not in classes file``.
 
 Limits: the 8-bit semantic PNG holds at most 254 classes (255 is ignore); a
-255th class is an error (a fixed class list that long is refused at once).
+255th class in the class map is an error, whether or not this writer draws
+objects of it (a fixed class list that long is refused at once).
 An image larger than ``max_pixels`` is an error naming the data row, raised
 before any raster is allocated.
 
@@ -82,9 +83,7 @@ class MaskPngWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.classes.fixed and len(self.classes) > MAX_CLASS_INDEX:
-            raise LbConvertError(f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
-                                 f"(at most {MAX_CLASS_INDEX}; 255 is ignore)")
+        self._check_class_count()
         from ..masks import MaskSource
         self._masks = MaskSource.from_options(self.options)
         self._ignore = self.options.overlap == "ignore"
@@ -97,7 +96,16 @@ class MaskPngWriter(Writer):
             os.makedirs(os.path.join(self.out, kind))
         self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
 
+    def _check_class_count(self) -> None:
+        """Refuse a class map larger than the 8-bit PNG holds: every class has
+        its index (class id + 1) in classes.json, drawn here or not."""
+        if len(self.classes) > MAX_CLASS_INDEX:
+            raise LbConvertError(f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
+                                 f"(at most {MAX_CLASS_INDEX}; 255 is ignore)")
+
     def add(self, item: Item) -> None:
+        if len(self.classes) > MAX_CLASS_INDEX:  # the select stage registered one too many
+            self._check_class_count()
         if not self.drawable(item):
             return
         width, height = raster_size(item, self.options.max_pixels)
@@ -219,6 +227,7 @@ class MaskPngWriter(Writer):
         return None
 
     def finish(self) -> None:
+        self._check_class_count()  # a writer driven by hand registers classes in add()
         colors = voc_colormap(256)  # orjson writes the tuples as arrays
         entries = [{"index": 0, "name": "background", "color": colors[0]}]
         entries += [{"index": index, "name": name, "color": colors[index]}
