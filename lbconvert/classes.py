@@ -1,4 +1,16 @@
-"""Stable class ids: from a classes file, a Labelbox ontology, or first-seen order."""
+"""Stable class ids: from a classes file, a Labelbox ontology, or first-seen order.
+
+Class ids are a property of the export and the selection, never of a writer:
+the select stage (:class:`lbconvert.select.Selector`) calls
+:meth:`ClassMap.register` with the objects of the chosen labels, item by
+item in export order, before any writer sees the item.  So YOLO detect,
+segment, pose and obb, COCO, VOC and the mask PNGs of one export (with the
+same selection options) give every class the same id, whether or not they
+can write the objects of that class.  A run split into consecutive
+partitions can compute the same ids with a first pass that runs the select
+stage over each partition into a map of its own (no writer needed) and
+:meth:`ClassMap.merge` of those maps in partition order.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +32,10 @@ class ClassMap:
 
     With a given list (``--classes`` / ``--ontology``) the map is *fixed*:
     objects of other classes get no id and are dropped by the writer
-    (``class not in classes file``), never renumbered.  Without one, ids
-    follow the order in which classes are first seen in the export.
+    (``class not in classes file``), never renumbered; it never grows.
+    Without one, ids follow the order in which classes are first seen among
+    the objects of the selected labels (:meth:`register`), whatever kind
+    they are and whether or not the writer keeps them.
 
     ``key`` picks which field names a class: ``name`` (default), ``value``
     or ``schema`` (the feature schema id).  Each falls back to the next
@@ -34,6 +48,8 @@ class ClassMap:
             raise LbConvertError(f"class key must be one of {', '.join(CLASS_KEYS)}, not {key!r}")
         self.key = key
         self.fixed = fixed
+        #: The drop reason of an object whose class a fixed list lacks.
+        self.missing_reason = "class not in classes file"
         self._ids: dict[str, int] = {}
         self._titles: list[str] = []
         for name in names:
@@ -60,6 +76,7 @@ class ClassMap:
         if not isinstance(tools, list):
             raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")
         found = cls(fixed=True, key=key)
+        found.missing_reason = "class not in ontology"
         for i, tool in enumerate(tools):
             name = tool.get("name") if isinstance(tool, dict) else None
             if not isinstance(name, str):
@@ -82,8 +99,37 @@ class ClassMap:
             return obj.value or obj.name or obj.schema_id or ""
         return obj.name or obj.value or obj.schema_id or ""
 
+    def register(self, objects: Iterable[ObjectAnnotation]) -> None:
+        """Give the classes of ``objects`` ids, in order, unless they have one
+        (the rule of first-seen ids; a fixed map never grows)."""
+        if self.fixed:
+            return
+        ids = self._ids
+        by_name = self.key == "name"
+        for obj in objects:
+            if by_name and obj.name in ids:  # the usual case, kept fast
+                continue
+            ident = self.ident(obj)
+            if ident not in ids:
+                self._add(ident, obj.name or ident)
+
+    def merge(self, other: "ClassMap") -> None:
+        """Add the classes of ``other`` this map lacks, in ``other``'s id order.
+        Merging the maps of consecutive parts of an export, in order, gives
+        the map of the whole export."""
+        if other.key != self.key:
+            raise LbConvertError(f"cannot merge classes keyed by {other.key} into {self.key}")
+        if self.fixed:
+            return
+        for ident, title in zip(other._ids, other._titles):  # dicts keep insertion order
+            if ident not in self._ids:
+                self._add(ident, title)
+
     def id_of(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The 0-based id of the object's class, or None when a fixed list lacks it."""
+        """The 0-based id of the object's class, or None when a fixed list lacks it.
+
+        An object whose class was not registered (an item that did not come
+        through the select stage, e.g. a writer driven by hand) registers it."""
         if self.key == "name" and obj.name:  # the usual case, kept fast
             found = self._ids.get(obj.name)
             if found is not None:
@@ -93,6 +139,14 @@ class ClassMap:
         if found is None and not self.fixed:
             found = self._add(ident, obj.name or ident)
         return found
+
+    @property
+    def ids_by_name(self) -> Optional[dict[str, int]]:
+        """The map's own ``{name: id}`` dict when names key the classes, else
+        None: a writer's loop over objects may look ids up in it directly
+        (it grows as classes are registered; never change it), and call
+        :meth:`id_of` only for a name it lacks."""
+        return self._ids if self.key == "name" else None
 
     @property
     def names(self) -> list[str]:

@@ -116,7 +116,8 @@ def _options(args: argparse.Namespace) -> Options:
         mask_map=args.mask_map, max_pixels=args.max_pixels, line_width=args.line_width,
         task=args.task, boxes_from_shapes=args.boxes_from_shapes,
         boxes_as_polygons=args.boxes_as_polygons, split_parts=args.split_parts,
-        image_mode=args.image_mode, absolute=args.absolute, results=args.results,
+        image_mode=args.image_mode, absolute=args.absolute, allow_empty=args.allow_empty,
+        results=args.results,
         segmentation=args.segmentation, void_border=args.void_border,
         instances=args.instances, overlap=args.overlap, strict=args.strict,
         overwrite=args.overwrite)
@@ -222,6 +223,8 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     formats.set_defaults(image_mode="link")
     formats.add_argument("--absolute", action="store_true",
                          help="YOLO data.yaml: absolute path")
+    formats.add_argument("--allow-empty", action="store_true",
+                         help="YOLO: write a dataset without classes (nc: 0) instead of failing")
     formats.add_argument("--results", action="store_true",
                          help="COCO: write a detection results list")
     formats.add_argument("--segmentation", action="store_true",

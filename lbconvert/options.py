@@ -53,6 +53,7 @@ class Options:
     keypoint_names: Optional[tuple[str, ...]] = None  # YOLO pose: point classes in order
     image_mode: str = "link"               # YOLO images/: "link", "copy" or "hardlink"
     absolute: bool = False                 # YOLO data.yaml: absolute path
+    allow_empty: bool = False              # YOLO: write a dataset without classes (nc: 0)
     results: bool = False                  # COCO: write a detection results list
     segmentation: bool = False             # VOC: SegmentationClass/Object PNGs
     void_border: bool = False              # VOC: 255 on object borders

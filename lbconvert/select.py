@@ -21,6 +21,14 @@ Rules (see the README for the full list):
   data row id (``name_by`` puts one first), without a trailing image
   extension, made safe (see :func:`safe_stem`), unique by a deterministic
   suffix.
+* **Class ids.**  The objects of the chosen labels register their classes
+  in ``options.class_map()`` (:meth:`lbconvert.classes.ClassMap.register`)
+  in the order the items list them (a video's frames in frame order, a
+  document's pages in page order), before any writer sees the item, also
+  when the select stage then drops them (image or page size unknown, frame
+  not kept by ``every``): class ids are first seen among the selected
+  labels' objects, whatever a writer keeps, and do not change with
+  ``images`` or ``every``.
 * **Splits.**  A model run's split (Training/Validation/Test ->
   train/val/test), else ``split`` fractions assigned by a hash of the data row
   id, else ``train``.
@@ -183,6 +191,7 @@ class Selector:
         self.options = options
         self.report = report
         self.require_size = require_size
+        self.classes = options.class_map()
         self._stems = NameSet()
         self._fractions = list(options.split.items()) if options.split else None
 
@@ -330,6 +339,8 @@ class Selector:
             relationships = tuple(r for a in annotations for r in a.relationships)
             classifications = tuple(c for a in annotations for c in a.classifications)
             has_frames = any(a.frames or a.groups for a in annotations)
+        if not (has_frames or media == "document"):  # else per frame or page
+            self.classes.register(objects)
         width = height = None
         if not (has_frames or media == "document" or media in _TEXT_MEDIA):
             width, height = self._size(row)
@@ -380,6 +391,7 @@ class Selector:
             filled = added.get((group_name, number), ())
             self.report.annotations_interpolated += len(filled)
             objects = tuple(o for frame in parts for o in frame.objects.values()) + tuple(filled)
+            self.classes.register(objects)
             if (number - 1) % self.options.every:
                 self.report.drop("frame not kept (--every)", len(objects))
                 continue
@@ -413,6 +425,7 @@ class Selector:
                 page = obj.location.groups[0].page_number
             pages.setdefault(page, []).append(obj)
         for page, found in sorted(pages.items()):
+            self.classes.register(found)
             width, height = sizes.get(page, (None, None))
             if width is None and self.require_size:
                 self.report.drop("page size unknown", len(found))

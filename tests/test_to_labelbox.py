@@ -640,7 +640,7 @@ def test_a_dataset_of_no_items_gives_an_empty_file(to: str, tmp_path: Path) -> N
     export = write_export(tmp_path / "e.ndjson", [{"data_row": {"id": "t1"},
                                                   "media_attributes": {"mime_type": "text/plain"},
                                                   "projects": {}}])
-    lbconvert.convert(export, to, tmp_path / "ds")
+    lbconvert.convert(export, to, tmp_path / "ds", allow_empty=True)
     report = lbconvert.to_labelbox(tmp_path / "ds", to, tmp_path / "p.ndjson")
     assert (tmp_path / "p.ndjson").read_bytes() == b"" and report.objects_read == 0
 

@@ -130,16 +130,17 @@ def test_escaping_unicode_truncation_and_drops(tmp_path: Path) -> None:
     (xml_path,) = (out / "Annotations").iterdir()
     raw = xml_path.read_bytes()
     assert raw.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>")
-    assert b"a&lt;b &amp; \"c\"" in raw and "Straße 🚗".encode() in raw
+    assert b"a_b &amp; _c_" in raw and "Straße 🚗".encode() in raw  # see voc_class_name
     root = parse(xml_path)
     assert root.findtext("filename") == "img_1_&.jpg"
     found = xml_objects(root)
-    assert found[0] == {"name": weird, "pose": "Unspecified", "truncated": 0, "difficult": 0,
+    assert found[0] == {"name": 'a_b & _c_ – Straße 🚗', "pose": "Unspecified", "truncated": 0, "difficult": 0,
                         "box": (11, 21, 41, 30)}
     assert found[1]["box"] == (1, 91, 15, 100) and found[1]["truncated"] == 1
     assert found[2]["box"] == (191, 1, 200, 7) and found[2]["truncated"] == 1
     assert found[3]["box"] == (21, 31, 81, 71) and found[3]["truncated"] == 0
-    assert [o["name"] for o in found] == [weird, "edge", "edge", "field"]
+    assert [o["name"] for o in found] == ['a_b & _c_ – Straße 🚗', "edge", "edge", "field"]
+    assert report.warnings == {"class name changed for voc (see labelmap.txt)": 1}
 
 
 @pytest.mark.parametrize("clip, expected", [(False, (1, 1, 50, 100, 1)),
@@ -166,7 +167,8 @@ def test_xml_is_what_elementtree_writes(tmp_path: Path) -> None:
         ET.indent(root)
         assert ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n" == raw
     found = [o["name"] for o in xml_objects(parse(out / "Annotations" / "r&d _1_.xml"))]
-    assert found == ['a<b & "c" > d', "", "bell\ufffd tab\t", "ünï – 🚗", "x" * 300]
+    assert found == ["a_b & _c_ _ d", "class1", "bell_ tab_", "ünï – 🚗",
+                     "x" * 133 + "_" + found[4][-16:]]
 
 
 @pytest.mark.parametrize("edges, expected", [
@@ -207,25 +209,29 @@ def test_image_sets_and_class_lists(tmp_path: Path) -> None:
     main = out / "ImageSets" / "Main"
     splits = {p.stem: p.read_text(encoding="utf-8").splitlines()
               for p in main.iterdir() if "_" not in p.stem}
-    assert sorted(splits) == ["train", "val"]
-    assert sorted(s for stems in splits.values() for s in stems) == \
+    assert sorted(splits) == ["train", "trainval", "val"]
+    assert sorted(splits["train"] + splits["val"]) == \
         sorted([f"img{i:02d}" for i in range(12)] + ["empty"])
+    assert splits["train"] and splits["val"]
+    assert splits["trainval"] == [f"img{i:02d}" for i in range(12)] + ["empty"]  # export order
     has = {}
     for xml_path in (out / "Annotations").iterdir():
         has[xml_path.stem] = {o["name"] for o in xml_objects(parse(xml_path))}
-    safe = file_safe_names(["car", weird, "person"])
-    assert safe[1] == "a_b & _c_ü"
+    safe = file_safe_names([weird, "person", "car"])  # first seen in img00
+    assert safe[0] == "a_b & _c_ü"
+    assert [line.split(":")[0] for line in
+            (out / "labelmap.txt").read_text(encoding="utf-8").splitlines()[2:]] == safe
     for split, stems in splits.items():
-        for name, safe_name in zip(["car", weird, "person"], safe):
+        for safe_name in safe:  # the XML holds the same names
             lines = (main / f"{safe_name}_{split}.txt").read_text(encoding="utf-8").splitlines()
-            assert lines == [f"{s} {'1' if name in has[s] else '-1'}" for s in stems]
+            assert lines == [f"{s} {'1' if safe_name in has[s] else '-1'}" for s in stems]
     assert sorted(p.name for p in out.iterdir()) == [
         "Annotations", "ImageSets", "labelmap.txt", "lbconvert-report.json", "manifest.jsonl"]
 
 
 def test_file_safe_names_are_unique() -> None:
-    assert file_safe_names(["a/b", "a:b", "A/B", "", ".."]) == \
-        ["a_b", "a_b_1", "A_B_2", "class3", "_"]
+    assert file_safe_names(["a/b", "a:b", "A/B", "", "..", "a_b_1"]) == \
+        ["a_b", "a_b_1", "A_B_2", "class3", "..", "a_b_1_5"]
 
 
 def test_labelmap(tmp_path: Path) -> None:

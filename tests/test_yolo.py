@@ -210,7 +210,7 @@ def test_detect_fixture_rows_match_the_export(tmp_path: Path) -> None:
     assert written == report.annotations_written
     assert labels["train"]["dashcam-0042"] == []  # the unlabeled row: an empty file
     assert report.dropped["polygon not representable in yolo detect (see --boxes-from-shapes)"] == 1
-    assert report.dropped["mask not representable in yolo detect (see --boxes-from-shapes)"] == 2
+    assert report.dropped["mask not available offline"] == 2  # no --masks: the flag cannot help
     assert report.dropped["point not representable in yolo detect"] == 1
     assert report.dropped["polyline not representable in yolo detect"] == 1
 
@@ -378,7 +378,9 @@ def test_masks_without_opencv_are_dropped(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(yolo_module, "_cv2_module", False)
     export, masks = mask_export(tmp_path)
     report = convert(export, tmp_path / "out", task="segment", masks=masks)
-    assert report.dropped == {"mask contours need opencv (pip install lbconvert[masks])": 4}
+    # only masks that have pixels need OpenCV; the others say what they lack
+    assert report.dropped == {"mask contours need opencv (pip install lbconvert[masks])": 2,
+                              "empty mask": 1, "mask not available offline": 1}
 
 
 # --- pose and obb ------------------------------------------------------------------------------

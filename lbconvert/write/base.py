@@ -77,7 +77,7 @@ class Writer:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
-        self._ids_by_name: dict[str, int] = {}  # see class_id
+        self._ids_by_name = self.classes.ids_by_name  # see class_id
         self._closed = False
         self._staging = Staging(out, self.options.overwrite)
         #: Where the dataset goes (a symbolic link or ``.``/``..`` resolved).
@@ -161,16 +161,15 @@ class Writer:
     # --- helpers for subclasses ---
 
     def class_id(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The object's 0-based class id; drops and counts it when a fixed class
-        list lacks it.  Runs once per object: ids are cached by name."""
-        name = obj.name
-        found = self._ids_by_name.get(name) if name else None  # type: ignore[arg-type]
+        """The object's 0-based class id (the select stage gave it, see
+        :mod:`lbconvert.classes`); drops and counts it when a fixed class
+        list lacks it."""
+        ids = self._ids_by_name  # the usual case: one lookup in the map's own dict
+        found = ids.get(obj.name) if ids is not None else None  # type: ignore[arg-type]
         if found is None:
             found = self.classes.id_of(obj)
             if found is None:
-                self.report.drop("class not in classes file")
-            elif name and self.classes.key == "name":
-                self._ids_by_name[name] = found
+                self.report.drop(self.classes.missing_reason)
         return found
 
     @staticmethod

@@ -31,7 +31,11 @@ masks), ready for ``COCO.loadRes`` against the ground-truth file beside it;
 predictions carry their ``confidence`` as ``score``, labels score 1.0.
 
 Ids start at 1 (images, annotations, categories).  Object classifications go
-to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`);
+to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`),
+keyed so that document stores such as FiftyOne accept every key (``.``,
+``/``, ``$``, ``%`` and NUL in a question or answer name become ``%2E``,
+``%2F``, ``%24``, ``%25``, ``%00``, a leading ``_`` ``%5F``:
+:func:`lbconvert.attributes.safe_key_part`);
 predictions carry ``score``.  No timestamps: output is byte-identical for the
 same input.
 """
@@ -136,9 +140,6 @@ class CocoWriter(Writer):
         self._handlers: dict[type, Any] = {}
         self._clip = self.options.clip
         self._plain_polygons = not (self.options.fix_geometry or self.options.clip)
-        # Category ids by class name, when names key the classes: one dict
-        # lookup per object instead of a ClassMap call.
-        self._category_ids: dict[Optional[str], int] = {}
 
     def write(self, item: Item) -> None:
         if not self.drawable(item):
@@ -150,13 +151,13 @@ class CocoWriter(Writer):
         if item.frame is not None:
             image.update(video_id=item.data_row_id, frame_index=item.frame)
         if item.classifications:
-            image["attributes"] = flatten_classifications(item.classifications)
+            image["attributes"] = flatten_classifications(item.classifications, safe_keys=True)
         image_id = files.write_image(image)
         first_id = files.annotation_id + 1
         records: list[dict[str, Any]] = []
         points = []
         handlers = self._handlers
-        category_ids = self._category_ids
+        ids = self._ids_by_name  # see Writer.class_id, inlined
         for obj in item.objects:
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
@@ -165,19 +166,21 @@ class CocoWriter(Writer):
             shape = handler(obj, item)
             if shape is None:
                 continue
-            category_id = category_ids.get(obj.name) or self._category_id(obj)
-            if category_id is None:
-                continue
+            category = ids.get(obj.name) if ids is not None else None  # type: ignore[arg-type]
+            if category is None:
+                category = self.class_id(obj)
+                if category is None:
+                    continue
             bbox, area, segmentation = shape
             record = {"id": first_id + len(records), "image_id": image_id,
-                      "category_id": category_id, "bbox": bbox, "area": area, "iscrowd": 0,
+                      "category_id": category + 1, "bbox": bbox, "area": area, "iscrowd": 0,
                       "segmentation": segmentation}
             if obj.confidence is not None:
                 record["score"] = obj.confidence
             if obj.feature_id:
                 record["feature_id"] = obj.feature_id
             if obj.classifications:
-                record["attributes"] = flatten_classifications(obj.classifications)
+                record["attributes"] = flatten_classifications(obj.classifications, safe_keys=True)
             records.append(record)
         if points:
             self._attach_keypoints(points, records)
@@ -188,16 +191,6 @@ class CocoWriter(Writer):
     def _open_split(self, split: str) -> _SplitFiles:
         files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
         return files
-
-    def _category_id(self, obj: ObjectAnnotation) -> Optional[int]:
-        """The object's category id (class id + 1), remembered by name when
-        names key the classes; None (and dropped) when a fixed list lacks it."""
-        class_id = self.class_id(obj)
-        if class_id is None:
-            return None
-        if self.classes.key == "name" and obj.name:
-            self._category_ids[obj.name] = class_id + 1
-        return class_id + 1
 
     def _handler(self, cls: type) -> Any:
         """The shape function for an object class (subclasses included)."""

@@ -2,7 +2,9 @@
 
 Output (``OUT/``):
 
-* ``semantic/<stem>.png`` for every item with pixels: an 8-bit palette PNG,
+* ``semantic/<stem>.png`` for every item with pixels (``semantic/<split>/<stem>.png``
+  when the items are in several splits: the split name made file-safe with
+  :func:`lbconvert.select.safe_stem`): an 8-bit palette PNG,
   pixel = class index (0 background, classes 1..N in class-id order), with
   the VOC colour map as its palette (:mod:`lbconvert.palette`) so it looks
   right in any viewer.  Objects are painted in export order and **later
@@ -10,7 +12,8 @@ Output (``OUT/``):
   ``overlap="ignore"`` a pixel claimed by objects of two different classes
   becomes 255 (``ignore``) whatever comes later; overlaps within one class
   keep the class.
-* with ``instances``: ``instance/<stem>.png``, a 16-bit greyscale PNG (Pillow
+* with ``instances``: ``instance/<stem>.png`` (``instance/<split>/<stem>.png``
+  with several splits), a 16-bit greyscale PNG (Pillow
   mode ``I;16``), pixel = instance number 1..K in export order of the objects
   written (0 background); later instances paint over earlier ones, whatever
   ``overlap`` says.  More than 65,535 instances in one image is an error.
@@ -40,10 +43,10 @@ not available offline``, ``empty mask``, ``polyline without --line-width``,
 ``class not in classes file``.
 
 Limits: the 8-bit semantic PNG holds at most 254 classes (255 is ignore); a
-255th class is an error (a fixed class list that long is refused at once).
+255th class in the class map is an error, whether or not this writer draws
+objects of it (a fixed class list that long is refused at once).
 An image larger than ``max_pixels`` is an error naming the data row, raised
-before any raster is allocated.  Split names are not written: every item of
-every split goes to the same directories.
+before any raster is allocated.
 
 Deterministic: same input and options, byte-identical PNGs and JSON.
 """
@@ -64,6 +67,7 @@ from ..model import (
 )
 from ..palette import save_palette_png, save_png16, voc_colormap
 from ..regions import ItemRaster, Region, mask_region, paint, paint_claim, raster_size
+from ..select import safe_stem
 from .base import Writer
 
 __all__ = ["MaskPngWriter"]
@@ -80,9 +84,7 @@ class MaskPngWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.classes.fixed and len(self.classes) > MAX_CLASS_INDEX:
-            raise LbConvertError(f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
-                                 f"(at most {MAX_CLASS_INDEX}; 255 is ignore)")
+        self._check_class_count()
         from ..masks import MaskSource
         self._masks = MaskSource.from_options(self.options)
         self._ignore = self.options.overlap == "ignore"
@@ -90,11 +92,21 @@ class MaskPngWriter(Writer):
         if self._line_width is not None and not self._line_width > 0:
             raise LbConvertError(f"line width must be positive, not {self._line_width}")
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
-        os.makedirs(os.path.join(self.out, "semantic"))
-        if self.options.instances:
-            os.makedirs(os.path.join(self.out, "instance"))
+        self._kinds = ("semantic", "instance") if self.options.instances else ("semantic",)
+        for kind in self._kinds:
+            os.makedirs(os.path.join(self.out, kind))
+        self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
+
+    def _check_class_count(self) -> None:
+        """Refuse a class map larger than the 8-bit PNG holds: every class has
+        its index (class id + 1) in classes.json, drawn here or not."""
+        if len(self.classes) > MAX_CLASS_INDEX:
+            raise LbConvertError(f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
+                                 f"(at most {MAX_CLASS_INDEX}; 255 is ignore)")
 
     def write(self, item: Item) -> None:
+        if len(self.classes) > MAX_CLASS_INDEX:  # the select stage registered one too many
+            self._check_class_count()
         if not self.drawable(item):
             return
         width, height = raster_size(item, self.options.max_pixels)
@@ -120,9 +132,35 @@ class MaskPngWriter(Writer):
                 paint(instances, region, drawn)
         self.report.annotations_written += drawn
         stem = self.file_stem(item)
-        save_palette_png(os.path.join(self.out, "semantic", f"{stem}.png"), semantic)
+        directory = self._split_dirs.get(item.split)
+        if directory is None:
+            directory = self._add_split(item.split)
+        save_palette_png(os.path.join(self.out, "semantic", directory, f"{stem}.png"), semantic)
         if instances is not None:
-            save_png16(os.path.join(self.out, "instance", f"{stem}.png"), instances)
+            save_png16(os.path.join(self.out, "instance", directory, f"{stem}.png"), instances)
+
+    def _add_split(self, split: str) -> str:
+        """The directory of a new split's PNGs in ``semantic/`` (and
+        ``instance/``): none while there is one split; when a second one
+        comes, the first one's PNGs move to their own directory (one rename
+        each of ``semantic/`` and ``instance/``: they hold only that split's)."""
+        name = safe_stem(split) or "split"
+        if len(self._split_dirs) == 1:
+            ((first, _),) = self._split_dirs.items()
+            first_name = self._split_dirs[first] = safe_stem(first) or "split"
+            for kind in self._kinds:
+                base = os.path.join(self.out, kind)
+                moving = os.path.join(self.out, f".{kind}.moving")
+                os.rename(base, moving)
+                os.mkdir(base)
+                os.rename(moving, os.path.join(base, first_name))
+        if not self._split_dirs:
+            name = ""
+        else:
+            for kind in self._kinds:
+                os.makedirs(os.path.join(self.out, kind, name), exist_ok=True)
+        self._split_dirs[split] = name
+        return name
 
     def _region(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster
                 ) -> Optional[tuple[Region, int]]:
@@ -192,6 +230,7 @@ class MaskPngWriter(Writer):
         return None
 
     def finish(self) -> None:
+        self._check_class_count()  # a writer driven by hand registers classes in add()
         colors = voc_colormap(256)  # orjson writes the tuples as arrays
         entries = [{"index": 0, "name": "background", "color": colors[0]}]
         entries += [{"index": index, "name": name, "color": colors[index]}

@@ -10,23 +10,31 @@ Output (``OUT/``):
   Items without objects get an XML without objects (negatives).  Images are
   not copied: put them in ``OUT/JPEGImages`` if a tool wants them.
 * ``ImageSets/Main/<split>.txt``: the stems of the split, one per line, in
-  export order.
+  export order; with items in both ``train`` and ``val`` also
+  ``trainval.txt``, the items of both in export order (unless a split is
+  itself named ``trainval``), with its class lists as for any split.
 * ``ImageSets/Main/<class>_<split>.txt``: every stem of the split followed by
   `` 1`` when the image has an object of the class, else `` -1``, for every
-  class of the class map.  ``<class>`` is the class name made file-safe
-  (:func:`lbconvert.select.safe_stem`; ``class<N>`` when nothing is left, and
-  a ``_<N>`` suffix when two names collide, case-insensitively).
+  class of the class map.
 * ``labelmap.txt``: the CVAT / Datumaro label map,
   ``# label:color_rgb:parts:actions``, ``background:0,0,0::``, then
   ``name:r,g,b::`` per class in class-id order (colours of the VOC colour map,
   :mod:`lbconvert.palette`), so Datumaro and CVAT import custom classes.
   With ``void_border`` a last line ``ignored:224,224,192::`` declares the
   void colour, as Datumaro's default VOC label map does (without it Datumaro
-  refuses the PNGs: "Undeclared color").  The format cannot hold ``:`` or a
-  line break in a name: those become ``_`` there (the XML keeps the real
-  name) and are counted as a warning, as is a class named ``background`` (or
-  ``ignored`` with ``void_border``): Datumaro refuses a label map that
-  defines a name twice.
+  refuses the PNGs: "Undeclared color").
+
+Class names: the XML ``<name>``, ``labelmap.txt`` and the ``<class>`` of the
+class lists all hold one VOC name per class (:class:`VocNames`), so readers
+that match them (Datumaro, the VOC devkit) find every class: the class name
+without what one of the three cannot hold (control characters and line
+breaks, ``:``, ``/ \\ * ? " < > |``, characters XML 1.0 cannot hold: each
+run becomes ``_``; surrounding white space; a leading ``#``), at most 150
+characters (longer names are cut and get a hash), ``class<id>`` when nothing
+is left, and ``_<id>`` appended when the name equals, ignoring case, an
+earlier class's or ``background`` (``ignored`` with ``void_border``).  Each
+class whose VOC name differs from its name counts once in
+``warnings["class name changed for voc (see labelmap.txt)"]``.
 * with ``segmentation``: ``SegmentationClass/<stem>.png`` (8-bit palette PNG,
   VOC palette, pixel = class index, 1..N, 0 background),
   ``SegmentationObject/<stem>.png`` (pixel k = the k-th ``<object>`` of the
@@ -88,8 +96,11 @@ with at most 128 class files open at once.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
+import unicodedata
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
@@ -104,7 +115,7 @@ from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
     from ..regions import ItemRaster, Region
 
-__all__ = ["VocWriter", "voc_bndbox", "file_safe_names"]
+__all__ = ["VocWriter", "voc_bndbox", "voc_class_name", "VocNames", "file_safe_names"]
 
 #: Largest class / object index an 8-bit PNG can hold next to void (255).
 MAX_INDEX = 254
@@ -140,17 +151,62 @@ def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int,
     return floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated
 
 
+#: What a VOC class name cannot hold: characters XML 1.0 cannot, control
+#: characters and line breaks (labelmap.txt is read line by line), ``:``
+#: (its field separator) and what a file name cannot hold (the class lists).
+_NAME_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f/\\\\:*?"<>|\u2028\u2029\ud800-\udfff\ufffe\uffff]+')
+#: Longest VOC class name, in characters, before the hash suffix.
+_MAX_NAME = 150
+
+
+def voc_class_name(name: str) -> str:
+    """The class name as the XML, ``labelmap.txt`` and the class lists
+    ``<name>_<split>.txt`` all hold it (before the uniqueness suffix of
+    :func:`voc_class_names`): NFC-normalised; runs of control characters
+    (C0, DEL, C1, U+2028/9), characters XML 1.0 cannot hold, ``:`` and
+    ``/ \\ * ? " < > |`` become one ``_``; surrounding white space goes (label
+    map readers strip lines); a leading ``#`` (a comment there) becomes ``_``;
+    a name over 150 characters is cut to 133 plus ``_`` and a 16-digit hash
+    of the whole name.  ``""`` when nothing is left."""
+    cleaned = _NAME_UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip()
+    if cleaned.startswith("#"):
+        cleaned = "_" + cleaned[1:]
+    if len(cleaned) > _MAX_NAME:
+        digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        cleaned = f"{cleaned[:_MAX_NAME - 17]}_{digest}"
+    return cleaned
+
+
+class VocNames:
+    """The VOC names of the classes in id order: :func:`voc_class_name`,
+    ``class<id>`` when nothing is left, and ``_<id>`` appended (again, if
+    need be) while the name equals, ignoring case, an earlier class's or a
+    reserved label map name (``background``; ``ignored`` with the void
+    border): file names are compared case-insensitively on Windows and macOS,
+    and Datumaro refuses a label map that defines a name twice."""
+
+    def __init__(self, reserved: tuple[str, ...] = ("background",)) -> None:
+        self.names: list[str] = []
+        self.changed = 0  # how many differ from the class name
+        self._taken = {name.lower() for name in reserved}
+
+    def extend(self, titles: list[str]) -> None:
+        """Name the classes ``len(self.names), …`` (their titles in id order)."""
+        for title in titles[len(self.names):]:
+            index = len(self.names)
+            name = voc_class_name(title) or f"class{index}"
+            while name.lower() in self._taken:
+                name = f"{name}_{index}"
+            self._taken.add(name.lower())
+            self.names.append(name)
+            self.changed += name != title
+
+
 def file_safe_names(names: list[str]) -> list[str]:
-    """Class names usable in file names, unique even on case-insensitive file systems."""
-    out: list[str] = []
-    taken: set[str] = set()
-    for index, name in enumerate(names):
-        safe = safe_stem(name) or f"class{index}"
-        if safe.lower() in taken:
-            safe = f"{safe}_{index}"
-        taken.add(safe.lower())
-        out.append(safe)
-    return out
+    """VOC class names (see :class:`VocNames`) of these class names."""
+    found = VocNames(reserved=())
+    found.extend(names)
+    return found.names
 
 
 def _escape(value: str) -> str:
@@ -212,9 +268,9 @@ class _Split:
     bit mask, bit k set when the item has an object of class id k);
     :meth:`VocWriter.finish` makes the lists from it."""
 
-    def __init__(self, out: str, split: str) -> None:
+    def __init__(self, out: str, split: str, part_name: Optional[str] = None) -> None:
         self.name = split
-        self.part_path = os.path.join(out, f".classes_{split}.part")
+        self.part_path = os.path.join(out, f".classes_{part_name or split}.part")
         self.part: IO[str] = open(self.part_path, "w", encoding="utf-8", newline="\n")
 
     def add(self, stem: str, classes: int) -> None:
@@ -232,6 +288,16 @@ class _Split:
     def close(self) -> None:
         self.part.close()
 
+    def copy_from(self, other: "_Split") -> None:
+        """Append what ``other`` holds so far."""
+        other.part.flush()
+        with open(other.part_path, encoding="utf-8") as source:
+            shutil.copyfileobj(source, self.part, _BATCH_BYTES)
+
+
+#: The splits whose union VOC calls ``trainval``.
+_TRAINVAL = ("train", "val")
+
 
 class VocWriter(Writer):
     name = "voc"
@@ -243,8 +309,12 @@ class VocWriter(Writer):
         if self._segmentation and self.classes.fixed and len(self.classes) > MAX_INDEX:
             raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
-        self._splits: dict[str, _Split] = {}
+        # by split name; the key None: the trainval lists (also self._trainval)
+        self._splits: dict[Optional[str], _Split] = {}
+        self._trainval: Optional[_Split] = None  # once there are train and val items
         self._object_openings: list[str] = []  # per class id: see _object_opening
+        void = self._segmentation and self.options.void_border
+        self._names = VocNames(("background", "ignored") if void else ("background",))
         self._decimals: list[str] = []  # str(n) at n: see _Decimal
         self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
         self._masks = None
@@ -265,6 +335,8 @@ class VocWriter(Writer):
     # --- per item ---
 
     def write(self, item: Item) -> None:
+        if len(self._names.names) < len(self.classes):  # the select stage registered more
+            self._name_classes()
         if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
             self.drawable(item)  # drops and counts its objects
             return
@@ -280,13 +352,32 @@ class VocWriter(Writer):
         for class_id, _, _ in objects:
             classes |= 1 << class_id
         self._split(item.split).add(stem, classes)
+        if self._trainval is not None and item.split in _TRAINVAL:
+            self._trainval.add(stem, classes)
 
     def _split(self, split: str) -> _Split:
         found = self._splits.get(split)
         if found is None:
             name = safe_stem(split) or "split"
             found = self._splits[split] = _Split(str(self.out), name)
+            self._update_trainval(split)
         return found
+
+    def _update_trainval(self, new_split: str) -> None:
+        """Start the ``trainval`` lists when the second of train and val
+        appears (with what the first holds so far: both are in export order);
+        an exported split named ``trainval`` wins over them."""
+        if new_split == "trainval" and self._trainval is not None:
+            del self._splits[None]
+            self._trainval.close()
+            os.remove(self._trainval.part_path)
+            self._trainval = None
+        elif (new_split in _TRAINVAL and "trainval" not in self._splits
+              and all(s in self._splits for s in _TRAINVAL)):
+            first = self._splits["val" if new_split == "train" else "train"]
+            self._trainval = self._splits[None] = _Split(str(self.out), "trainval",
+                                                         part_name=".trainval")
+            self._trainval.copy_from(first)
 
     def _objects(self, item: Item) -> list[_Object]:
         """The objects that get an ``<object>``; the others are dropped and counted."""
@@ -379,10 +470,19 @@ class VocWriter(Writer):
 
     # --- output of one item ---
 
+    def _name_classes(self) -> None:
+        """VOC names (and ``<object>`` openings) for the classes that have none
+        yet; a changed name counts as a warning now, so ``strict`` sees it."""
+        names = self._names
+        changed = names.changed
+        names.extend(self.classes.names)
+        if names.changed > changed:
+            self.report.warnings[_RENAMED] += names.changed - changed
+        self._object_openings.extend(
+            map(_object_opening, names.names[len(self._object_openings):]))
+
     def _xml(self, item: Item, objects: list[_Object]) -> bytes:
         openings = self._object_openings
-        if len(openings) < len(self.classes):
-            openings.extend(map(_object_opening, self.classes.names[len(openings):]))
         width: int = item.width  # type: ignore[assignment]  # drawable: not None
         height: int = item.height  # type: ignore[assignment]
         decimals = self._decimals_up_to(max(width, height))
@@ -449,8 +549,9 @@ class VocWriter(Writer):
         self._annotations.close()
         if not self._splits:  # nothing drawable: still a valid, empty dataset
             self._split("train")
+        self._name_classes()  # a hand-driven writer: classes looked up after add()
         self._write_labelmap()
-        safe_names = file_safe_names(self.classes.names)
+        safe_names = self._names.names
         main = os.path.join(self.out, "ImageSets", "Main")
         for split in sorted(self._splits.values(), key=lambda s: s.name):
             stem_lists = [os.path.join(main, f"{split.name}.txt")]
@@ -484,13 +585,9 @@ class VocWriter(Writer):
         colors = voc_colormap(len(self.classes) + 1)
         void = self._segmentation and self.options.void_border
         lines = ["# label:color_rgb:parts:actions", "background:0,0,0::"]
-        for index, name in enumerate(self.classes.names, 1):
-            if _LABELMAP_UNSAFE.search(name):
-                self.report.warnings["class name with ':' or a line break in labelmap.txt"] += 1
-            if name == "background" or (name == "ignored" and void):
-                self.report.warnings[f"class named {name!r} clashes in labelmap.txt"] += 1
+        for index, name in enumerate(self._names.names, 1):
             r, g, b = colors[index]
-            lines.append(f"{_LABELMAP_UNSAFE.sub('_', name)}:{r},{g},{b}::")
+            lines.append(f"{name}:{r},{g},{b}::")
         if void:
             r, g, b = voc_colormap(VOID + 1)[VOID]
             lines.append(f"ignored:{r},{g},{b}::")  # as Datumaro's default VOC label map
@@ -505,7 +602,7 @@ class VocWriter(Writer):
         super().abort()
 
 
-_LABELMAP_UNSAFE = re.compile(r"[:\r\n]")
+_RENAMED = "class name changed for voc (see labelmap.txt)"
 
 
 def _pixels(shape: "BoxAnnotation | PolygonAnnotation | Region", raster: "ItemRaster"

@@ -26,7 +26,10 @@ alphabetically); ``val`` is the ``val`` split, else the same images as
 ``train``; ``test`` only when present.  Other split names are written to disk
 but not referenced.  ``names`` maps ids ``0..nc-1`` to class names (always
 double-quoted, so names like ``yes``, ``1st`` or ``a: "b"`` load back as the
-same strings), ``nc`` is their count; pose adds ``kpt_shape: [K, 3]`` and an
+same strings), ``nc`` is their count (every class of the export, see :mod:`lbconvert.classes`,
+also those this task writes no row of); with no class at all the
+conversion fails (Ultralytics refuses ``nc: 0``) unless ``allow_empty``;
+pose adds ``kpt_shape: [K, 3]`` and an
 identity ``flip_idx`` (edit it to pair left/right keypoints before training
 with horizontal flips).
 
@@ -43,7 +46,9 @@ corner).  Boxes include document boxes (one item per page).
   ``boxes_from_shapes`` polygons give the box around their vertices (after
   ``fix_geometry`` / ``clip`` when set) and masks the box around their pixels
   (pixel edges), both clipped; otherwise they are dropped
-  (``<kind> not representable in yolo detect (see --boxes-from-shapes)``).
+  (``<kind> not representable in yolo detect (see --boxes-from-shapes)``;
+  masks without ``--masks DIR``, which no option would make writable:
+  ``mask not available offline``, in every task).
 * **segment** ``class x1 y1 … xn yn``.  Polygons as exported without the
   repeated closing point, each coordinate clamped to [0, 1] (``clip`` cuts
   them exactly at the image border instead); a polygon wholly outside the
@@ -59,9 +64,10 @@ corner).  Boxes include document boxes (one item per page).
   (outer contours, ``CHAIN_APPROX_SIMPLE``; holes are not representable): the
   rings run through the *centres* of the boundary pixels (``+0.5``), so they
   lie about half a pixel inside the mask's edge; parts with fewer than 3
-  points or no area are left out, the rest ordered largest first.  Without
-  OpenCV masks are dropped (``mask contours need opencv (pip install
-  lbconvert[masks])``).  Boxes become their 4 clipped corners with
+  points or no area are left out, the rest ordered largest first.  Masks
+  without a file are dropped as ``mask not available offline``; masks with
+  one, when OpenCV is not installed, as ``mask contours need opencv (pip
+  install lbconvert[masks])``.  Boxes become their 4 clipped corners with
   ``boxes_as_polygons``, else they are dropped.
 * **pose** ``class cx cy w h x1 y1 v1 … xK yK vK``.  Labelbox has no
   skeletons, so the grouping is the COCO writer's: ``keypoint_names``
@@ -71,8 +77,9 @@ corner).  Boxes include document boxes (one item per page).
   i.e. clipped to the image).  A labelled keypoint is ``x y 2``, a missing one
   ``0 0 0``.  Points in no box are dropped (``point outside every box``), as
   are a second point of the same keypoint in one box and points of classes
-  not listed (``point class not in --keypoints``); keypoint classes get no
-  class id.  Each box and each attached point counts as written (with
+  not listed (``point class not in --keypoints``); keypoint classes have
+  no row of their own, but keep their class id in ``names`` like every
+  class (see :mod:`lbconvert.classes`).  Each box and each attached point counts as written (with
   ``boxes_from_shapes`` polygons and masks give boxes as in detect).
 * **obb** ``class x1 y1 x2 y2 x3 y3 x4 y4``.  Boxes give their clipped
   axis-aligned corners (top-left, top-right, bottom-right, bottom-left);
@@ -243,6 +250,8 @@ class YoloWriter(Writer):
         return drop
 
     def _unsupported_reason(self, cls: type) -> str:
+        if issubclass(cls, MaskAnnotation) and self._masks is None:
+            return "mask not available offline"  # no option would make it writable
         reason = f"{getattr(cls, 'kind', 'object')} not representable in yolo {self.task}"
         if self.task in ("detect", "pose") and issubclass(cls, (PolygonAnnotation, MaskAnnotation)):
             reason += " (see --boxes-from-shapes)"
@@ -453,12 +462,12 @@ class YoloWriter(Writer):
 
     def _mask_rings(self, obj: MaskAnnotation, item: Item) -> Optional[list[Ring]]:
         """Outer contours of the mask through boundary pixel centres, largest first."""
+        pixels = self._pixels(obj, item)  # first: a mask without a file needs no OpenCV
+        if pixels is None:
+            return None
         cv2 = _opencv()
         if cv2 is None:
             self.report.drop(_OPENCV_MISSING)
-            return None
-        pixels = self._pixels(obj, item)
-        if pixels is None:
             return None
         rings = mask_rings(pixels, cv2)
         if not rings:
@@ -469,6 +478,11 @@ class YoloWriter(Writer):
     # --- the end ---
 
     def finish(self) -> None:
+        if not len(self.classes) and not self.options.allow_empty:
+            raise LbConvertError(
+                "yolo: no classes to write (the selected labels have no objects, or a given "
+                "class list is empty); Ultralytics refuses a 0-class dataset; pass "
+                "--allow-empty to write it anyway")
         if not self._label_files:  # nothing drawable: still a loadable (empty) layout
             self._add_split("train")
         for files in self._label_files.values():
