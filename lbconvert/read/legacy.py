@@ -19,6 +19,7 @@ a list for checklists in 2020 files) or ``answers`` (checklist).
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 from ..errors import ExportFormatError
@@ -32,6 +33,10 @@ from ..model import (
 
 __all__ = ["looks_legacy", "from_dict"]
 
+
+
+#: Integers beyond this (frame numbers, pages, text offsets) are refused.
+_MAX_INT = 1 << 53
 
 
 def looks_legacy(record: dict[str, Any]) -> bool:
@@ -82,8 +87,8 @@ def _media(media: Any) -> Optional[MediaAttributes]:
         return None
     width, height = media.get("width"), media.get("height")
     return MediaAttributes(
-        width=width if _is_number(width) else None,
-        height=height if _is_number(height) else None,
+        width=_number_or_none(width),
+        height=_number_or_none(height),
         mime_type=media.get("mimeType") or media.get("mime_type"),
     )
 
@@ -125,6 +130,8 @@ def _video(frames: list[Any]) -> LabelAnnotations:
         number = frame.get("frameNumber")
         if not isinstance(number, int) or isinstance(number, bool):
             raise _Bad(path + ".frameNumber", "missing or not an integer")
+        if abs(number) > _MAX_INT:
+            raise _Bad(path + ".frameNumber", "number out of range")
         objects = {}
         for j, obj in enumerate(_list(frame, "objects", path)):
             converted = _object(obj, f"{path}.objects[{j}]")
@@ -184,6 +191,8 @@ def _object(obj: Any, path: str) -> ObjectAnnotation:
             page = obj["page"]
             if not isinstance(page, int) or isinstance(page, bool):
                 raise _Bad(path + ".page", f"expected an integer, got {_type(page)}")
+            if abs(page) > _MAX_INT:
+                raise _Bad(path + ".page", "number out of range")
             return DocumentBoxAnnotation(bounding_box=box, page_number=page + 1, **common)
         return BoxAnnotation(bounding_box=box, **common)
     if "polygon" in obj:
@@ -294,6 +303,8 @@ def _span(location: dict[str, Any], path: str) -> TextSpan:
     start, end = location.get("start"), location.get("end")
     if not isinstance(start, int) or not isinstance(end, int):
         raise _Bad(path, "'start' and 'end' must be integers")
+    if max(abs(start), abs(end)) > _MAX_INT:
+        raise _Bad(path, "number out of range")
     return TextSpan(start=start, end=end)
 
 
@@ -303,7 +314,10 @@ def _coordinate(mapping: dict[str, Any], key: str, path: str) -> float:
     value = mapping[key]
     if not _is_number(value):
         raise _Bad(f"{path}.{key}", f"expected a number, got {_type(value)}")
-    return float(value)
+    number = _float_or_none(value)
+    if number is None:
+        raise _Bad(f"{path}.{key}", "number out of range")
+    return number
 
 
 def _list(mapping: dict[str, Any], key: str, path: str) -> list[Any]:
@@ -329,7 +343,17 @@ def _is_number(value: Any) -> bool:
 
 
 def _number_or_none(value: Any) -> Optional[float]:
-    return float(value) if _is_number(value) else None
+    return _float_or_none(value) if _is_number(value) else None
+
+
+def _float_or_none(value: "int | float") -> Optional[float]:
+    """The number as a finite float; None for an integer too large for one
+    (JSON integers have no bound: ``"Seconds to Label": 111…1``)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _type(value: Any) -> str:
