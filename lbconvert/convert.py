@@ -42,7 +42,7 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     """
     opts = options.pop("options", None) or Options.from_kwargs(**options)
     writer_class = get_writer(to)
-    reader = ExportReader(export)
+    reader = ExportReader(export, opts.max_record_bytes)
     report = Report()
     try:
         writer = writer_class(out, opts, report=report)
@@ -59,7 +59,9 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
                 progress(reader)
         if opts.strict and (report.dropped or report.items_skipped or report.warnings):
             raise StrictError(report)
-    except BaseException:
+    except BaseException as exc:
+        if not isinstance(exc, LbConvertError):
+            reader.note_position(exc)
         writer.abort()
         raise
     finally:

@@ -44,6 +44,7 @@ class ExportReader:
         self.total_bytes: Optional[int] = self._opened.total
         self.format: Optional[str] = None
         self._last: Optional[int] = None  # the last good line or index, for stream errors
+        self._last_row: Optional[DataRow] = None
         try:
             self.container = sniff_container(self._opened)
         except BaseException:
@@ -68,8 +69,20 @@ class ExportReader:
         record read (for messages about faults that are not the input's)."""
         if self._last is None:
             return None
-        return f"{self.name}:{self._last}" if self.container == "ndjson" \
+        where = f"{self.name}:{self._last}" if self.container == "ndjson" \
             else f"{self.name}[{self._last}]"
+        row_id = self._last_row.id if self._last_row is not None else None
+        return f"{where}, data row {row_id}" if row_id else where
+
+    def note_position(self, exc: BaseException) -> None:
+        """Attach :attr:`position` to an unexpected exception (not an
+        :class:`~lbconvert.errors.LbConvertError`) as ``exc.lbconvert_position``,
+        for the command line's one-line report of a bug."""
+        if getattr(exc, "lbconvert_position", None) is None:
+            try:
+                exc.lbconvert_position = self.position  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
 
     def __iter__(self) -> Iterator[DataRow]:
         unit = "line" if self.container == "ndjson" else "index"
@@ -99,7 +112,7 @@ class ExportReader:
                 if line.isspace():
                     continue
                 row = v2.decode_record(line, name, line=lineno)
-            self._last = lineno
+            self._last, self._last_row = lineno, row
             if self.format is None:
                 self.format = "v2-ndjson" if b'"data_row"' in line else "legacy-ndjson"
             yield row
@@ -116,7 +129,7 @@ class ExportReader:
                 row = v2.decode_record(element, self.name, index=index)
             if self.format is None:
                 self.format = "v2-json" if b'"data_row"' in element else "legacy-json"
-            self._last = index
+            self._last, self._last_row = index, row
             yield row
         if self.format is None:
             self.format = "v2-json"

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import orjson
-
 from ..attributes import flatten_classifications
+from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, GeoAnnotation, Item, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation,
 )
 from .base import Writer
+from .jsonenc import NotJson, encode
 
 __all__ = ["GeoJsonWriter"]
 
@@ -57,8 +57,29 @@ class GeoJsonWriter(Writer):
         collection = {"type": "FeatureCollection", "features": features,
                       "properties": {"data_row_id": item.data_row_id,
                                      "global_key": item.global_key}}
-        (self.out / f"{item.stem}.geojson").write_bytes(orjson.dumps(collection) + b"\n")
-        self.report.annotations_written += len(features)
+        try:
+            data = encode(collection)
+        except NotJson:
+            data = self._without_unwritable(collection, item)
+        (self.out / f"{item.stem}.geojson").write_bytes(data + b"\n")
+        self.report.annotations_written += len(collection["features"])
+
+    def _without_unwritable(self, collection: dict[str, Any], item: Item) -> bytes:
+        """The collection without the features JSON cannot hold (each counted)."""
+        kept = []
+        for feature in collection["features"]:
+            try:
+                encode(feature)
+            except NotJson as exc:
+                self.report.drop(f"object {exc}")
+                continue
+            kept.append(feature)
+        collection["features"] = kept
+        try:
+            return encode(collection)
+        except NotJson as exc:
+            raise LbConvertError(f"geojson: data row {item.data_row_id} (item {item.stem}): "
+                                 f"{exc}") from None
 
     def _valid(self, geometry: dict[str, Any]) -> Optional[dict[str, Any]]:
         import shapely
