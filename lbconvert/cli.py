@@ -29,7 +29,7 @@ import orjson
 from . import __version__
 from .classes import ClassMap
 from .convert import StrictError, convert
-from .errors import LbConvertError
+from .errors import LbConvertError, one_line
 from .inspect import inspect_export
 from .options import Options, parse_split
 from .read import DEFAULT_MAX_RECORD_BYTES, ExportReader
@@ -38,16 +38,8 @@ from .write import get_writer, writer_names
 
 __all__ = ["main", "one_line", "parse_size"]
 
-_BREAKS = re.compile("\\s*[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+\\s*")
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 _SIZE = re.compile(r"(\d+)\s*([kmg]?)(?:i?b)?", re.IGNORECASE)
 BUG_REPORT = "this is a bug in lbconvert: please report it with this line"
-
-
-def one_line(text: str) -> str:
-    """``text`` on one line: line breaks become `` / ``, control characters ``\\xNN``."""
-    text = _BREAKS.sub(" / ", text.strip())
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def parse_size(text: str) -> int:
