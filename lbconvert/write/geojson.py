@@ -87,8 +87,8 @@ class GeoJsonWriter(Writer):
 
         try:
             parsed = shape(geometry)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError,
-                shapely.errors.ShapelyError):
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+                RecursionError, shapely.errors.ShapelyError):
             self.report.drop("invalid geometry")
             return None
         if parsed.is_valid:
