@@ -531,9 +531,18 @@ def _image_file(directory: Path, names: list[str]) -> Optional[Path]:
         candidates += [strip_image_extension(name) + ext for ext in IMAGE_EXTENSIONS]
         for candidate in candidates:
             path = directory / candidate
-            if path.is_file():
+            if _is_file(path):
                 return path
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system refuses (too long:
+    ENAMETOOLONG, or otherwise unusable): that image cannot be there."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
