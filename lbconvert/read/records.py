@@ -75,31 +75,48 @@ def skip_leading_space(stream: IO[bytes], peek_size: int) -> int:
             return newlines
 
 
-def lines(stream: IO[bytes], limit: int, first_line: int = 1) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` for every line, each read in one ``readline``
-    bounded by ``limit``.  An over-long line that is only white space is
-    skipped; any other raises :class:`RecordError`."""
+def lines(stream: IO[bytes], limit: int, first_line: int = 1
+          ) -> Iterator[tuple[int, "bytes | bytearray"]]:
+    """``(line number, line)`` for every line.  A line is read in pieces of at
+    most 1 MiB (one ``readline`` for all but the longest lines), so that no
+    more than ``limit`` plus one piece is ever held.  An over-long line that
+    is only white space is skipped; any other raises :class:`RecordError`."""
     readline = stream.readline
+    piece = min(limit + 1, _CHUNK)
     lineno = first_line - 1
-    bound = limit + 1
-    for line in iter(lambda: readline(bound), b""):
+    for line in iter(lambda: readline(piece), b""):
         lineno += 1
-        if len(line) > limit and not line.endswith(b"\n"):
-            if line.strip(_WHITE):
-                raise _too_large(limit, lineno, "line")
-            lineno = _skip_space_run(readline, bound, limit, lineno)
-            continue
+        if len(line) == piece and not line.endswith(b"\n"):
+            line = _long_line(readline, line, limit, lineno)
+            if line is None:
+                continue
         yield lineno, line
 
 
-def _skip_space_run(readline, bound: int, limit: int, lineno: int) -> int:  # type: ignore[no-untyped-def]
-    """Drain an over-long line of white space (its number stays ``lineno``)."""
-    while True:
-        more = readline(bound)
-        if more.strip(_WHITE):
+def _long_line(readline, start: bytes, limit: int, lineno: int  # type: ignore[no-untyped-def]
+               ) -> Optional[bytearray]:
+    """The rest of a line longer than one piece; None for white space only."""
+    line = bytearray(start)
+    blank = not start.strip(_WHITE)
+    while not line.endswith(b"\n"):
+        more = readline(_CHUNK)
+        if not more:
+            break
+        if blank:  # an over-long run of white space: keep nothing of it
+            if more.strip(_WHITE):
+                blank = False
+                line = bytearray(more)
+            else:
+                line = bytearray(more[-1:])
+            continue
+        line += more
+        if len(line) > limit:
             raise _too_large(limit, lineno, "line")
-        if not more or more.endswith(b"\n"):
-            return lineno
+    if blank:
+        return None
+    if len(line) > limit:
+        raise _too_large(limit, lineno, "line")
+    return line
 
 
 class _Window:
