@@ -422,3 +422,10 @@ def test_a_bug_is_one_line_with_the_record_and_debug_shows_the_traceback(
     assert code == 1
     assert "Traceback" in err and err.splitlines()[-1].startswith("lbconvert: internal error")
     assert not any(tmp_path.iterdir())
+
+
+def test_the_msgspec_messages_the_array_framing_relies_on() -> None:
+    with pytest.raises(msgspec.DecodeError, match=r"trailing characters \(byte 9\)"):
+        msgspec.json.decode(b'{"a": 1},{', type=msgspec.Raw)
+    with pytest.raises(msgspec.DecodeError, match=r"^Input data was truncated"):
+        msgspec.json.decode(b'{"a": [1, ', type=msgspec.Raw)
