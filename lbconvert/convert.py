@@ -63,6 +63,9 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
         if not isinstance(exc, LbConvertError):
             reader.note_position(exc)
         writer.abort()
+        if isinstance(exc, RecursionError):  # a record the decoder took, too deep to convert
+            raise LbConvertError(f"{reader.position or reader.name}: nested too deeply to "
+                                 "convert") from None
         raise
     finally:
         reader.close()

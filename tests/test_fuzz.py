@@ -21,6 +21,8 @@ def test_mutated_exports_keep_every_promise(seed: int) -> None:
     outcome = fuzz.run(CASES_PER_SEED, seed, cli=3 if seed == 1 else 0)
     assert outcome.cases == CASES_PER_SEED
     assert outcome.failures == []
+    # Both ends are exercised: conversions that succeed and inputs refused.
+    assert outcome.converted > CASES_PER_SEED // 5 and outcome.refused > CASES_PER_SEED // 5
 
 
 def test_the_mutator_makes_what_it_promises() -> None:
