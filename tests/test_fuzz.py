@@ -29,9 +29,9 @@ def test_the_mutator_makes_what_it_promises() -> None:
     rng = random.Random(0)
     records = fuzz.load_records()
     assert {kind for kind, _ in records} == {"v2", "legacy"}
-    texts = [fuzz.dumps(fuzz.mutate(record, rng)) for _ in range(20) for _, record in records]
+    texts = [fuzz.dumps(fuzz.mutate(record, rng)) for _ in range(5) for _, record in records]
     changed = sum(text != json.dumps(record) for text, (_, record) in
-                  zip(texts, [r for _ in range(20) for r in records]))
+                  zip(texts, [r for _ in range(5) for r in records]))
     assert changed > len(texts) * 0.8
     deep = fuzz.dumps(fuzz._deep(5000, rng))
     assert deep.count("[") + deep.count("{") >= 5000
