@@ -59,6 +59,9 @@ MAX_SIDE = 1 << 20
 _EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
 _OTHER_SET = frozenset(OTHER_MEDIA_EXTENSIONS)
 _MAX_STEM = 150
+#: A longer ``segments`` range is refused by ``interpolate`` (9 hours at 30 fps):
+#: filling it would hold every frame in memory.
+MAX_SEGMENT_FRAMES = 1_000_000
 _PLAIN = re.compile(r"[A-Za-z0-9_\-. ]+")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
@@ -372,8 +375,12 @@ class Selector:
                 for number, frame in group_frames.items():
                     frames.setdefault((name, number), []).append(frame)
                 if self.options.interpolate:
-                    for number, obj in interpolate(group_frames, segments):
-                        added.setdefault((name, number), []).append(obj)
+                    try:
+                        for number, obj in interpolate(group_frames, segments):
+                            added.setdefault((name, number), []).append(obj)
+                    except ValueError as exc:  # a segment too long to fill
+                        raise SelectionError(f"data row {row.id} (record {row.position}): "
+                                             f"{exc}") from None
         for key in added:
             frames.setdefault(key, [])
         for (group_name, number), parts in sorted(frames.items()):
@@ -581,6 +588,9 @@ def interpolate(frames: dict[int, Frame], segments: dict[str, Any]
                     and all(isinstance(b, int) for b in bounds)):
                 continue
             start, end = bounds
+            if end - start > MAX_SEGMENT_FRAMES:
+                raise ValueError(f"segment [{start}, {end}] of feature {feature_id} spans more "
+                                 f"than {MAX_SEGMENT_FRAMES:,} frames; not interpolated")
             known = sorted(n for n in track if start <= n <= end)
             if not known:
                 continue

@@ -429,3 +429,46 @@ def test_the_msgspec_messages_the_array_framing_relies_on() -> None:
         msgspec.json.decode(b'{"a": 1},{', type=msgspec.Raw)
     with pytest.raises(msgspec.DecodeError, match=r"^Input data was truncated"):
         msgspec.json.decode(b'{"a": [1, ', type=msgspec.Raw)
+
+
+def _media_line(number: int) -> str:
+    return (FIXTURES / "v2/media.ndjson").read_text().splitlines()[number]
+
+
+@pytest.mark.parametrize("field, old, new", [
+    ("frames", '"5":', f'"{"1" * 400}":'),
+    ("frames", '"5":', f'"{-(2 ** 53) - 1}":'),
+    ("page_number", '"page_number": 2', '"page_number": ' + "1" * 400),
+    ("start", '"start": 27', '"start": ' + "1" * 400),
+])
+def test_v2_integers_that_become_names_are_bounded(tmp_path: Path, field: str, old: str,
+                                                   new: str) -> None:
+    line = {"frames": 0, "page_number": 4, "start": 2}[field]
+    text = json.dumps(json.loads(_media_line(line)), indent=None)
+    assert old in text
+    path = tmp_path / "x.ndjson"
+    path.write_text(text.replace(old, new, 1) + "\n")
+    with pytest.raises(ExportFormatError, match=rf"x\.ndjson:1: .*{field}.*expected 'int' [<>]= "
+                       rf"-?9007199254740992"):
+        list(lbconvert.read(path))
+
+
+def test_frame_number_2_53_is_accepted_by_every_writer(tmp_path: Path) -> None:
+    text = json.dumps(json.loads(_media_line(0))).replace('"5":', f'"{2 ** 53}":', 1)
+    path = tmp_path / "x.ndjson"
+    path.write_text(text + "\n")
+    for fmt in WRITERS:
+        assert lbconvert.convert(path, fmt, tmp_path / fmt, images=tmp_path).is_balanced()
+
+
+def test_an_endless_interpolation_segment_is_one_line(tmp_path: Path) -> None:
+    record = json.loads(_media_line(0))
+    annotations = next(iter(record["projects"].values()))["labels"][0]["annotations"]
+    feature = next(iter(annotations["segments"]))
+    annotations["segments"][feature] = [[1, 10 ** 12]]
+    path = tmp_path / "x.ndjson"
+    path.write_text(json.dumps(record) + "\n")
+    with pytest.raises(LbConvertError, match=rf"\(record 1\): segment \[1, {10 ** 12}\] of "
+                       rf"feature {feature} spans more than 1,000,000 frames"):
+        lbconvert.convert(path, "coco", tmp_path / "out", interpolate=True)
+    assert list(tmp_path.iterdir()) == [path]

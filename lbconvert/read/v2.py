@@ -26,7 +26,7 @@ _decoder = msgspec.json.Decoder(DataRow)
 #: Decode a line that is a valid v2 row of modelled kinds; raises
 #: ``msgspec.DecodeError`` otherwise (then call :func:`decode_line`).
 fast_decode = _decoder.decode
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
 
 
 _TOO_DEEP = "nested too deeply (deeper than the JSON decoder's limit of about 1,000 levels)"
@@ -119,6 +119,8 @@ def _format_error(exc: msgspec.ValidationError, record: Any, file: str,
         message = message[: match.start()]
     missing = re.fullmatch(r"Object missing required field `(.+)`", message)
     wrong = re.fullmatch(r"Expected `(.+)`, got `(.+)`", message)
+    if match and match.group("key"):
+        message += " (a key)"
     if missing:
         reason = f"missing '{missing.group(1)}'"
     elif wrong:
