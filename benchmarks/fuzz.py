@@ -3,10 +3,10 @@
     python -m benchmarks.fuzz --cases 10000 --seed 1 [--cli 50] [--keep DIR]
 
 Each case takes a record of the hand-made fixtures (``fixtures/``), applies one
-to three mutations that know the export's structure (delete a key, change a
-type, null, empty, huge / negative / out-of-range numbers, long and odd
-strings, nesting 1,000-5,000 deep, duplicate keys, polygons of 0, 1 or 20,000
-points, absurd image sizes, absurd coordinates), writes the file in one of the
+to three mutations that know the export's structure (delete or rename a key,
+change a type, null, empty, huge / negative / out-of-range numbers, long and
+odd strings, nesting 1,000-5,000 deep, duplicate keys, polygons of 0, 1 or
+20,000 points, absurd image sizes, absurd coordinates), writes the file in one of the
 input shapes (NDJSON, JSON array, a single object, gzip, leading blank lines,
 CRLF) and sometimes damages its bytes (flip, insert, cut), then runs one call
 on it: ``inspect`` or a writer (coco, yolo in every task, voc, masks, jsonl,
@@ -49,8 +49,9 @@ FIXTURES = ROOT / "fixtures"
 CALLS: list[tuple[str, dict[str, Any]]] = [
     ("inspect", {}),
     ("coco", {}),
-    ("coco", {"keypoints": True, "keypoint_names": ("traffic light",), "clip": True}),
-    ("yolo", {"task": "detect", "boxes_from_shapes": True}),
+    ("coco", {"keypoints": True, "keypoint_names": ("traffic light",), "clip": True,
+              "interpolate": True}),
+    ("yolo", {"task": "detect", "boxes_from_shapes": True, "every": 2, "interpolate": True}),
     ("yolo", {"task": "segment", "boxes_as_polygons": True, "split_parts": True}),
     ("yolo", {"task": "pose", "keypoint_names": ("traffic light", "well"), "keypoints": True}),
     ("yolo", {"task": "obb", "images": "IMAGES", "image_mode": "copy"}),
@@ -67,6 +68,8 @@ HUGE_NUMBERS: list[Any] = [10 ** 400, -(10 ** 400), 2 ** 64, -(2 ** 63) - 1, 1e3
 ODD_STRINGS = ["", " ", "\n", "a\nb\r\nc", "\u2028\u2029", "\x00\x1b[31m", "../../etc/passwd",
                "/abs", "CON", ".", "..", "é" * 40, "\ud800", "🙂" * 10, "a" * 300,
                "x" * 100_000, "\\", '"', "{}", "NaN", "1e999"]
+ODD_KEYS = ["", "1" * 400, str(2 ** 64), str(2 ** 53 + 1), "-1", "0", "x" * 300, "\n", "1.5",
+            "data_row", "Label", "objects"]
 SIZES: list[Any] = [0, -1, 1, 0.5, 1e9, 10 ** 30, 2 ** 64, 1e308, "640", None, 65536, 3, 1e-9]
 
 
@@ -248,6 +251,13 @@ def _mutate_once(record: Any, rng: random.Random) -> Any:
             if numeric:
                 *parent, key = rng.choice(numeric)
                 _get(record, tuple(parent))[key] = rng.choice(HUGE_NUMBERS + [Raw("NaN")])
+                return record
+        if kind < 0.36:  # a key renamed: frame numbers, ids and class names are keys too
+            objects = [node for _, node in nodes if isinstance(node, dict) and node]
+            if objects:
+                target = rng.choice(objects)
+                key = rng.choice(list(target))
+                target[rng.choice(ODD_KEYS)] = target.pop(key)
                 return record
         *parent, key = rng.choice(paths)
         container = _get(record, tuple(parent))
