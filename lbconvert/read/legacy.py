@@ -19,7 +19,6 @@ a list for checklists in 2020 files) or ``answers`` (checklist).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Optional
 
 from ..errors import ExportFormatError
@@ -350,10 +349,9 @@ def _float_or_none(value: "int | float") -> Optional[float]:
     """The number as a finite float; None for an integer too large for one
     (JSON integers have no bound: ``"Seconds to Label": 111…1``)."""
     try:
-        number = float(value)
+        return float(value)  # JSON holds no NaN or infinity: finite when it converts
     except OverflowError:
         return None
-    return number if math.isfinite(number) else None
 
 
 def _type(value: Any) -> str:
