@@ -50,6 +50,14 @@ def parse_size(text: str) -> int:
     return int(match.group(1)) << {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
 
 
+def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-record-bytes", type=parse_size, default=DEFAULT_MAX_RECORD_BYTES,
+                        metavar="SIZE", help="refuse a record (NDJSON line, JSON array element) "
+                        "longer than SIZE, e.g. 256M (default 64M)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an error too")
+
+
 class Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 
@@ -252,14 +260,6 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     formats.add_argument("--instances", action="store_true", help="masks: instance PNGs too")
     formats.add_argument("--overlap", choices=("paint", "ignore"), default="paint",
                          help="masks: later objects paint over earlier ones, or 255")
-
-
-def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-record-bytes", type=parse_size, default=DEFAULT_MAX_RECORD_BYTES,
-                        metavar="SIZE", help="refuse a record (NDJSON line, JSON array element) "
-                        "longer than SIZE, e.g. 256M (default 64M)")
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="print the traceback of an error too")
 
 
 def build_parser() -> argparse.ArgumentParser:
