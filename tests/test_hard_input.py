@@ -472,3 +472,9 @@ def test_an_endless_interpolation_segment_is_one_line(tmp_path: Path) -> None:
                        rf"feature {feature} spans more than 1,000,000 frames"):
         lbconvert.convert(path, "coco", tmp_path / "out", interpolate=True)
     assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5])
+def test_read_refuses_a_record_limit_that_is_not_a_positive_size(bad: Any) -> None:
+    with pytest.raises(LbConvertError, match="max_record_bytes must be a positive"):
+        lbconvert.read(FIXTURES / "v2/images.ndjson", max_record_bytes=bad)

@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 
 import msgspec
 
-from ..errors import ExportFormatError
+from ..errors import ExportFormatError, LbConvertError
 from ..model import DataRow
 from . import records, v2
 from .detect import STREAM_ERRORS, Source, open_source, sniff_container
@@ -36,8 +36,8 @@ class ExportReader:
     """
 
     def __init__(self, source: Source, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> None:
-        if max_record_bytes < 1:
-            raise ValueError("max_record_bytes must be positive")
+        if not isinstance(max_record_bytes, int) or max_record_bytes < 1:
+            raise LbConvertError("max_record_bytes must be a positive number of bytes")
         self.max_record_bytes = max_record_bytes
         self._opened = open_source(source)
         self.name = self._opened.name
