@@ -30,6 +30,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -374,9 +375,19 @@ def run_cli(export: Path, call: tuple[str, dict[str, Any]], out: Path) -> Option
     return f"left beside OUT: {left}" if left else None
 
 
+class _Slow(BaseException):
+    """A case ran past its time limit (a hang is a failure too)."""
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Slow()
+
+
 def run(cases: int, seed: int, cli: int = 0, keep: Optional[Path] = None,
-        progress: Optional[Callable[[int, Outcome], None]] = None) -> Outcome:
-    """Run ``cases`` cases (the first ``cli`` of them through the command line too)."""
+        progress: Optional[Callable[[int, Outcome], None]] = None,
+        case_timeout: float = 60.0) -> Outcome:
+    """Run ``cases`` cases (the first ``cli`` of them through the command line too);
+    a case that takes longer than ``case_timeout`` seconds is a failure."""
     records = load_records()
     outcome = Outcome()
     scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None  # rmdir is slow on overlays
@@ -394,7 +405,15 @@ def run(cases: int, seed: int, cli: int = 0, keep: Optional[Path] = None,
             shape = write_case(export, kind, mutated, rng)
             call = CALLS[case % len(CALLS)]
             out = work / f"out{case}"
-            problem, refused = run_call(export, call, out, images)
+            previous = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, case_timeout)
+            try:
+                problem, refused = run_call(export, call, out, images)
+            except _Slow:
+                problem, refused = f"took more than {case_timeout:g} s", False
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
             if problem is None and case < cli:
                 shutil.rmtree(out, ignore_errors=True)
                 problem = run_cli(export, call, out)
@@ -429,6 +448,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cli", type=int, default=0, help="run the first N cases via the CLI too")
     parser.add_argument("--keep", type=Path, help="copy failing inputs here")
+    parser.add_argument("--case-timeout", type=float, default=60.0,
+                        help="a case taking longer (seconds) is a failure")
     args = parser.parse_args(argv)
     started = time.monotonic()
 
@@ -437,7 +458,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"{done} cases, {len(outcome.failures)} failures, "
                   f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
-    outcome = run(args.cases, args.seed, args.cli, args.keep, progress)
+    outcome = run(args.cases, args.seed, args.cli, args.keep, progress, args.case_timeout)
     for failure in outcome.failures:
         print(failure[:3000])
     print(f"{outcome.cases} cases (seed {args.seed}): {outcome.converted} converted with a "

@@ -478,3 +478,25 @@ def test_an_endless_interpolation_segment_is_one_line(tmp_path: Path) -> None:
 def test_read_refuses_a_record_limit_that_is_not_a_positive_size(bad: Any) -> None:
     with pytest.raises(LbConvertError, match="max_record_bytes must be a positive"):
         lbconvert.read(FIXTURES / "v2/images.ndjson", max_record_bytes=bad)
+
+
+def test_a_20000_point_tangled_polygon_is_clipped_and_kept_in_linear_time(tmp_path: Path
+                                                                         ) -> None:
+    """make_valid would take minutes and gigabytes on this ring (found by the fuzz)."""
+    import time
+
+    count = 20_000
+    ring = [(300 + 400 * ((i * 7919) % count) / count, 300 + (i % 97)) for i in range(count)]
+    path = write_export(tmp_path / "x.ndjson", [row("a", [polygon("car", ring)], 640, 350)])
+    started = time.process_time()
+    report = lbconvert.convert(path, "coco", tmp_path / "coco", clip=True)
+    assert report.annotations_written == 1 and report.is_balanced()
+    coco = json.loads(next((tmp_path / "coco").rglob("*.json")).read_text())
+    (segmentation,) = coco["annotations"][0]["segmentation"]
+    assert max(segmentation[0::2]) == 640 and max(segmentation[1::2]) == 350
+    for fmt, options in [("yolo", {"task": "segment", "clip": True}),
+                         ("voc", {"clip": True, "fix_geometry": True}),
+                         ("coco", {"fix_geometry": True})]:
+        out = tmp_path / f"{fmt}-{len(options)}"
+        assert lbconvert.convert(path, fmt, out, **options).annotations_written == 1
+    assert time.process_time() - started < 20

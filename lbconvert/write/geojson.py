@@ -12,8 +12,9 @@ imagery), holding one Feature per object.  Geometries keep the export's
 Feature ``properties``: ``class``, ``value``, ``feature_id``, ``schema_id``,
 ``kind`` and the object's classifications under ``attributes``.  Every
 geometry is checked with shapely: an invalid one is repaired with
-``make_valid`` under ``fix_geometry`` and otherwise dropped (``invalid
-geometry``).  Objects of other media are dropped (``not geospatial``).
+``make_valid`` under ``fix_geometry`` (unless it is too tangled to repair in
+reasonable time, see :data:`lbconvert.geometry.MAX_TANGLE`) and otherwise
+dropped (``invalid geometry``).  Objects of other media are dropped (``not geospatial``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Optional
 
 from ..attributes import flatten_classifications
 from ..errors import LbConvertError
+from ..geometry import too_tangled
 from ..model import (
     BoxAnnotation, GeoAnnotation, Item, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation,
@@ -93,7 +95,8 @@ class GeoJsonWriter(Writer):
             return None
         if parsed.is_valid:
             return geometry
-        if self.options.fix_geometry:
+        if self.options.fix_geometry and not (isinstance(parsed, shapely.Polygon)
+                                              and too_tangled(parsed)):
             return mapping(shapely.make_valid(parsed))
         self.report.drop("invalid geometry")
         return None
