@@ -500,3 +500,16 @@ def test_a_20000_point_tangled_polygon_is_clipped_and_kept_in_linear_time(tmp_pa
         out = tmp_path / f"{fmt}-{len(options)}"
         assert lbconvert.convert(path, fmt, out, **options).annotations_written == 1
     assert time.process_time() - started < 20
+
+
+def test_the_format_comes_from_the_first_record_s_keys_not_its_text(tmp_path: Path) -> None:
+    rows = _legacy()
+    rows[0]["Label"]["objects"][0]["data_row"] = {"id": "a nested key, not a v2 row"}
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps(rows))
+    reader = lbconvert.ExportReader(path)
+    assert len(list(reader)) == 4 and reader.format == "legacy-json"
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps([_first_row()]))
+    reader = lbconvert.ExportReader(path)
+    assert len(list(reader)) == 1 and reader.format == "v2-json"

@@ -114,7 +114,7 @@ class ExportReader:
                 row = v2.decode_record(line, name, line=lineno)
             self._last, self._last_row = lineno, row
             if self.format is None:
-                self.format = "v2-ndjson" if b'"data_row"' in line else "legacy-ndjson"
+                self.format = "v2-ndjson" if _is_v2(line) else "legacy-ndjson"
             yield row
 
     def _json(self) -> Iterator[DataRow]:
@@ -128,11 +128,21 @@ class ExportReader:
             except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 row = v2.decode_record(element, self.name, index=index)
             if self.format is None:
-                self.format = "v2-json" if b'"data_row"' in element else "legacy-json"
+                self.format = "v2-json" if _is_v2(element) else "legacy-json"
             self._last, self._last_row = index, row
             yield row
         if self.format is None:
             self.format = "v2-json"
+
+
+def _is_v2(record: "bytes | bytearray") -> bool:
+    """Whether the first record (already read as a row) is an export v2 row:
+    a ``data_row`` key at its top level, not just the text anywhere."""
+    try:
+        decoded = msgspec.json.decode(record)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return b'"data_row"' in record
+    return not isinstance(decoded, dict) or "data_row" in decoded
 
 
 def read(source: Source, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
