@@ -413,9 +413,10 @@ class Selector:
             page = 1
             if isinstance(obj, DocumentBoxAnnotation):
                 page = obj.page_number
-                if obj.page_dimensions is not None:
-                    sizes[page] = (round(obj.page_dimensions.width),
-                                   round(obj.page_dimensions.height))
+                dimensions = obj.page_dimensions
+                if dimensions is not None and 0 < dimensions.width <= MAX_SIDE \
+                        and 0 < dimensions.height <= MAX_SIDE:  # else not believed
+                    sizes[page] = (round(dimensions.width), round(dimensions.height))
             elif isinstance(obj, DocumentEntityAnnotation) and obj.location.groups:
                 page = obj.location.groups[0].page_number
             pages.setdefault(page, []).append(obj)

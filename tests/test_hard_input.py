@@ -513,3 +513,18 @@ def test_the_format_comes_from_the_first_record_s_keys_not_its_text(tmp_path: Pa
     path.write_text(json.dumps([_first_row()]))
     reader = lbconvert.ExportReader(path)
     assert len(list(reader)) == 1 and reader.format == "v2-json"
+
+
+@pytest.mark.parametrize("size", [2 ** 64, 1e30, -612, 0])
+def test_absurd_page_dimensions_are_not_believed(tmp_path: Path, size: float) -> None:
+    record = json.loads(_media_line(4))
+    objects = next(iter(record["projects"].values()))["labels"][0]["annotations"]["objects"]
+    page_box = next(o for o in objects if o.get("page_dimensions"))
+    page_box["page_dimensions"]["width"] = size
+    path = tmp_path / "x.ndjson"
+    path.write_text(json.dumps(record) + "\n")
+    for fmt in WRITERS:
+        report = lbconvert.convert(path, fmt, tmp_path / fmt, max_pixels=1 << 22)
+        assert report.is_balanced()
+        if fmt in ("coco", "voc", "masks"):  # the box and the token of that page
+            assert report.dropped["page size unknown"] == 2
