@@ -215,7 +215,10 @@ def test_absurd_coordinates_are_dropped_by_masks_and_crash_no_writer(tmp_path: P
                          ("yolo", {"task": "obb"}), ("voc", {"segmentation": True}),
                          ("jsonl", {}), ("geojson", {})]:
         out = tmp_path / f"{fmt}-{options.get('task', '')}"
-        assert lbconvert.convert(path, fmt, out, **options).is_balanced()
+        report = lbconvert.convert(path, fmt, out, **options)
+        assert report.is_balanced()
+        if options.get("task") == "obb":
+            assert report.dropped["coordinates out of range"] >= 1
 
 
 # --- 5. one line ---------------------------------------------------------------
