@@ -2,13 +2,24 @@
 
 Exit codes: 0 success; 1 bad input or options (one line on stderr naming the
 file and line); 2 usage error (argparse); 3 ``--strict`` and something was
-dropped (nothing is written).
+dropped (nothing is written); 130 interrupted.
+
+Every error is ONE line on stderr, ``lbconvert: error: …``: line breaks inside
+a message (a parser's caret diagram, a key with a newline) become `` / ``
+and other control characters are escaped, so that a hostile export cannot
+spread a message over lines or send terminal escapes.  Anything that is not
+an :class:`~lbconvert.errors.LbConvertError` or an ``OSError`` is a bug: one
+line naming the exception, the record being converted (``FILE:LINE`` or
+``FILE[INDEX]``, and the data row) and asking for a bug report, exit 1.
+``--debug`` prints the traceback as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import traceback
 from pathlib import Path
 import time
 from typing import Any, Optional, Sequence
@@ -18,14 +29,33 @@ import orjson
 from . import __version__
 from .classes import ClassMap
 from .convert import StrictError, convert
-from .errors import LbConvertError
+from .errors import LbConvertError, one_line
 from .inspect import inspect_export
 from .options import Options, parse_split
-from .read import ExportReader
+from .read import DEFAULT_MAX_RECORD_BYTES, ExportReader
 from .report import Report
 from .write import get_writer, writer_names
 
-__all__ = ["main"]
+__all__ = ["main", "one_line", "parse_size"]
+
+_SIZE = re.compile(r"(\d+)\s*([kmg]?)(?:i?b)?", re.IGNORECASE)
+BUG_REPORT = "this is a bug in lbconvert: please report it with this line"
+
+
+def parse_size(text: str) -> int:
+    """``"67108864"``, ``"64M"``, ``"64MiB"``, ``"1G"`` -> bytes (binary units)."""
+    match = _SIZE.fullmatch(text.strip())
+    if not match or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 67108864, 256M, 2G)")
+    return int(match.group(1)) << {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
+
+
+def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-record-bytes", type=parse_size, default=DEFAULT_MAX_RECORD_BYTES,
+                        metavar="SIZE", help="refuse a record (NDJSON line, JSON array element) "
+                        "longer than SIZE, e.g. 256M (default 64M)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an error too")
 
 
 class Progress:
@@ -59,7 +89,8 @@ class Progress:
 
 def _inspect(args: argparse.Namespace) -> int:
     progress = Progress()
-    summary = inspect_export(args.export, progress=progress)
+    summary = inspect_export(args.export, progress=progress,
+                             max_record_bytes=args.max_record_bytes)
     progress.finish()
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
@@ -120,7 +151,7 @@ def _options(args: argparse.Namespace) -> Options:
         results=args.results,
         segmentation=args.segmentation, void_border=args.void_border,
         instances=args.instances, overlap=args.overlap, strict=args.strict,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite, max_record_bytes=args.max_record_bytes)
     options.validate()
     return options
 
@@ -143,7 +174,7 @@ def _convert(args: argparse.Namespace) -> int:
         progress.finish()
         _write_report(args.report, exc.report, {**extra, "strict_failure": True})
         print(exc.report.summary(), file=sys.stderr)
-        print(f"lbconvert: error: {exc}; nothing was written", file=sys.stderr)
+        print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
         return 3
     progress.finish()
     _write_report(args.report, report, extra)
@@ -166,6 +197,7 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 3, nothing written) if anything is dropped or warned about")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    _add_common_arguments(parser)
     select = parser.add_argument_group("selection")
     select.add_argument("--project", metavar="ID", help="project id (legacy: project name)")
     select.add_argument("--labels", choices=("selected", "all"), default="selected",
@@ -290,15 +322,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lbconvert", description="Convert Labelbox exports into training datasets, offline.")
     parser.add_argument("--version", action="version", version=f"lbconvert {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error too")
     commands = parser.add_subparsers(dest="command", required=True)
     inspect = commands.add_parser("inspect", help="count what an export holds")
     inspect.add_argument("export", help="export file (NDJSON, JSON array or legacy JSON; gz ok)")
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_common_arguments(inspect)
     inspect.set_defaults(run=_inspect)
     convert_parser = commands.add_parser("convert", help="write a dataset")
     _add_convert_arguments(convert_parser)
     convert_parser.set_defaults(run=_convert)
     formats = commands.add_parser("formats", help="list the output formats")
+    formats.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="print the traceback of an error too")
     formats.set_defaults(run=_formats)
     _add_to_labelbox_parser(commands)
     from .preview.command import add_preview_command
@@ -308,13 +344,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
     try:
         return int(args.run(args))
-    except LbConvertError as exc:
-        print(f"lbconvert: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"lbconvert: error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except (LbConvertError, OSError) as exc:
+        _fail(f"lbconvert: error: {exc}", debug)
+        return 1
+    except Exception as exc:  # the last resort: a bug, reported on one line
+        _fail(_bug_line(exc), debug)
+        return 1
+
+
+def _fail(message: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    sys.stderr.write(one_line(message) + "\n")
+    sys.stderr.flush()
+
+
+def _bug_line(exc: Exception) -> str:
+    where = getattr(exc, "lbconvert_position", None)
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if len(text) > 300:
+        text = text[:300] + "…"
+    place = f" while converting {where}" if where else ""
+    return f"lbconvert: internal error{place}: {text} ({BUG_REPORT}; --debug shows the traceback)"

@@ -47,7 +47,7 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     writer_class = get_writer(to)
     check_inputs(resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks,
                                              opts.mask_map])
-    reader = ExportReader(export)
+    reader = ExportReader(export, opts.max_record_bytes)
     report = Report()
     try:
         writer = writer_class(out, opts, report=report)
@@ -68,9 +68,15 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
         writer.abort()
         if writer.failed_writing(exc):
             raise writer.output_error(exc) from exc
+        reader.note_position(exc)
         raise
-    except BaseException:
+    except BaseException as exc:
+        if not isinstance(exc, LbConvertError):
+            reader.note_position(exc)
         writer.abort()
+        if isinstance(exc, RecursionError):  # a record the decoder took, too deep to convert
+            raise LbConvertError(f"{reader.position or reader.name}: nested too deeply to "
+                                 "convert") from None
         raise
     finally:
         reader.close()

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
-__all__ = ["LbConvertError", "ExportFormatError", "SelectionError", "OutputError"]
+__all__ = ["LbConvertError", "ExportFormatError", "SelectionError", "OutputError", "one_line"]
+
+_BREAKS = re.compile("\\s*[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+\\s*")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks become `` / ``, other control
+    characters ``\\xNN`` (a hostile export cannot send terminal escapes)."""
+    text = _BREAKS.sub(" / ", text.strip())
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class LbConvertError(Exception):
-    """Root of every error lbconvert raises on purpose."""
+    """Root of every error lbconvert raises on purpose.  Its message is always
+    one line (see :func:`one_line`), whatever the data it quotes."""
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class ExportFormatError(LbConvertError):

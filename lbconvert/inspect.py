@@ -5,24 +5,30 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Callable, Optional
 
+from .errors import LbConvertError
 from .model import DataRow, Label
-from .read import ExportReader, Source
+from .read import DEFAULT_MAX_RECORD_BYTES, ExportReader, Source
 
 __all__ = ["inspect_export"]
 
 
-def inspect_export(source: Source, progress: Optional[Callable[[ExportReader], None]] = None
-                   ) -> dict[str, Any]:
+def inspect_export(source: Source, progress: Optional[Callable[[ExportReader], None]] = None,
+                   max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict[str, Any]:
     """Count data rows, labels, objects per kind, classes, media types,
     projects and model runs.  ``objects`` counts every object of every label
     as exported (a video box once per keyframe it is in, skipped labels
     included); model-run predictions are counted under ``predictions``."""
-    reader = ExportReader(source)
+    reader = ExportReader(source, max_record_bytes)
     counts = _Counts()
-    for row in reader:
-        counts.add_row(row)
-        if progress is not None:
-            progress(reader)
+    try:
+        for row in reader:
+            counts.add_row(row)
+            if progress is not None:
+                progress(reader)
+    except Exception as exc:
+        if not isinstance(exc, LbConvertError):
+            reader.note_position(exc)
+        raise
     return counts.summary(reader.format or "v2-ndjson")
 
 

@@ -23,9 +23,9 @@ reports; ``annotation_kind`` gives the Labelbox name it was read from.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, Union
+from typing import Annotated, Any, ClassVar, Optional, Union
 
-from msgspec import Struct, field
+from msgspec import Meta, Struct, field
 
 __all__ = [
     "Point", "Box", "PageSize", "TextSpan", "ConversationLocation", "TokenGroup",
@@ -39,6 +39,11 @@ __all__ = [
     "Label", "ProjectDetails", "Project", "Run", "Experiment", "DataRowInfo",
     "MediaAttributes", "DataRow", "Item", "OBJECT_CLASSES", "UNKNOWN_KIND",
 ]
+
+
+#: Frame and page numbers and text offsets: they become parts of file names and
+#: JSON integers, so one beyond +-2**53 (a corrupt export) is refused on reading.
+BoundedInt = Annotated[int, Meta(ge=-(1 << 53), le=1 << 53)]
 
 
 # --- geometry values -------------------------------------------------------
@@ -63,8 +68,8 @@ class PageSize(Struct, frozen=True, gc=False):
 
 
 class TextSpan(Struct, frozen=True, gc=False):
-    start: int
-    end: int
+    start: BoundedInt
+    end: BoundedInt
     token: Optional[str] = None
 
 
@@ -75,7 +80,7 @@ class ConversationLocation(Struct, frozen=True, gc=False):
 
 class TokenGroup(Struct, frozen=True):
     id: str = ""
-    page_number: int = 0
+    page_number: BoundedInt = 0
     tokens: tuple[str, ...] = ()
     text: str = ""
 
@@ -239,7 +244,7 @@ class DocumentBoxAnnotation(BoxAnnotation, tag="DocumentBoundingBox"):
     the page's item."""
 
     kind: ClassVar[str] = "document_bbox"
-    page_number: int = 1
+    page_number: BoundedInt = 1
     page_dimensions: Optional[PageSize] = None
 
 
@@ -339,7 +344,7 @@ class Frame(Struct, frozen=True):
 class DicomGroup(Struct, frozen=True):
     name: str = ""
     classifications: tuple[Classification, ...] = ()
-    frames: dict[int, Frame] = {}
+    frames: dict[BoundedInt, Frame] = {}
 
 
 class LabelAnnotations(Struct, frozen=True):
@@ -349,7 +354,7 @@ class LabelAnnotations(Struct, frozen=True):
     objects: tuple[AnyObject, ...] = ()  # type: ignore[valid-type]
     classifications: tuple[Classification, ...] = ()
     relationships: tuple[AnyObject, ...] = ()  # type: ignore[valid-type]
-    frames: dict[int, Frame] = {}
+    frames: dict[BoundedInt, Frame] = {}
     groups: dict[str, DicomGroup] = {}
     segments: dict[str, Any] = {}
     key_frame_feature_map: dict[str, Any] = {}

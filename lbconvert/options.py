@@ -62,6 +62,7 @@ class Options:
     # --- run ---
     strict: bool = False                   # any drop is a failure
     overwrite: bool = False                # replace a non-empty output directory
+    max_record_bytes: int = 64 << 20       # bound on one NDJSON line / array element
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -84,6 +85,8 @@ class Options:
                 raise LbConvertError(f"{name} must be one of {', '.join(allowed)}")
         if self.name_by not in (None, "global_key", "external_id", "id"):
             raise LbConvertError("name_by must be global_key, external_id or id")
+        if not isinstance(self.max_record_bytes, int) or self.max_record_bytes < 1:
+            raise LbConvertError("max_record_bytes must be a positive number of bytes")
         if self.every < 1:
             raise LbConvertError("every must be at least 1")
         if self.split is not None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import LbConvertError
 from .model import Box, Item, Point
-from .raster import check_raster_size, fill_polygon, fill_polyline
+from .raster import MAX_COORDINATE, check_raster_size, fill_polygon, fill_polyline
 
 __all__ = [
     "Region", "ItemRaster", "raster_size", "mask_region", "paint", "paint_claim", "inner_border",
@@ -74,6 +74,14 @@ def _span(low: float, high: float, limit: int) -> tuple[int, int]:
     return first, end
 
 
+def absurd(coordinates: "Sequence[float] | np.ndarray", margin: float = 0.0) -> bool:
+    """Whether any coordinate is NaN, infinite or beyond +-:data:`MAX_COORDINATE`
+    (less ``margin``, the half width of a band around it): a corrupt export
+    (``-1e308``).  Such shapes are not rasterized."""
+    values = np.asarray(coordinates, dtype=np.float64)
+    return bool(values.size) and not bool(np.abs(values).max() + margin <= MAX_COORDINATE)
+
+
 class ItemRaster:
     """Turns the shapes of one image into :class:`Region` windows.
 
@@ -93,7 +101,10 @@ class ItemRaster:
             self._scratch = None
 
     def box(self, box: Box) -> Optional[Region]:
-        """The pixels of a box: ``left <= i + 0.5 < left + width`` (same for rows)."""
+        """The pixels of a box: ``left <= i + 0.5 < left + width`` (same for rows).
+        None also for coordinates beyond :data:`MAX_COORDINATE` (see :func:`absurd`)."""
+        if absurd((box.left, box.top, box.left + box.width, box.top + box.height)):
+            return None
         c0 = min(max(math.ceil(box.left - 0.5), 0), self.width)
         c1 = min(max(math.ceil(box.left + box.width - 0.5), 0), self.width)
         r0 = min(max(math.ceil(box.top - 0.5), 0), self.height)
@@ -105,14 +116,14 @@ class ItemRaster:
     def polygon(self, vertices: Sequence[tuple[float, float]]) -> Optional[Region]:
         """The pixels of one ring (even-odd rule)."""
         points = np.asarray(vertices, dtype=np.float64).reshape(-1, 2)
-        if len(points) < 3:
+        if len(points) < 3 or absurd(points):
             return None
         return self._cut(points, 0.0, lambda canvas: fill_polygon(canvas, points, True))
 
     def polyline(self, points: Sequence[Point], line_width: float) -> Optional[Region]:
         """The pixels of a band ``line_width`` wide around a polyline (one point: a disc)."""
         xy = np.array([(p.x, p.y) for p in points], dtype=np.float64).reshape(-1, 2)
-        if len(xy) == 0:
+        if len(xy) == 0 or absurd(xy, line_width / 2.0 + 1.0):
             return None
         return self._cut(xy, line_width / 2.0,
                          lambda canvas: fill_polyline(canvas, xy, True, line_width))

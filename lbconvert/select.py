@@ -67,6 +67,9 @@ MAX_SIDE = 1 << 20
 _EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
 _OTHER_SET = frozenset(OTHER_MEDIA_EXTENSIONS)
 _MAX_STEM = 150
+#: A longer ``segments`` range is refused by ``interpolate`` (9 hours at 30 fps):
+#: filling it would hold every frame in memory.
+MAX_SEGMENT_FRAMES = 1_000_000
 _PLAIN = re.compile(r"[A-Za-z0-9_\-. ]+")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
@@ -383,8 +386,12 @@ class Selector:
                 for number, frame in group_frames.items():
                     frames.setdefault((name, number), []).append(frame)
                 if self.options.interpolate:
-                    for number, obj in interpolate(group_frames, segments):
-                        added.setdefault((name, number), []).append(obj)
+                    try:
+                        for number, obj in interpolate(group_frames, segments):
+                            added.setdefault((name, number), []).append(obj)
+                    except ValueError as exc:  # a segment too long to fill
+                        raise SelectionError(f"data row {row.id} (record {row.position}): "
+                                             f"{exc}") from None
         for key in added:
             frames.setdefault(key, [])
         for (group_name, number), parts in sorted(frames.items()):
@@ -418,9 +425,10 @@ class Selector:
             page = 1
             if isinstance(obj, DocumentBoxAnnotation):
                 page = obj.page_number
-                if obj.page_dimensions is not None:
-                    sizes[page] = (round(obj.page_dimensions.width),
-                                   round(obj.page_dimensions.height))
+                dimensions = obj.page_dimensions
+                if dimensions is not None and 0 < dimensions.width <= MAX_SIDE \
+                        and 0 < dimensions.height <= MAX_SIDE:  # else not believed
+                    sizes[page] = (round(dimensions.width), round(dimensions.height))
             elif isinstance(obj, DocumentEntityAnnotation) and obj.location.groups:
                 page = obj.location.groups[0].page_number
             pages.setdefault(page, []).append(obj)
@@ -548,9 +556,18 @@ def _image_file(directory: Path, names: list[str]) -> Optional[Path]:
         candidates += [strip_image_extension(name) + ext for ext in IMAGE_EXTENSIONS]
         for candidate in candidates:
             path = directory / candidate
-            if path.is_file():
+            if _is_file(path):
                 return path
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system refuses (too long:
+    ENAMETOOLONG, or otherwise unusable): that image cannot be there."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
@@ -589,6 +606,9 @@ def interpolate(frames: dict[int, Frame], segments: dict[str, Any]
                     and all(isinstance(b, int) for b in bounds)):
                 continue
             start, end = bounds
+            if end - start > MAX_SEGMENT_FRAMES:
+                raise ValueError(f"segment [{start}, {end}] of feature {feature_id} spans more "
+                                 f"than {MAX_SEGMENT_FRAMES:,} frames; not interpolated")
             known = sorted(n for n in track if start <= n <= end)
             if not known:
                 continue

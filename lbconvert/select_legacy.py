@@ -34,6 +34,7 @@ import itertools
 import os
 import tempfile
 from array import array
+from contextlib import closing
 from typing import IO, Callable, Iterable, Iterator, Optional, Union
 
 import msgspec
@@ -118,7 +119,8 @@ def legacy_records(reader: ExportReader, source: Source, selector: Selector) -> 
         return
     grouping = _Grouping(selector)
     if selector.options.labels == "all":
-        yield from grouping.merged(rows, _count_records(source))
+        yield from grouping.merged(
+            rows, _count_records(source, selector.options.max_record_bytes))
     else:
         yield from grouping.first_chosen(rows)
 
@@ -133,15 +135,16 @@ def group_key(row: DataRow) -> str:
     return row.id
 
 
-def _count_records(source: Source) -> IdTable:
+def _count_records(source: Source, max_record_bytes: int) -> IdTable:
     """First pass: how many records each data row has."""
     if not isinstance(source, (str, os.PathLike)):
         raise LbConvertError("--labels all on a legacy export reads the file twice, so it needs "
                              "a file path, not a stream")
     counts = IdTable()
-    for row in ExportReader(source):
-        key = group_key(row)
-        counts.set(key, counts.get(key) + 1)
+    with closing(ExportReader(source, max_record_bytes)) as reader:
+        for row in reader:
+            key = group_key(row)
+            counts.set(key, counts.get(key) + 1)
     return counts
 
 

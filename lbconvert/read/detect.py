@@ -2,9 +2,14 @@
 
 * gzip is recognised by its magic bytes and decompressed while streaming;
 * ``[`` starts a JSON array (v2 rows or legacy label rows);
-* ``{`` starts NDJSON when the first line is a complete JSON value, and
-  otherwise a single (pretty-printed) JSON object, as the legacy exporter
-  writes for one label.
+* ``{`` starts NDJSON unless the first line ends the way a pretty-printed
+  object's first line does (``{``, ``[``, ``,`` or ``:``): then it is a
+  single JSON object, as the legacy exporter writes for one label.  A
+  complete JSON value never ends that way, so nothing is decoded to decide
+  (decoding the first line of a hostile file could recurse 1,000 deep).
+
+White space before the first JSON byte is consumed, however long, and its
+newlines are counted so that NDJSON line numbers stay those of the file.
 """
 
 from __future__ import annotations
@@ -15,9 +20,8 @@ import os
 import zlib
 from typing import IO, BinaryIO, Union
 
-import msgspec
-
 from ..errors import ExportFormatError
+from .records import skip_leading_space
 
 __all__ = ["Source", "open_source", "sniff_container", "STREAM_ERRORS"]
 
@@ -35,6 +39,8 @@ class _Opened:
     def __init__(self, stream: IO[bytes], name: str, raw: IO[bytes], total: int | None,
                  owned: list[IO[bytes]]) -> None:
         self.stream, self.name, self.raw, self.total, self._owned = stream, name, raw, total, owned
+        #: The line the first JSON byte is on (set by :func:`sniff_container`).
+        self.first_line = 1
 
     def bytes_read(self) -> int:
         """Bytes consumed from the file as stored (compressed, for gzip)."""
@@ -73,15 +79,18 @@ def open_source(source: Source) -> _Opened:
 
 
 def sniff_container(opened: _Opened) -> str:
-    """``"ndjson"``, ``"array"`` or ``"object"``; raise on anything else."""
+    """``"ndjson"``, ``"array"`` or ``"object"``; raise on anything else.
+
+    Consumes a byte-order mark and the white space before the first JSON byte.
+    """
     try:
         head = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
+        if head.startswith(b"\xef\xbb\xbf"):
+            opened.stream.read(3)
+        opened.first_line += skip_leading_space(opened.stream, _HEAD)
+        text = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
     except STREAM_ERRORS as exc:
         raise ExportFormatError(opened.name, f"cannot read the file ({exc})") from exc
-    if head.startswith(b"\xef\xbb\xbf"):
-        opened.stream.read(3)
-        head = head[3:]
-    text = head.lstrip()
     if not text:
         raise ExportFormatError(opened.name, "the file is empty" if not head
                                 else "the file holds only white space")
@@ -92,16 +101,10 @@ def sniff_container(opened: _Opened) -> str:
         end = text.find(b"\n")
         if end < 0:  # a first line longer than the head: one JSON value per line
             return "ndjson"
-        first_line = text[:end]
-        try:
-            msgspec.json.decode(first_line)
-            return "ndjson"
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            pass
         # A pretty-printed object opens with a short line such as '{' or '{"ID": "…",'.
-        stripped = first_line.rstrip()
+        stripped = text[:end].rstrip()
         return "object" if stripped.endswith((b"{", b"[", b",", b":")) else "ndjson"
     shown = text[:20].decode("utf-8", "replace")
     raise ExportFormatError(
         opened.name, f"not a Labelbox export: expected NDJSON, a JSON array or a JSON object, "
-        f"found {shown!r}", line=1)
+        f"found {shown!r}", line=opened.first_line)

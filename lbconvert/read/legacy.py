@@ -37,6 +37,10 @@ __all__ = ["looks_legacy", "from_dict"]
 
 
 
+#: Integers beyond this (frame numbers, pages, text offsets) are refused.
+_MAX_INT = 1 << 53
+
+
 def looks_legacy(record: dict[str, Any]) -> bool:
     return "Label" in record or ("DataRow ID" in record and "ID" in record)
 
@@ -85,8 +89,8 @@ def _media(media: Any) -> Optional[MediaAttributes]:
         return None
     width, height = media.get("width"), media.get("height")
     return MediaAttributes(
-        width=width if _is_number(width) else None,
-        height=height if _is_number(height) else None,
+        width=_number_or_none(width),
+        height=_number_or_none(height),
         mime_type=media.get("mimeType") or media.get("mime_type"),
     )
 
@@ -128,6 +132,8 @@ def _video(frames: list[Any]) -> LabelAnnotations:
         number = frame.get("frameNumber")
         if not isinstance(number, int) or isinstance(number, bool):
             raise _Bad(path + ".frameNumber", "missing or not an integer")
+        if abs(number) > _MAX_INT:
+            raise _Bad(path + ".frameNumber", "number out of range")
         objects = {}
         for j, obj in enumerate(_list(frame, "objects", path)):
             converted = _object(obj, f"{path}.objects[{j}]")
@@ -260,6 +266,8 @@ def _object(obj: Any, path: str) -> ObjectAnnotation:
             page = obj["page"]
             if not isinstance(page, int) or isinstance(page, bool):
                 raise _Bad(path + ".page", f"expected an integer, got {_type(page)}")
+            if abs(page) > _MAX_INT:
+                raise _Bad(path + ".page", "number out of range")
             return DocumentBoxAnnotation(bounding_box=box, page_number=page + 1, **common)
         return BoxAnnotation(bounding_box=box, **common)
     if "polygon" in obj:
@@ -370,6 +378,8 @@ def _span(location: dict[str, Any], path: str) -> TextSpan:
     start, end = location.get("start"), location.get("end")
     if not isinstance(start, int) or not isinstance(end, int):
         raise _Bad(path, "'start' and 'end' must be integers")
+    if max(abs(start), abs(end)) > _MAX_INT:
+        raise _Bad(path, "number out of range")
     return TextSpan(start=start, end=end)
 
 
@@ -379,7 +389,10 @@ def _coordinate(mapping: dict[str, Any], key: str, path: str) -> float:
     value = mapping[key]
     if not _is_number(value):
         raise _Bad(f"{path}.{key}", f"expected a number, got {_type(value)}")
-    return float(value)
+    number = _float_or_none(value)
+    if number is None:
+        raise _Bad(f"{path}.{key}", "number out of range")
+    return number
 
 
 def _list(mapping: dict[str, Any], key: str, path: str) -> list[Any]:
@@ -405,7 +418,16 @@ def _is_number(value: Any) -> bool:
 
 
 def _number_or_none(value: Any) -> Optional[float]:
-    return float(value) if _is_number(value) else None
+    return _float_or_none(value) if _is_number(value) else None
+
+
+def _float_or_none(value: "int | float") -> Optional[float]:
+    """The number as a finite float; None for an integer too large for one
+    (JSON integers have no bound: ``"Seconds to Label": 111…1``)."""
+    try:
+        return float(value)  # JSON holds no NaN or infinity: finite when it converts
+    except OverflowError:
+        return None
 
 
 def _type(value: Any) -> str:

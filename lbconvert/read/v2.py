@@ -7,8 +7,7 @@ parsed again as plain JSON, objects of kinds this version does not model are
 wrapped as :class:`~lbconvert.model.UnknownAnnotation`, and the result is
 validated again; whatever still fails is a malformed record and raises
 :class:`~lbconvert.errors.ExportFormatError` with the JSON path of the bad
-field.  Rows of a JSON array arrive as dicts (from ijson) and take the second
-route directly.
+field.  Elements of a JSON array take the same two routes.
 """
 
 from __future__ import annotations
@@ -21,29 +20,44 @@ import msgspec
 from ..errors import ExportFormatError
 from ..model import OBJECT_CLASSES, UNKNOWN_KIND, DataRow
 
-__all__ = ["decode_line", "fast_decode", "from_dict", "dispatch"]
+__all__ = ["decode_record", "decode_line", "fast_decode", "from_dict", "dispatch"]
 
 _decoder = msgspec.json.Decoder(DataRow)
 #: Decode a line that is a valid v2 row of modelled kinds; raises
 #: ``msgspec.DecodeError`` otherwise (then call :func:`decode_line`).
 fast_decode = _decoder.decode
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
+
+
+_TOO_DEEP = "nested too deeply (deeper than the JSON decoder's limit of about 1,000 levels)"
+
+
+def decode_record(data: bytes, file: str, *, line: Optional[int] = None,
+                  index: Optional[int] = None) -> DataRow:
+    """Decode one record: an NDJSON line (already known to be non-blank) or
+    the bytes of one JSON array element."""
+    where = {"line": line, "index": index}
+    try:
+        row = _decoder.decode(data)
+    except msgspec.ValidationError:
+        try:
+            record = msgspec.json.decode(data)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            raise ExportFormatError(file, f"not valid JSON ({exc})", **where) from exc
+        except RecursionError:
+            raise ExportFormatError(file, _TOO_DEEP, **where) from None
+        return dispatch(record, file, line=line, index=index)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise ExportFormatError(file, f"not valid JSON ({exc})", **where) from exc
+    except RecursionError:
+        raise ExportFormatError(file, _TOO_DEEP, **where) from None
+    row.position = line if line is not None else index or 0
+    return row
 
 
 def decode_line(line: bytes, file: str, lineno: int) -> DataRow:
     """Decode one NDJSON line (already known to be non-blank)."""
-    try:
-        row = _decoder.decode(line)
-    except msgspec.ValidationError:
-        try:
-            record = msgspec.json.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise ExportFormatError(file, f"not valid JSON ({exc})", line=lineno) from exc
-        return dispatch(record, file, line=lineno)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise ExportFormatError(file, f"not valid JSON ({exc})", line=lineno) from exc
-    row.position = lineno
-    return row
+    return decode_record(line, file, line=lineno)
 
 
 def from_dict(record: Any, file: str, *, line: Optional[int] = None,
@@ -54,14 +68,17 @@ def from_dict(record: Any, file: str, *, line: Optional[int] = None,
     # Round-tripping through JSON (both steps in C) validates exactly as the
     # NDJSON path does, frame-number keys included.
     try:
-        row = _decoder.decode(msgspec.json.encode(record))
-    except msgspec.ValidationError as first:
-        if not _wrap_unknown_objects(record):
-            raise _format_error(first, record, file, data_row_id, where) from first
         try:
             row = _decoder.decode(msgspec.json.encode(record))
-        except msgspec.ValidationError as exc:
-            raise _format_error(exc, record, file, data_row_id, where) from exc
+        except msgspec.ValidationError as first:
+            if not _wrap_unknown_objects(record):
+                raise _format_error(first, record, file, data_row_id, where) from first
+            try:
+                row = _decoder.decode(msgspec.json.encode(record))
+            except msgspec.ValidationError as exc:
+                raise _format_error(exc, record, file, data_row_id, where) from exc
+    except RecursionError:
+        raise ExportFormatError(file, _TOO_DEEP, data_row_id=data_row_id, **where) from None
     row.position = line if line is not None else index or 0
     return row
 
@@ -72,12 +89,15 @@ def dispatch(record: Any, file: str, *, line: Optional[int] = None,
     from . import legacy
 
     if not isinstance(record, dict):
-        raise ExportFormatError(file, f"expected a JSON object, got {type(record).__name__}",
+        raise ExportFormatError(file, f"expected a JSON object, got {_json_type(record)}",
                                 line=line, index=index)
     if "data_row" in record:
         return from_dict(record, file, line=line, index=index)
     if legacy.looks_legacy(record):
-        return legacy.from_dict(record, file, line=line, index=index)
+        try:
+            return legacy.from_dict(record, file, line=line, index=index)
+        except RecursionError:
+            raise ExportFormatError(file, _TOO_DEEP, line=line, index=index) from None
     raise ExportFormatError(file, "not a Labelbox record: no 'data_row' (export v2) and no "
                             "'Label' (legacy export)", line=line, index=index)
 
@@ -99,6 +119,8 @@ def _format_error(exc: msgspec.ValidationError, record: Any, file: str,
         message = message[: match.start()]
     missing = re.fullmatch(r"Object missing required field `(.+)`", message)
     wrong = re.fullmatch(r"Expected `(.+)`, got `(.+)`", message)
+    if match and match.group("key"):
+        message += " (a key)"
     if missing:
         reason = f"missing '{missing.group(1)}'"
     elif wrong:

@@ -12,22 +12,24 @@ imagery), holding one Feature per object.  Geometries keep the export's
 Feature ``properties``: ``class``, ``value``, ``feature_id``, ``schema_id``,
 ``kind`` and the object's classifications under ``attributes``.  Every
 geometry is checked with shapely: an invalid one is repaired with
-``make_valid`` under ``fix_geometry`` and otherwise dropped (``invalid
-geometry``).  Objects of other media are dropped (``not geospatial``).
+``make_valid`` under ``fix_geometry`` (unless it is too tangled to repair in
+reasonable time, see :data:`lbconvert.geometry.MAX_TANGLE`) and otherwise
+dropped (``invalid geometry``).  Objects of other media are dropped (``not geospatial``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-import orjson
-
 from ..attributes import flatten_classifications
+from ..errors import LbConvertError
+from ..geometry import too_tangled
 from ..model import (
     BoxAnnotation, GeoAnnotation, Item, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation,
 )
 from .base import Writer
+from .jsonenc import NotJson, encode
 
 __all__ = ["GeoJsonWriter"]
 
@@ -57,8 +59,29 @@ class GeoJsonWriter(Writer):
         collection = {"type": "FeatureCollection", "features": features,
                       "properties": {"data_row_id": item.data_row_id,
                                      "global_key": item.global_key}}
-        (self.out / f"{item.stem}.geojson").write_bytes(orjson.dumps(collection) + b"\n")
-        self.report.annotations_written += len(features)
+        try:
+            data = encode(collection)
+        except NotJson:
+            data = self._without_unwritable(collection, item)
+        (self.out / f"{item.stem}.geojson").write_bytes(data + b"\n")
+        self.report.annotations_written += len(collection["features"])
+
+    def _without_unwritable(self, collection: dict[str, Any], item: Item) -> bytes:
+        """The collection without the features JSON cannot hold (each counted)."""
+        kept = []
+        for feature in collection["features"]:
+            try:
+                encode(feature)
+            except NotJson as exc:
+                self.report.drop(f"object {exc}")
+                continue
+            kept.append(feature)
+        collection["features"] = kept
+        try:
+            return encode(collection)
+        except NotJson as exc:
+            raise LbConvertError(f"geojson: data row {item.data_row_id} (item {item.stem}): "
+                                 f"{exc}") from None
 
     def _valid(self, geometry: dict[str, Any]) -> Optional[dict[str, Any]]:
         import shapely
@@ -66,13 +89,14 @@ class GeoJsonWriter(Writer):
 
         try:
             parsed = shape(geometry)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError,
-                shapely.errors.ShapelyError):
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+                RecursionError, shapely.errors.ShapelyError):
             self.report.drop("invalid geometry")
             return None
         if parsed.is_valid:
             return geometry
-        if self.options.fix_geometry:
+        if self.options.fix_geometry and not (isinstance(parsed, shapely.Polygon)
+                                              and too_tangled(parsed)):
             return mapping(shapely.make_valid(parsed))
         self.report.drop("invalid geometry")
         return None

@@ -19,22 +19,24 @@ stable, flat schema that ``pandas.read_json(path, lines=True)`` or
 page); ``points`` are the polygon ring (closing point as exported), polyline
 or point; text entities give ``start``/``end``; relationships ``source`` and
 ``target`` feature ids; cuboids and unknown kinds their ``raw`` dict.  Every object is
-written; nothing is dropped.  Keys absent for an object's kind are ``null``.
+written (integers of any size included), except one whose values JSON cannot
+hold (nested deeper than the encoder's limit): it is dropped as ``object nested
+too deeply for JSON``.  Keys absent for an object's kind are ``null``.
 """
 
 from __future__ import annotations
 
 from typing import Any, IO
 
-import orjson
-
 from ..attributes import flatten_classifications
+from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, ConversationEntityAnnotation, CuboidAnnotation, DocumentBoxAnnotation, DocumentEntityAnnotation,
     GeoAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation, RelationshipAnnotation, TextEntityAnnotation, UnknownAnnotation,
 )
 from .base import Writer, release
+from .jsonenc import NotJson, encode
 
 __all__ = ["JsonlWriter"]
 
@@ -61,8 +63,34 @@ class JsonlWriter(Writer):
             "objects": [object_record(obj) for obj in item.objects],
             "relationships": [object_record(obj) for obj in item.relationships],
         }
-        self._file.write(orjson.dumps(record) + b"\n")
-        self.report.annotations_written += len(item.objects)
+        try:
+            line = encode(record)
+        except NotJson:
+            line = self._without_unwritable(record, item)
+        self._file.write(line + b"\n")
+        self.report.annotations_written += len(record["objects"])
+
+    def _without_unwritable(self, record: dict[str, Any], item: Item) -> bytes:
+        """The line with the objects JSON cannot hold dropped (and counted);
+        an error naming the item when the rest still cannot be written."""
+        for key in ("objects", "relationships"):
+            kept = []
+            for obj in record[key]:
+                try:
+                    encode(obj)
+                except NotJson as exc:
+                    if key == "objects":
+                        self.report.drop(f"object {exc}")
+                    else:
+                        self.report.warnings[f"relationship {exc}"] += 1
+                    continue
+                kept.append(obj)
+            record[key] = kept
+        try:
+            return encode(record)
+        except NotJson as exc:
+            raise LbConvertError(f"jsonl: data row {item.data_row_id} (item {item.stem}): "
+                                 f"{exc}") from None
 
     def finish(self) -> None:
         self._file.close()

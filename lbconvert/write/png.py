@@ -39,7 +39,8 @@ drawn, i.e. when its shape covers at least one pixel centre of the image
 ``box outside image`` / ``polygon outside image`` / ``polyline outside
 image`` / ``point outside image``, ``shape covers no pixel centre``, ``mask
 not available offline``, ``empty mask``, ``polyline without --line-width``,
-``point without --line-width``, ``<kind> not representable in masks`` and
+``point without --line-width``, ``coordinates out of range`` (NaN, infinite
+or beyond +-1e15: a corrupt export), ``<kind> not representable in masks`` and
 ``class not in classes file``.
 
 Limits: the 8-bit semantic PNG holds at most 254 classes (255 is ignore); a
@@ -66,7 +67,7 @@ from ..model import (
     PolylineAnnotation,
 )
 from ..palette import save_palette_png, save_png16, voc_colormap
-from ..regions import ItemRaster, Region, mask_region, paint, paint_claim, raster_size
+from ..regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim, raster_size
 from ..select import safe_stem
 from .base import Writer
 
@@ -220,6 +221,8 @@ class MaskPngWriter(Writer):
         """The region, or None with the reason: outside the image, or between pixel centres."""
         if region is not None:
             return region
+        if absurd(xs, margin + 1.0) or absurd(ys, margin + 1.0):
+            return self._drop("coordinates out of range")
         outside = (max(xs) + margin <= 0 or max(ys) + margin <= 0
                    or min(xs) - margin >= raster.width or min(ys) - margin >= raster.height)
         return self._drop(f"{what} outside image" if outside else "shape covers no pixel centre")

@@ -328,6 +328,11 @@ class YoloWriter(Writer):
         rings = self._rings(obj, item)
         if rings is None:
             return
+        from ..regions import absurd
+
+        if absurd([v for ring in rings for v in ring]):  # GEOS fails on them, now and then
+            self.report.drop("coordinates out of range")
+            return
         corners = _rotated_rectangle([v for ring in rings for v in ring])
         if corners is None:
             self.report.drop(f"degenerate {obj.kind}")
