@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from . import plan
 from .errors import LbConvertError
 from .options import Options
 from .read import ExportReader, Source
@@ -35,6 +37,7 @@ class StrictError(LbConvertError):
 
 def convert(export: Source, to: str, out: "str | os.PathLike[str]",
             progress: Optional[Callable[[ExportReader], None]] = None,
+            jobs: Optional[int] = 1, executor: Optional[Executor] = None,
             **options: Any) -> Report:
     """Convert an export file into the format registered as ``to`` at ``out``.
 
@@ -42,11 +45,20 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
     the :class:`Report`; raises :class:`StrictError` under ``strict=True``
     when anything was dropped or skipped, or a writer counted a warning (the
     output is then not written).
+
+    ``jobs=N`` converts on N local processes (0: every core), ``executor=``
+    on any :class:`concurrent.futures.Executor` (a Dask client's
+    ``get_executor()``): the same bytes as one process, see
+    :mod:`lbconvert.plan` (which inputs and writers run in one process anyway).
     """
     opts = options.pop("options", None) or Options.from_kwargs(**options)
     writer_class = get_writer(to)
     check_inputs(resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks,
                                              opts.mask_map])
+    if jobs != 1 or executor is not None:
+        jobs = plan.resolve_jobs(jobs)
+        if (jobs > 1 or executor is not None) and plan.serial_reason(export, to, opts) is None:
+            return plan.convert_partitioned(export, to, out, opts, jobs, executor, progress)
     reader = ExportReader(export, opts.max_record_bytes)
     report = Report()
     try:

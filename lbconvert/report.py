@@ -34,6 +34,13 @@ class Report:
     def skip_item(self, reason: str) -> None:
         self.items_skipped[reason] += 1
 
+    def merge(self, other: "Report") -> None:
+        """Add the counts of ``other`` (the report of another part of the same
+        conversion) to these: every number and every counter among the
+        attributes, nested dicts of counters included, whatever their names."""
+        for name, value in vars(other).items():
+            setattr(self, name, _summed(getattr(self, name, None), value))
+
     @property
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
@@ -65,3 +72,16 @@ class Report:
                   for reason, count in sorted(self.items_skipped.items())]
         lines += [f"  warning {count:>7}  {reason}" for reason, count in sorted(self.warnings.items())]
         return "\n".join(lines)
+
+
+def _summed(mine: Any, theirs: Any) -> Any:
+    """``mine + theirs`` for numbers and (nested) dicts of numbers; other
+    values (names, options) are the same in every part: ``mine`` wins when set."""
+    if isinstance(theirs, bool) or not isinstance(theirs, (int, float, dict)):
+        return theirs if mine is None else mine
+    if isinstance(theirs, dict):
+        total = mine if isinstance(mine, dict) else type(theirs)()
+        for key, value in theirs.items():
+            total[key] = _summed(total.get(key), value)
+        return total
+    return theirs if mine is None else mine + theirs

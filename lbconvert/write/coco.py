@@ -188,6 +188,11 @@ class CocoWriter(Writer):
             files.write_annotations(records)
         self.report.annotations_written += len(records)
 
+    def open_splits(self, splits: list[str]) -> None:
+        for split in splits:
+            if split not in self._splits:
+                self._open_split(split)
+
     def _open_split(self, split: str) -> _SplitFiles:
         files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
         return files

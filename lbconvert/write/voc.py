@@ -355,6 +355,10 @@ class VocWriter(Writer):
         if self._trainval is not None and item.split in _TRAINVAL:
             self._trainval.add(stem, classes)
 
+    def open_splits(self, splits: list[str]) -> None:
+        for split in splits:
+            self._split(split)
+
     def _split(self, split: str) -> _Split:
         found = self._splits.get(split)
         if found is None:

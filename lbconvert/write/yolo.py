@@ -187,6 +187,11 @@ class YoloWriter(Writer):
             (handlers.get(type(obj)) or self._handler(type(obj)))(obj, item, rows)
         return "".join(rows)
 
+    def open_splits(self, splits: list[str]) -> None:
+        for split in splits:
+            if split not in self._label_files:
+                self._add_split(split)
+
     def _add_split(self, split: str) -> SmallFiles:
         _check_split_name(split)
         (self.out / "images" / split).mkdir(parents=True)

@@ -1,0 +1,154 @@
+"""Cut a plain NDJSON export into byte ranges of whole lines, and read one.
+
+A range ``[start, end)`` owns the lines that start inside it; the cuts are
+moved to line starts by the coordinator (one ``readline`` per cut), so the
+ranges tile the file.  A part's reader numbers its lines from the number of
+line breaks before its start (counted in the worker, in C), so every error
+names the line of the whole file, as one process would.
+
+Inputs are paths, or fsspec URLs (``s3://…``, ``file://…``, ``memory://…``)
+when fsspec is installed; they are opened again in every worker.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from typing import IO, Any, Iterator, Optional
+
+from ..model import DataRow
+from ..read import ExportReader
+from ..read.detect import _Opened, sniff_container
+from ..read.records import DEFAULT_MAX_RECORD_BYTES
+
+__all__ = ["ByteRange", "is_url", "open_input", "input_size", "ndjson_ranges", "PartReader"]
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    """Part ``index`` of ``source``: the lines starting in ``[start, end)``."""
+
+    source: str
+    name: str  # as messages name the file
+    index: int
+    start: int
+    end: int
+
+
+def is_url(source: object) -> bool:
+    """Whether ``source`` is an fsspec URL (``scheme://…``), not a local path."""
+    return isinstance(source, str) and "://" in source
+
+
+def open_input(source: str) -> IO[bytes]:
+    """A seekable binary file of a path or an fsspec URL."""
+    if is_url(source):
+        import fsspec  # the [dask] extra
+
+        return fsspec.open(source, "rb").open()
+    return open(source, "rb", buffering=0)
+
+
+def input_size(source: str) -> int:
+    if is_url(source):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(source)
+        return int(fs.size(path))
+    return os.path.getsize(source)
+
+
+def ndjson_ranges(source: str, name: str, parts: int) -> list[ByteRange]:
+    """``parts`` ranges of about equal size, cut at line starts (fewer when
+    lines are long: an empty range is left out)."""
+    size = input_size(source)
+    cuts = [0]
+    with open_input(source) as handle:
+        for k in range(1, parts):
+            handle.seek(max(size * k // parts - 1, cuts[-1]))
+            _skip_line(handle)
+            cuts.append(max(min(handle.tell(), size), cuts[-1]))
+    cuts.append(size)
+    ranges = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [ByteRange(source, name, i, a, b) for i, (a, b) in enumerate(ranges)]
+
+
+def _skip_line(handle: IO[bytes]) -> None:
+    """Move to the start of the next line (reading in pieces: a line may be long)."""
+    while True:
+        piece = handle.readline(_CHUNK)
+        if not piece or piece.endswith(b"\n"):
+            return
+
+
+def _lines_before(handle: IO[bytes], offset: int) -> int:
+    handle.seek(0)
+    count = left = 0
+    left = offset
+    while left > 0:
+        piece = handle.read(min(_CHUNK * 4, left))
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        left -= len(piece)
+    return count
+
+
+class _Window(io.RawIOBase):
+    """The bytes ``[start, end)`` of a seekable file, as a raw stream."""
+
+    def __init__(self, handle: IO[bytes], start: int, end: int) -> None:
+        self._handle, self._end = handle, end
+        handle.seek(start)
+        self._position = start
+        self.name = getattr(handle, "name", "")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._end - self._position)
+        if wanted <= 0:
+            return 0
+        data = self._handle.read(wanted)
+        buffer[:len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        if not self.closed:
+            self._handle.close()
+        super().close()
+
+
+class PartReader(ExportReader):
+    """An :class:`~lbconvert.read.ExportReader` over the lines of one range of
+    a plain NDJSON export (the container is known: the whole file was sniffed
+    once), numbering lines as in the whole file."""
+
+    def __init__(self, part: ByteRange, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+                 ) -> None:  # noqa: D107 - no super().__init__: nothing to sniff
+        self.max_record_bytes = max_record_bytes
+        handle = open_input(part.source)
+        first_line = 1 + (_lines_before(handle, part.start) if part.start else 0)
+        raw = _Window(handle, part.start, part.end)
+        stream = io.BufferedReader(raw, buffer_size=1 << 16)
+        self._opened = _Opened(stream, part.name, raw, part.end - part.start, [stream])
+        self._opened.first_line = first_line
+        if part.start == 0:  # a byte-order mark and leading blank lines, as read() skips them
+            sniff_container(self._opened)
+        self.name = part.name
+        self.total_bytes: Optional[int] = part.end - part.start
+        self.format = None
+        self._last = None
+        self._last_row = None
+        self.container = "ndjson"
+
+    def rows(self) -> Iterator[DataRow]:
+        return iter(self)

@@ -1,0 +1,236 @@
+"""The partitioned plan: survey, settle the global facts, write parts, merge.
+
+::
+
+    export ──cut──▶ parts ──survey (read → select)──▶ classes, stems, splits ──settle──▶
+           ──write (read → select → writer) per part──▶ part datasets ──merge──▶ OUT
+
+1. **survey** (parallel): each part runs the select stage without a
+   writer and returns its :class:`~lbconvert.classes.ClassMap`, the stems its
+   items asked for (in order) and the splits of its image items.
+2. **settle** (serial, cheap): the class maps merge in part order
+   (:meth:`ClassMap.merge`: the first-seen ids of the whole export); the
+   unique-stem rule is replayed over the asked-for stems in export order,
+   giving each part the few stems renamed by it (a duplicate of an earlier
+   part's name); the splits of the whole export, in first-seen order.
+3. **write** (parallel): each part runs read → select → writer again, with
+   the export's class map, its renamed stems and every split started
+   (:meth:`Writer.open_splits`), into its own directory inside the one
+   temporary directory of the output; its report comes back.
+4. **merge** (serial, :mod:`.merge`): files of one item move, lists are
+   concatenated in part order, COCO ids are shifted, reports are summed.
+
+Functions given to the executor are module-level and their arguments
+plain data, so any :class:`concurrent.futures.Executor` runs them: a local
+process pool or a Dask ``distributed`` client's executor.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from ..classes import ClassMap
+from ..errors import LbConvertError
+from ..options import Options
+from ..report import Report
+from ..select import NameSet, Selector, _digest
+from ..write import get_writer
+from ..write.base import IMAGE_MEDIA
+from ..write.outdir import Staging
+from .partition import ByteRange, PartReader
+
+__all__ = ["Survey", "survey_part", "write_part", "settle_stems", "run_plan"]
+
+
+@dataclass
+class Survey:
+    """What a part's select stage found: its classes in first-seen order,
+    the stems asked for (with the key of a rename), the splits of its image items."""
+
+    classes: ClassMap
+    stems: list[tuple[str, str]] = field(default_factory=list)
+    splits: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+class _SurveySelector(Selector):
+    """The select stage, recording the stems asked for instead of claiming them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: list[tuple[str, str]] = []
+
+    def _claim_stem(self, stem: str, key: str) -> str:
+        self.asked.append((stem, key))
+        return stem
+
+
+class _PartSelector(Selector):
+    """The select stage of one part, with the stems settled for the whole export."""
+
+    def __init__(self, *args: Any, renamed: dict[int, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._renamed = renamed
+        self._asked = 0
+
+    def _claim_stem(self, stem: str, key: str) -> str:
+        number = self._asked
+        self._asked += 1
+        renamed = self._renamed.get(number)
+        if renamed is None:
+            return stem
+        self.report.warnings["duplicate file name, renamed"] += 1
+        return renamed
+
+
+def _run(task: Callable[[], Any]) -> Any:
+    """Run a part's work; an lbconvert error comes back as a value (its
+    class may not survive pickling as an exception: ``ExportFormatError``
+    has keyword-only arguments)."""
+    try:
+        return task()
+    except LbConvertError as exc:
+        return _Failed(type(exc), exc.args, dict(vars(exc)))
+
+
+@dataclass
+class _Failed:
+    kind: type
+    args: tuple[Any, ...]
+    state: dict[str, Any]
+
+    def error(self) -> LbConvertError:
+        exc = self.kind.__new__(self.kind)
+        exc.args = self.args
+        vars(exc).update(self.state)
+        return exc
+
+
+def survey_part(part: ByteRange, options: Options, require_size: bool) -> "Survey | _Failed":
+    """Step 1 for one part (runs in a worker)."""
+    def task() -> Survey:
+        selector = _SurveySelector(options, Report(), require_size=require_size)
+        splits: dict[str, None] = {}
+        reader = PartReader(part, options.max_record_bytes)
+        rows = 0
+        for row in reader:
+            rows += 1
+            for item in selector.items(row):
+                if item.media_type in IMAGE_MEDIA and item.width and item.height:
+                    splits.setdefault(item.split)
+        return Survey(selector.classes, selector.asked, list(splits), rows)
+    return _run(task)
+
+
+def write_part(part: ByteRange, to: str, directory: str, options: Options, renamed: dict[int, str],
+               splits: list[str]) -> "Report | _Failed":
+    """Step 3 for one part (runs in a worker): its dataset in ``directory``."""
+    def task() -> Report:
+        report = Report()
+        writer_class = get_writer(to)
+        writer = writer_class(directory, options, report=report)
+        try:
+            writer.open_splits(splits)
+            selector = _PartSelector(options, report, renamed=renamed,
+                                     require_size=getattr(writer_class, "needs_image_size", True))
+            for row in PartReader(part, options.max_record_bytes):
+                for item in selector.items(row):
+                    writer.add(item)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.close()
+    return _run(task)
+
+
+def settle_stems(surveys: Iterable[Survey]) -> list[dict[int, str]]:
+    """The unique-stem rule of :meth:`Selector._claim_stem` replayed over the
+    whole export: for each part, ``{number of the asked stem: its new name}``
+    for the stems renamed (only duplicates are)."""
+    taken = NameSet()
+    renamed_by_part = []
+    for survey in surveys:
+        renamed: dict[int, str] = {}
+        for number, (stem, key) in enumerate(survey.stems):
+            if taken.add(stem.lower()):
+                continue
+            new = f"{stem}__{_digest(key):016x}"
+            attempt = 1
+            while not taken.add(new.lower()):
+                attempt += 1
+                new = f"{stem}__{_digest(key):016x}_{attempt}"
+            renamed[number] = new
+        renamed_by_part.append(renamed)
+    return renamed_by_part
+
+
+class _Progress:
+    """What the progress callback reads: bytes done across all parts (each
+    part counts once per pass)."""
+
+    def __init__(self, total: int) -> None:
+        self.total_bytes = 2 * total
+        self.done = 0
+
+    def bytes_read(self) -> int:
+        return self.done
+
+
+def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options,
+             executor: Executor, progress: Optional[Callable[[Any], None]] = None) -> Report:
+    """Steps 1–4 on ``executor``; the merged dataset is left in ``staging.path``."""
+    from .merge import merge_parts
+
+    total = sum(p.end - p.start for p in parts)
+    meter = _Progress(total)
+    writer_class = get_writer(to)
+    require_size = getattr(writer_class, "needs_image_size", True)
+
+    def advance(part: ByteRange) -> Callable[[], None]:
+        def done() -> None:
+            meter.done += part.end - part.start
+            if progress is not None:
+                progress(meter)
+        return done
+
+    futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size)
+               for part in parts]
+    surveys = _gather_each(futures, parts, advance)
+    classes = copy.deepcopy(options.class_map())
+    for survey in surveys:
+        classes.merge(survey.classes)
+    renamed = settle_stems(surveys)
+    splits: dict[str, None] = {}
+    for survey in surveys:
+        splits.update(dict.fromkeys(survey.splits))
+    del surveys
+    part_options = replace(options, classes=classes)
+    directories = [os.path.join(staging.path, f"part-{part.index:05d}") for part in parts]
+    futures = [executor.submit(write_part, part, to, directory, copy.deepcopy(part_options),
+                               renamed[i], list(splits))
+               for i, (part, directory) in enumerate(zip(parts, directories))]
+    reports = _gather_each(futures, parts, advance)
+    return merge_parts(to, [Path(d) for d in directories], reports, Path(staging.path),
+                       part_options)
+
+
+def _gather_each(futures: list[Future], parts: list[ByteRange],
+                 advance: Callable[[ByteRange], Callable[[], None]]) -> list[Any]:
+    results = []
+    try:
+        for future, part in zip(futures, parts):
+            result = future.result()
+            if isinstance(result, _Failed):
+                raise result.error()
+            results.append(result)
+            advance(part)()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return results
