@@ -53,20 +53,31 @@ class Survey:
     the stems asked for (with the key of a rename), the splits of its image items."""
 
     classes: ClassMap
-    stems: list[tuple[str, str]] = field(default_factory=list)
+    stems: list[tuple[str, str, int]] = field(default_factory=list)
     splits: list[str] = field(default_factory=list)
     rows: int = 0
 
 
 class _SurveySelector(Selector):
-    """The select stage, recording the stems asked for instead of claiming them."""
+    """The select stage, recording the stems asked for instead of claiming them.
+
+    The stems of a video's frames (a document's pages) start with the row's
+    stem, which the rule may rename: each is recorded with the number of the
+    row's own stem, so that :func:`settle_stems` builds it on the new name."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.asked: list[tuple[str, str]] = []
+        self.asked: list[tuple[str, str, int]] = []
+        self._row_stem = -1
+
+    def items(self, row: Any) -> list[Any]:
+        self._row_stem = -1
+        return super().items(row)
 
     def _claim_stem(self, stem: str, key: str) -> str:
-        self.asked.append((stem, key))
+        self.asked.append((stem, key, self._row_stem))
+        if self._row_stem < 0:  # the row's own stem comes first
+            self._row_stem = len(self.asked) - 1
         return stem
 
 
@@ -156,7 +167,10 @@ def settle_stems(surveys: Iterable[Survey]) -> list[dict[int, str]]:
     renamed_by_part = []
     for survey in surveys:
         renamed: dict[int, str] = {}
-        for number, (stem, key) in enumerate(survey.stems):
+        asked = survey.stems
+        for number, (stem, key, parent) in enumerate(asked):
+            if parent >= 0 and parent in renamed:  # a frame of a renamed video
+                stem = renamed[parent] + stem[len(asked[parent][0]):]
             if taken.add(stem.lower()):
                 continue
             new = f"{stem}__{_digest(key):016x}"
