@@ -17,12 +17,13 @@ line naming the exception, the record being converted (``FILE:LINE`` or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 import traceback
 from pathlib import Path
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import orjson
 
@@ -169,7 +170,9 @@ def _convert(args: argparse.Namespace) -> int:
     progress = Progress()
     extra = {"format": args.to, "export": args.export, "output": args.out}
     try:
-        report = convert(args.export, args.to, args.out, progress=progress, options=options)
+        with _executor(args) as executor:
+            report = convert(args.export, args.to, args.out, progress=progress, options=options,
+                             jobs=args.jobs, executor=executor)
     except StrictError as exc:
         progress.finish()
         _write_report(args.report, exc.report, {**extra, "strict_failure": True})
@@ -180,6 +183,29 @@ def _convert(args: argparse.Namespace) -> int:
     _write_report(args.report, report, extra)
     print(report.summary())
     return 0
+
+
+#: Seconds to wait for ``--dask-scheduler`` to answer.
+DASK_CONNECT_TIMEOUT = 20
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask cluster's executor for ``--dask-scheduler``, else None (local processes)."""
+    address = getattr(args, "dask_scheduler", None)
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise LbConvertError("--dask-scheduler needs Dask: pip install 'lbconvert[dask]'") from None
+    try:
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise LbConvertError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    with client:
+        yield client.get_executor()
 
 
 def _formats(args: argparse.Namespace) -> int:
@@ -197,6 +223,11 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 3, nothing written) if anything is dropped or warned about")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                        help="convert on N processes (0: every core; default 1); same output")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="convert on the Dask cluster of this scheduler (tcp://HOST:8786); "
+                             "its workers must see the export and OUT")
     _add_common_arguments(parser)
     select = parser.add_argument_group("selection")
     select.add_argument("--project", metavar="ID", help="project id (legacy: project name)")

@@ -59,6 +59,8 @@ def convert(export: Source, to: str, out: "str | os.PathLike[str]",
         jobs = plan.resolve_jobs(jobs)
         if (jobs > 1 or executor is not None) and plan.serial_reason(export, to, opts) is None:
             return plan.convert_partitioned(export, to, out, opts, jobs, executor, progress)
+    if plan.is_url(export):  # an fsspec URL (s3://, gs://, file://, memory://)
+        export = plan.open_url(export)  # type: ignore[arg-type]
     reader = ExportReader(export, opts.max_record_bytes)
     report = Report()
     try:

@@ -21,10 +21,10 @@ from ..write import get_writer
 from ..write.base import release
 from ..write.outdir import Staging
 from .merge import MERGEABLE
-from .partition import is_url, ndjson_ranges, open_input
+from .partition import is_url, ndjson_ranges, open_input, open_url
 from .run import run_plan
 
-__all__ = ["convert_partitioned", "serial_reason", "resolve_jobs", "PARTS_PER_JOB"]
+__all__ = ["convert_partitioned", "open_url", "is_url", "serial_reason", "resolve_jobs", "PARTS_PER_JOB"]
 
 #: Parts per worker: more than one evens out parts of unequal cost.
 PARTS_PER_JOB = 2
@@ -70,7 +70,7 @@ def serial_reason(export: Source, to: str, options: Options) -> Optional[str]:
 
 
 def _local_or_url(source: str) -> Any:
-    return open_input(source) if is_url(source) else source
+    return open_url(source) if is_url(source) else source
 
 
 def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", options: Options,

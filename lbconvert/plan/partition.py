@@ -22,7 +22,7 @@ from ..read import ExportReader
 from ..read.detect import _Opened, sniff_container
 from ..read.records import DEFAULT_MAX_RECORD_BYTES
 
-__all__ = ["ByteRange", "is_url", "open_input", "input_size", "ndjson_ranges", "PartReader"]
+__all__ = ["ByteRange", "is_url", "open_input", "open_url", "input_size", "ndjson_ranges", "PartReader"]
 
 _CHUNK = 1 << 20
 
@@ -50,6 +50,23 @@ def open_input(source: str) -> IO[bytes]:
 
         return fsspec.open(source, "rb").open()
     return open(source, "rb", buffering=0)
+
+
+class _NamedStream(io.BufferedReader):
+    """An fsspec file, named by its URL in messages (as the parts name it)."""
+
+    def __init__(self, raw: Any, url: str) -> None:
+        super().__init__(raw, buffer_size=1 << 16)
+        self._url = url
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._url
+
+
+def open_url(url: str) -> IO[bytes]:
+    """An fsspec URL as a binary stream for one process's reader."""
+    return _NamedStream(open_input(url), url)
 
 
 def input_size(source: str) -> int:
