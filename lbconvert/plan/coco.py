@@ -45,23 +45,65 @@ def merge_coco_files(parts: list[Path], out: Path) -> None:
             source.unlink()
 
 
+_CHUNK = 1 << 22
+
+
 class _Lines:
-    """The lines of a part file, read up to a closing line."""
+    """The lines of a part file, read a chunk of whole lines at a time."""
 
     def __init__(self, path: Path) -> None:
         self.handle = open(path, "rb")
         self.head = self.handle.readline()
         self.end = b""
+        self._read: list[bytes] = []  # lines read past the last section's end
 
-    def until(self, end: bytes) -> Iterator[bytes]:
-        """The record lines (without their ``,`` and line break) up to the
-        line starting with ``end``, which is kept in :attr:`end`."""
-        for line in self.handle:
-            if line.startswith(end):
-                self.end = line
-                return
-            yield line[:-2] if line.endswith(b",\n") else line.rstrip(b"\n")
-        raise ValueError(f"a COCO part file ended before {end!r}")
+    def section(self, end: bytes) -> Iterator[bytes]:
+        """Chunks of the record lines up to the line starting with ``end``
+        (kept in :attr:`end`), each without its final line break."""
+        pending = b""
+        while True:
+            lines, self._read = self._read or self.handle.readlines(_CHUNK), []
+            if not lines:
+                raise ValueError(f"a COCO part file ended before {end!r}")
+            for number, line in enumerate(lines):
+                if line.startswith(end):
+                    self.end, self._read = line, lines[number + 1:]
+                    chunk = pending + b"".join(lines[:number])
+                    if chunk:
+                        yield chunk[:-1]
+                    return
+            if pending:
+                yield pending[:-1]
+            pending = b"".join(lines)
+
+    def rest(self) -> bytes:
+        return self.end + b"".join(self._read) + self.handle.read()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _shifted(pattern: "re.Pattern[bytes]", template: bytes, chunk: bytes,
+             shifts: tuple[int, ...]) -> tuple[bytes, int]:
+    """``chunk`` with the numbers ``pattern`` captures (one or two) raised by
+    ``shifts`` (``template`` puts them back); also how many records it held."""
+    pieces = pattern.split(chunk)
+    if len(shifts) == 1:
+        (shift,) = shifts
+        records = [template % (int(a) + shift) for a in pieces[1::2]]
+        texts = pieces[0::2]
+    else:
+        first, second = shifts
+        records = [template % (int(a) + first, int(b) + second)
+                   for a, b in zip(pieces[1::3], pieces[2::3])]
+        texts = pieces[0::3]
+    out: list[bytes] = [b""] * (2 * len(records) + 1)
+    out[0::2] = texts
+    out[1::2] = records
+    return b"".join(out), len(records)
+
+
+_IMAGE_LINE = re.compile(rb'(?m)^\{"id":(\d+),')
 
 
 def _merge_annotations(sources: list[Path], target: IO[bytes]) -> list[int]:
@@ -74,36 +116,45 @@ def _merge_annotations(sources: list[Path], target: IO[bytes]) -> list[int]:
         for part in parts:
             shift = images
             image_shifts.append(shift)
-            for record in part.until(_IMAGES_END):
+            first = True
+            for chunk in part.section(_IMAGES_END):
+                count = chunk.count(b"\n") + 1
                 if shift:
-                    record = _IMAGE.sub(lambda m: b'{"id":%d,' % (int(m[1]) + shift), record, 1)
-                target.write((b",\n" if images else b"\n") + record)
-                images += 1
+                    chunk = _shifted(_IMAGE_LINE, b'{"id":%d,', chunk, (shift,))[0]
+                target.write((b",\n" if images else b"\n") + chunk if first
+                             else b"\n" + chunk)
+                first = False
+                images += count
         target.write(b"\n" + _IMAGES_END)
         annotations = 0
-        lines = 0
+        written = False
         for part, image_shift in zip(parts, image_shifts):
             shift = annotations
-
-            def renumber(match: "re.Match[bytes]") -> bytes:
-                return b'{"id":%d,"image_id":%d,' % (int(match[1]) + shift,
-                                                      int(match[2]) + image_shift)
+            first = True
             last = b""
-            for record in part.until(_ANNOTATIONS_END):
+            for chunk in part.section(_ANNOTATIONS_END):
                 if shift or image_shift:
-                    record, count = _ANNOTATION.subn(renumber, record)
+                    chunk, count = _shifted(_ANNOTATION, b'{"id":%d,"image_id":%d,', chunk,
+                                            (shift, image_shift))
                     annotations += count
                 else:
-                    last = record
-                target.write((b",\n" if lines else b"\n") + record)
-                lines += 1
+                    last = chunk
+                target.write((b",\n" if written else b"\n") + chunk if first
+                             else b"\n" + chunk)
+                first = False
+                written = True
             if last:  # not renumbered: the part's last id is its count
-                annotations = shift + int(_ANNOTATION.findall(last)[-1][0])
-        target.write(b"\n" + parts[0].end + parts[0].handle.read())
+                annotations = shift + int(_last_annotation_id(last))
+        target.write(b"\n" + parts[0].rest())
         return image_shifts
     finally:
         for part in parts:
-            part.handle.close()
+            part.close()
+
+
+def _last_annotation_id(chunk: bytes) -> bytes:
+    start = chunk.rfind(b"\n") + 1
+    return _ANNOTATION.findall(chunk, start)[-1][0]
 
 
 def _merge_results(sources: list[Path], target: IO[bytes], image_shifts: list[int]) -> None:
@@ -111,15 +162,17 @@ def _merge_results(sources: list[Path], target: IO[bytes], image_shifts: list[in
     parts = [_Lines(source) for source in sources]
     try:
         target.write(b"[")
-        lines = 0
+        written = False
         for part, shift in zip(parts, image_shifts):
-            for record in part.until(b"]"):
+            first = True
+            for chunk in part.section(b"]"):
                 if shift:
-                    record = _RESULT.sub(
-                        lambda m: b'{"image_id":%d,' % (int(m[1]) + shift), record)
-                target.write((b",\n" if lines else b"\n") + record)
-                lines += 1
-        target.write(b"\n" + parts[0].end)
+                    chunk = _shifted(_RESULT, b'{"image_id":%d,', chunk, (shift,))[0]
+                target.write((b",\n" if written else b"\n") + chunk if first
+                             else b"\n" + chunk)
+                first = False
+                written = True
+        target.write(b"\n" + parts[0].rest())
     finally:
         for part in parts:
-            part.handle.close()
+            part.close()
