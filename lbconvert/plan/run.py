@@ -159,18 +159,25 @@ def write_part(part: ByteRange, to: str, directory: str, options: Options, renam
     return _run(task)
 
 
-def settle_stems(surveys: Iterable[Survey]) -> list[dict[int, str]]:
+def settle_stems(surveys: Iterable[Survey], changed: Optional[list[dict[int, str]]] = None
+                 ) -> list[dict[int, str]]:
     """The unique-stem rule of :meth:`Selector._claim_stem` replayed over the
     whole export: for each part, ``{number of the asked stem: its new name}``
-    for the stems renamed (only duplicates are)."""
+    for the stems renamed (only duplicates are).  ``changed`` receives, per
+    part, every stem that differs from the one asked (the renamed ones and
+    the frames of a renamed video)."""
     taken = NameSet()
     renamed_by_part = []
     for survey in surveys:
         renamed: dict[int, str] = {}
+        moved: dict[int, str] = {}
+        if changed is not None:
+            changed.append(moved)
         asked = survey.stems
         for number, (stem, key, parent) in enumerate(asked):
             if parent >= 0 and parent in renamed:  # a frame of a renamed video
                 stem = renamed[parent] + stem[len(asked[parent][0]):]
+                moved[number] = stem
             if taken.add(stem.lower()):
                 continue
             new = f"{stem}__{_digest(key):016x}"
@@ -178,7 +185,7 @@ def settle_stems(surveys: Iterable[Survey]) -> list[dict[int, str]]:
             while not taken.add(new.lower()):
                 attempt += 1
                 new = f"{stem}__{_digest(key):016x}_{attempt}"
-            renamed[number] = new
+            renamed[number] = moved[number] = new
         renamed_by_part.append(renamed)
     return renamed_by_part
 
@@ -212,6 +219,8 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
                 progress(meter)
         return done
 
+    if to == "coco":
+        return _run_one_pass(parts, staging, options, executor, advance)
     futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size)
                for part in parts]
     surveys = _gather_each(futures, parts, advance)
@@ -248,3 +257,84 @@ def _gather_each(futures: list[Future], parts: list[ByteRange],
             future.cancel()
         raise
     return results
+
+
+# --- COCO: one pass, the global facts settled at the merge ----------------------------
+
+class _RecordingSelector(_SurveySelector):
+    """The select stage of a part written in one pass: no stem is renamed
+    here (the merge renames), and :attr:`item_stems` gives each item of the
+    last row the number of its asked stem."""
+
+    item_stems: list[int] = []
+
+    def items(self, row: Any) -> list[Any]:
+        first = len(self.asked)
+        items = super().items(row)
+        numbers = list(range(first, len(self.asked)))
+        if len(numbers) > len(items):  # a video's or document's own stem has no item
+            numbers = numbers[1:]
+        self.item_stems = numbers
+        return items
+
+
+@dataclass
+class CocoPart:
+    """What a COCO part written in one pass returns besides its files."""
+
+    report: Report
+    survey: Survey
+    #: Per asked stem: the item's image as ``(split, local image id, manifest
+    #: line)``; only for stems whose item has an image record.
+    images: dict[int, tuple[str, int, int]]
+
+
+def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | _Failed":
+    """A COCO part in one pass (runs in a worker): local class ids, image and
+    annotation ids from 1, stems as asked; :mod:`.coco` fixes them at the merge."""
+    def task() -> CocoPart:
+        report = Report()
+        writer = get_writer("coco")(directory, options, report=report)
+        images: dict[int, tuple[str, int, int]] = {}
+        counts: dict[str, int] = {}
+        try:
+            selector = _RecordingSelector(options, report)
+            lines = 0
+            for row in PartReader(part, options.max_record_bytes):
+                found = selector.items(row)
+                for number, item in zip(selector.item_stems, found):
+                    writer.add(item)
+                    if item.media_type in IMAGE_MEDIA and item.width and item.height:
+                        counts[item.split] = counts.get(item.split, 0) + 1
+                        images[number] = (item.split, counts[item.split], lines)
+                        lines += 1
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+        return CocoPart(report, Survey(selector.classes, selector.asked, list(counts)), images)
+    return _run(task)
+
+
+def _run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, executor: Executor,
+                  advance: Callable[[ByteRange], Callable[[], None]]) -> Report:
+    from .coco import merge_coco_parts
+
+    directories = [Path(staging.path, f"part-{part.index:05d}") for part in parts]
+    futures = [executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
+               for part, directory in zip(parts, directories)]
+    results: list[CocoPart] = _gather_each(futures, parts, advance)
+    for part in parts:  # one pass: the meter's second half
+        advance(part)()
+    classes = copy.deepcopy(options.class_map())
+    for result in results:
+        classes.merge(result.survey.classes)
+    changed: list[dict[int, str]] = []
+    renamed = settle_stems([r.survey for r in results], changed)
+    report = Report()
+    for result in results:
+        report.merge(result.report)
+    renames = sum(len(r) for r in renamed)
+    if renames:
+        report.warnings["duplicate file name, renamed"] += renames
+    return merge_coco_parts(directories, Path(staging.path), classes, results, changed, report)
