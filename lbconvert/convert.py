@@ -2,66 +2,124 @@
 
 from __future__ import annotations
 
+import io
 import os
-from typing import Any, Callable, Optional
+import time
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union
 
 from .errors import LbConvertError
-from .options import Options
+from .model import DataRow
+from .options import ConvertOptions, Options, option_name
 from .read import ExportReader, Source
 from .report import Report
 from .select import Selector
 from .write import get_writer
 
-__all__ = ["convert", "StrictError"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["convert", "StrictError", "ExportInput"]
+
+#: What :func:`convert` reads: an export file (path or binary file object)
+#: or data rows already read, e.g. filtered from :func:`lbconvert.read`.
+ExportInput = Union[Source, Iterable[DataRow]]
 
 
 class StrictError(LbConvertError):
     """``strict`` was set and something was dropped, skipped or warned about
-    (e.g. a missing image file); nothing was written."""
+    (e.g. a missing image file) for a reason not in ``allow``; nothing was
+    written."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, allow: Iterable[str] = ()) -> None:
         self.report = report
-        reasons = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.dropped.items()))
-        skipped = ", ".join(f"{reason} ({count})"
-                            for reason, count in sorted(report.items_skipped.items()))
-        warned = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.warnings.items()))
+        accepted = set(allow)
+
+        def listed(counts: dict[str, int]) -> str:
+            return ", ".join(f"{reason} ({count})" for reason, count in sorted(counts.items())
+                             if reason not in accepted)
+
+        reasons = listed(report.dropped)
+        skipped = listed(report.items_skipped)
+        warned = listed(report.warnings)
         super().__init__("strict: " + "; ".join(filter(None, [
             reasons and f"dropped {reasons}", skipped and f"skipped items: {skipped}",
             warned and f"warnings: {warned}"])))
 
 
-def convert(export: Source, to: str, out: "str | os.PathLike[str]",
-            progress: Optional[Callable[[ExportReader], None]] = None,
-            **options: Any) -> Report:
-    """Convert an export file into the format registered as ``to`` at ``out``.
+def strict_failure(report: Report, allow: Iterable[str] = ()) -> bool:
+    """True when a drop, skipped item or warning has a reason not in ``allow``."""
+    accepted = set(allow)
+    return any(reason not in accepted
+               for counts in (report.dropped, report.items_skipped, report.warnings)
+               for reason in counts)
 
-    Options are the fields of :class:`lbconvert.options.Options`.  Returns
-    the :class:`Report`; raises :class:`StrictError` under ``strict=True``
-    when anything was dropped or skipped, or a writer counted a warning (the
-    output is then not written).
+
+def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
+            progress: Optional[Callable[[ExportReader], None]] = None, *,
+            options: Optional[Options] = None,
+            **kwargs: "Unpack[ConvertOptions]") -> Report:
+    """Convert an export into the format registered as ``to`` at ``out``.
+
+    ``export`` is a path, a binary file object, or an iterable of
+    :class:`~lbconvert.model.DataRow` (rows from :func:`lbconvert.read`,
+    filtered as you like).  The keyword options are the fields of
+    :class:`lbconvert.options.Options` (typed by :class:`ConvertOptions`);
+    ``options=`` passes a ready :class:`Options` instead.  Returns the
+    :class:`Report`; raises :class:`StrictError` under ``strict=True`` when
+    anything was dropped or skipped, or a writer counted a warning, for a
+    reason not in ``allow`` (the output is then not written).
     """
-    opts = options.pop("options", None) or Options.from_kwargs(**options)
+    started = time.monotonic()
+    if options is not None and kwargs:
+        raise LbConvertError("give options= or keyword options, not both")
+    opts = options if options is not None else Options.from_kwargs(**kwargs)
     writer_class = get_writer(to)
-    reader = ExportReader(export)
+    reader, rows = _rows(export)
     report = Report()
+    report.started(opts, to)
     try:
         writer = writer_class(out, opts, report=report)
     except BaseException:
-        reader.close()
+        if reader is not None:
+            reader.close()
         raise
     selector = Selector(opts, report,
                         require_size=getattr(writer_class, "needs_image_size", True))
     try:
-        for row in reader:
+        for row in rows:
             for item in selector.items(row):
                 writer.add(item)
-            if progress is not None:
+            if progress is not None and reader is not None:
                 progress(reader)
-        if opts.strict and (report.dropped or report.items_skipped or report.warnings):
-            raise StrictError(report)
+        if opts.strict and strict_failure(report, opts.allow):
+            raise StrictError(report, opts.allow)
     except BaseException:
         writer.abort()
         raise
     finally:
-        reader.close()
-    return writer.close()
+        if reader is not None:
+            reader.close()
+    result: Report = writer.close()
+    result.elapsed_seconds = time.monotonic() - started
+    return result
+
+
+def _rows(export: ExportInput) -> tuple[Optional[ExportReader], Iterable[DataRow]]:
+    """The reader (None for rows given as an iterable) and the rows to convert."""
+    if isinstance(export, (str, bytes, os.PathLike)) or hasattr(export, "read"):
+        if isinstance(export, io.TextIOBase) or "b" not in getattr(export, "mode", "b"):
+            raise LbConvertError(f"{getattr(export, 'name', 'export')}: a text-mode file object; "
+                                 "open the export in binary mode ('rb') or pass its path")
+        reader = ExportReader(export)  # type: ignore[arg-type]
+        return reader, reader
+    if isinstance(export, Iterable):
+        return None, _checked_rows(export)
+    raise LbConvertError(f"export must be a path, a binary file object or an iterable of "
+                         f"DataRow, not {type(export).__name__}")
+
+
+def _checked_rows(rows: Iterable[DataRow]) -> Iterator[DataRow]:
+    for index, row in enumerate(rows):
+        if not isinstance(row, DataRow):
+            raise LbConvertError(f"export[{index}]: expected a DataRow, got {type(row).__name__}")
+        yield row

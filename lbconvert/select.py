@@ -350,7 +350,6 @@ class Selector:
             return list(self._frame_items(row, labels, item, extension))
         if media == "document":
             return list(self._page_items(item, extension))
-        self.report.items += 1
         return [item]
 
     def _frame_items(self, row: DataRow, labels: tuple[Label, ...], video: Item, extension: str
@@ -390,7 +389,6 @@ class Selector:
             prefix = f"{video.stem}_{safe_stem(group_name)}" if group_name else video.stem
             frame_stem = self._claim_stem(f"{prefix}_{number:06d}",
                                           f"{video.data_row_id}\0{group_name}\0{number}")
-            self.report.items += 1
             yield msgspec.structs.replace(
                 video, stem=frame_stem, file_name=frame_stem + extension, width=width,
                 height=height, objects=objects, relationships=(), frame=number,
@@ -420,7 +418,6 @@ class Selector:
                 continue
             page_stem = self._claim_stem(f"{document.stem}_p{page}",
                                          f"{document.data_row_id}\0p{page}")
-            self.report.items += 1
             yield msgspec.structs.replace(
                 document, stem=page_stem, file_name=page_stem + extension, width=width,
                 height=height, objects=tuple(found), relationships=(), page=page)

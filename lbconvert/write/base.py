@@ -17,25 +17,36 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, NamedTuple, Optional
 
 from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
 from ..options import Options
 from ..report import Report
 
-__all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA"]
+__all__ = ["Writer", "WriterOption", "SmallFiles", "IMAGE_MEDIA"]
 
 #: Media whose items have pixels to draw on.
 IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "unknown"})
 
 
 class Writer:
-    """Base class of the built-in writers; third-party writers may subclass it
-    or just follow the same protocol (``name``, ``__init__(out, options)``,
-    ``add(item)``, ``close() -> Report``)."""
+    """Base class of the built-in writers; third-party writers subclass it
+    (``name``, ``__init__(out, options, report)``, ``add(item)``,
+    ``finish()``; ``close() -> Report`` is inherited).
+
+    Accounting: this base class counts ``report.items`` and the per-split and
+    per-class tables around every ``add(item)`` of a subclass (whatever it
+    overrides); a writer counts only ``annotations_written``, its drops and
+    its warnings (see :mod:`lbconvert.report`)."""
 
     name: ClassVar[str] = ""
+    #: One line for ``lbconvert formats``.
+    description: ClassVar[str] = ""
+    #: Options of this writer, given on the command line as ``--writer-option
+    #: KEY=VALUE`` and read from ``self.options.extra[KEY]`` (already converted
+    #: to the type declared here: ``str``, ``int``, ``float`` or ``bool``).
+    writer_options: ClassVar[dict[str, "WriterOption"]] = {}
     #: False for writers that draw nothing: items of unknown size reach them too.
     needs_image_size: ClassVar[bool] = True
 
@@ -44,6 +55,7 @@ class Writer:
         temporary directory removes it again, so a refused option never
         leaves a ``.partial`` directory behind."""
         super().__init_subclass__(**kwargs)
+        _count_items(cls)
         init = cls.__dict__.get("__init__")
         if init is None:
             return
@@ -152,6 +164,37 @@ class Writer:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self.out = target
+
+
+class WriterOption(NamedTuple):
+    """A writer's own option: its type, default and one line of help."""
+
+    type: type = str
+    default: Any = None
+    help: str = ""
+
+
+def _count_items(cls: type) -> None:
+    """Wrap ``cls.add`` so that the base class counts every item exactly once
+    (an ``add`` calling ``super().add`` is counted by the outermost call)."""
+    add = cls.__dict__.get("add")
+    if add is None or getattr(add, "_counts_items", False):
+        return
+
+    @functools.wraps(add)
+    def counted(self: "Writer", item: Item) -> None:
+        if self.__dict__.get("_in_add"):
+            return add(self, item)  # type: ignore[no-any-return]
+        self._in_add = True
+        self.report.item_started(item)
+        try:
+            add(self, item)
+        finally:
+            self._in_add = False
+            self.report.item_finished(item)
+
+    counted._counts_items = True  # type: ignore[attr-defined]
+    cls.add = counted  # type: ignore[attr-defined]
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
