@@ -336,7 +336,7 @@ class Selector:
             if width is None and self.require_size:
                 self.report.drop("image size unknown", len(objects))
                 self.report.skip_item("image size unknown")
-                if self.options.strict:
+                if self.options.strict and "image size unknown" not in self.options.allow:
                     raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
                                          "unknown; pass --images DIR to read it from the images")
                 return []
