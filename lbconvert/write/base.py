@@ -47,6 +47,7 @@ class Writer:
     #: KEY=VALUE`` and read from ``self.options.extra[KEY]`` (already converted
     #: to the type declared here: ``str``, ``int``, ``float`` or ``bool``).
     writer_options: ClassVar[dict[str, "WriterOption"]] = {}
+    _in_add = False  # see _count_items
     #: False for writers that draw nothing: items of unknown size reach them too.
     needs_image_size: ClassVar[bool] = True
 
@@ -183,7 +184,7 @@ def _count_items(cls: type) -> None:
 
     @functools.wraps(add)
     def counted(self: "Writer", item: Item) -> None:
-        if self.__dict__.get("_in_add"):
+        if self._in_add:
             return add(self, item)  # type: ignore[no-any-return]
         self._in_add = True
         self.report.item_started(item)
