@@ -55,6 +55,8 @@ from typing import TYPE_CHECKING, Any, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
+from .options import option_name
+
 if TYPE_CHECKING:
     import shapely
 
@@ -148,7 +150,7 @@ def check_raster_size(
     h = _as_dimension(height, "height")
     if max_pixels is not None and w * h > max_pixels:
         raise ValueError(
-            f"image size {w}x{h} exceeds the pixel limit {max_pixels} (--max-pixels)"
+            f"image size {w}x{h} exceeds the pixel limit {max_pixels} ({option_name('max_pixels')})"
         )
     return w, h
 

@@ -45,7 +45,7 @@ from .model import (
     Frame, Item, Label, ObjectAnnotation, Point, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation, Project, Run,
 )
-from .options import Options
+from .options import Options, option_name
 from .report import Report
 
 __all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image",
@@ -248,7 +248,7 @@ class Selector:
             listed = ", ".join(f"{pid} ({p.title})" for pid, p in projects.items())
             raise SelectionError(
                 f"data row {row.id} (record {row.position}) has labels from {len(projects)} "
-                f"projects: {listed}; choose one with --project")
+                f"projects: {listed}; choose one with {option_name('project')}")
         else:
             chosen = next(iter(projects.values()), None)
         for project in projects.values():
@@ -279,7 +279,7 @@ class Selector:
             listed = ", ".join(f"{rid} ({run.name or ''})" for rid, run in runs.items())
             raise SelectionError(
                 f"data row {row.id} (record {row.position}) is in {len(runs)} model runs: "
-                f"{listed}; choose one with --model-run")
+                f"{listed}; choose one with {option_name('model_run')}")
         else:
             chosen = next(iter(runs.values()))
         for run in runs.values():
@@ -338,7 +338,7 @@ class Selector:
                 self.report.skip_item("image size unknown")
                 if self.options.strict and "image size unknown" not in self.options.allow:
                     raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
-                                         "unknown; pass --images DIR to read it from the images")
+                                         f"unknown; pass {option_name('images')} with the image directory to read it")
                 return []
         info = row.data_row
         item = Item(stem=stem, file_name=stem + extension, width=width, height=height,

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, NamedTuple, Optional
 
 from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
-from ..options import Options
+from ..options import Options, option_name
 from ..report import Report
 
 __all__ = ["Writer", "WriterOption", "SmallFiles", "IMAGE_MEDIA"]
@@ -345,4 +345,4 @@ def _check_target(target: Path, overwrite: bool) -> None:
     if not target.is_dir():
         raise OutputError(f"{target} exists and is not a directory")
     if any(target.iterdir()) and not overwrite:
-        raise OutputError(f"{target} is not empty; pass --overwrite to replace it")
+        raise OutputError(f"{target} is not empty; pass {option_name('overwrite')} to replace it")

@@ -95,6 +95,7 @@ from math import ceil, floor
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import LbConvertError
+from ..options import option_name
 from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring, ring_xy, shoelace
 from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
@@ -240,7 +241,7 @@ class VocWriter(Writer):
         super().__init__(*args, **kwargs)
         self._segmentation = int(self.options.segmentation)  # 0 or 1, as <segmented> holds it
         if self._segmentation and self.classes.fixed and len(self.classes) > MAX_INDEX:
-            raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
+            raise LbConvertError(f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         self._splits: dict[str, _Split] = {}
         self._object_openings: list[str] = []  # per class id: see _object_opening
@@ -304,7 +305,7 @@ class VocWriter(Writer):
     def _check_class_index(self, class_id: int) -> None:
         """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
         if class_id + 1 > MAX_INDEX:
-            raise LbConvertError(f"voc --segmentation: class {self.classes.names[class_id]!r} "
+            raise LbConvertError(f"voc {option_name('segmentation')}: class {self.classes.names[class_id]!r} "
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
 

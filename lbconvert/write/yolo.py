@@ -106,6 +106,7 @@ from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
+from ..options import option_name
 from ..select import find_image
 from .base import IMAGE_MEDIA, SmallFiles, Writer
 
@@ -144,7 +145,8 @@ class YoloWriter(Writer):
         if self.task == "pose":
             self._keypoints = {n: i for i, n in enumerate(options.keypoint_names or ())}
             if not self._keypoints:
-                raise LbConvertError("yolo pose needs the keypoint classes: --keypoints NAME,…")
+                raise LbConvertError("yolo pose needs the keypoint classes: pass "
+                                     f"{option_name('keypoint_names')} with their names")
         for split in options.split or ():
             _check_split_name(split)
         self._masks = None
