@@ -259,8 +259,7 @@ def _formats(args: argparse.Namespace) -> int:
         except (LbConvertError, ImportError) as exc:
             lines.append(f"{name:<10} (cannot be loaded: {exc})")
             continue
-        doc = (writer.__doc__ or "").strip().splitlines()
-        description = getattr(writer, "description", "") or (doc[0] if doc else "")
+        description = getattr(writer, "description", "") or _first_line(writer)
         lines.append(f"{name:<10} {description}")
         for key, spec in sorted((getattr(writer, "writer_options", {}) or {}).items()):
             default = "" if spec.default is None else f", default {spec.default!r}"
@@ -268,6 +267,16 @@ def _formats(args: argparse.Namespace) -> int:
                          f"{default}: {spec.help}")
     _emit("\n".join(lines))
     return 0
+
+
+def _first_line(writer: type) -> str:
+    """A writer's description when it declares none: the first line of its
+    class docstring, else of its module's."""
+    module = sys.modules.get(writer.__module__)
+    for doc in (writer.__dict__.get("__doc__"), getattr(module, "__doc__", None)):
+        if doc and doc.strip():
+            return doc.strip().splitlines()[0]
+    return ""
 
 
 def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:

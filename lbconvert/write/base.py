@@ -122,6 +122,12 @@ class Writer:
 
     # --- helpers for subclasses ---
 
+    def writer_option(self, key: str) -> Any:
+        """This writer's own option ``key`` (declared in ``writer_options``):
+        the value given (``--writer-option KEY=VALUE``, or ``extra={KEY: …}``
+        from Python), else its declared default."""
+        return self.options.extra.get(key, self.writer_options[key].default)
+
     def class_id(self, obj: ObjectAnnotation) -> Optional[int]:
         """The object's 0-based class id; drops and counts it when a fixed class
         list lacks it.  Runs once per object: ids are cached by name."""
