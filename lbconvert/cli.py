@@ -274,7 +274,7 @@ def _first_line(writer: type) -> str:
     class docstring, else of its module's."""
     module = sys.modules.get(writer.__module__)
     for doc in (writer.__dict__.get("__doc__"), getattr(module, "__doc__", None)):
-        if doc and doc.strip():
+        if isinstance(doc, str) and doc.strip():
             return doc.strip().splitlines()[0]
     return ""
 

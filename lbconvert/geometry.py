@@ -39,7 +39,7 @@ def shoelace(xs: list[float], ys: list[float]) -> float:
         return 0.0
     forward = sum(map(mul, xs, ys[1:])) + xs[-1] * ys[0]  # map stops at the shorter list
     backward = sum(map(mul, xs[1:], ys)) + xs[0] * ys[-1]
-    return abs(forward - backward) / 2.0
+    return float(abs(forward - backward) / 2.0)
 
 
 def ring(points: Sequence[Point]) -> Ring:
@@ -76,7 +76,7 @@ def is_degenerate_ring(vertices: Ring) -> bool:
         return False
     import shapely  # imported on first use: it costs a third of a second
 
-    return shapely.make_valid(shapely.Polygon(vertices)).area == 0.0
+    return bool(shapely.make_valid(shapely.Polygon(vertices)).area == 0.0)
 
 
 def clip_box(box: Box, width: float, height: float) -> Optional[Box]:

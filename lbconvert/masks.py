@@ -79,15 +79,16 @@ class MaskSource:
             if image.ndim == 2:  # a grey composite can only hold grey colours
                 if len(set(obj.composite_mask.color_rgb)) != 1:
                     return np.zeros(image.shape, dtype=bool)
-                return image == color[0]
-            return np.all(image[..., :3] == color, axis=-1)
+                return np.asarray(image == color[0])
+            return np.asarray(np.all(image[..., :3] == color, axis=-1))
         path = self._file(self.mapping.get(obj.feature_id or "") or f"{obj.feature_id}.png")
         if path is None:
             return None
         image = self._load(path, item)
         if image.ndim == 2:
-            return image != 0
-        return np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3 else image[..., 0] != 0
+            return np.asarray(image != 0)
+        return np.asarray(np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3
+                          else image[..., 0] != 0)
 
     def _composite_path(self, obj: MaskAnnotation, item: Item) -> Optional[Path]:
         url = obj.composite_mask.url if obj.composite_mask else ""

@@ -221,11 +221,11 @@ class Selector:
         options = self.options
         projects = row.projects
         if not row.experiments and len(projects) == 1 and options.project is None:
-            (chosen,) = projects.values()  # the usual row: one project, no model run
-            labels = chosen.labels
+            (only,) = projects.values()  # the usual row: one project, no model run
+            labels = only.labels
             self.report.objects_read += (labels[0].object_count() if len(labels) == 1
                                          else self._count(labels))
-            return self._project_choice(chosen)
+            return self._project_choice(only)
         runs = {run_id: run for experiment in row.experiments.values()
                 for run_id, run in experiment.runs.items()}
         use_runs = bool(runs) and (options.source == "predictions" or options.model_run is not None
@@ -539,7 +539,8 @@ def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
 
     try:
         with Image.open(path) as image:
-            return image.size
+            width, height = image.size
+            return int(width), int(height)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None, None
 

@@ -127,21 +127,28 @@ def test_items_filtered_by_hand_keep_the_report_balanced(tmp_path: Path) -> None
     assert report.is_balanced()
 
 
-def test_mypy_accepts_the_typed_example_and_refuses_a_misspelt_option(tmp_path: Path) -> None:
+def test_mypy_strict_passes_on_the_package_and_the_example_but_not_a_misspelt_copy(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """One mypy run (``[tool.mypy]`` of pyproject.toml: strict) over the
+    package, the typed example, and the example with two options misspelt:
+    the only errors are the misspelt copy's."""
     api = pytest.importorskip("mypy.api")
+    root = TYPING.parent.parent
     good = (TYPING / "typed_example.py").read_text(encoding="utf-8")
-    misspelt = tmp_path / "misspelt_example.py"
+    cache = request.config.cache.mkdir("mypy") if request.config.cache else tmp_path
+    misspelt = cache / "misspelt_example.py"  # a stable path: mypy's cache keys on it
     assert 'layout="coco2017", every=2' in good
     misspelt.write_text(good.replace('every=2', 'everyy=2')
                             .replace('"task": "segment"', '"task": "segmnt"'), encoding="utf-8")
     stdout, stderr, status = api.run([
-        "--strict", "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"),
-        "--no-error-summary", str(TYPING / "typed_example.py"), str(misspelt)])
+        "--config-file", str(root / "pyproject.toml"), "--strict", "--cache-dir", str(cache / "cache"),
+        "--no-error-summary", str(root / "lbconvert"), str(TYPING / "typed_example.py"),
+        str(misspelt)])
     errors = [line for line in stdout.splitlines() if ": error:" in line]
     assert status == 1, stderr
-    assert all(line.startswith(str(misspelt)) for line in errors), errors
+    assert all(Path(line.split(":")[0]).name == misspelt.name for line in errors), errors
     assert any('"everyy"' in line for line in errors), errors
     task_line = next(number for number, line in enumerate(good.splitlines(), 1)
                      if '"task": "segment"' in line)
-    assert any(f"{misspelt}:{task_line}: error: Incompatible types" in line
+    assert any(f"{misspelt.name}:{task_line}: error: Incompatible types" in line
                for line in errors), errors

@@ -71,7 +71,7 @@ class Writer:
                     self._closed = True
                 raise
 
-        cls.__init__ = guarded  # type: ignore[misc]
+        cls.__init__ = guarded  # type: ignore[method-assign]
 
     def __init__(self, out: "str | os.PathLike[str]", options: Optional[Options] = None,
                  report: Optional[Report] = None) -> None:
@@ -132,7 +132,7 @@ class Writer:
         """The object's 0-based class id; drops and counts it when a fixed class
         list lacks it.  Runs once per object: ids are cached by name."""
         name = obj.name
-        found = self._ids_by_name.get(name) if name else None  # type: ignore[arg-type]
+        found = self._ids_by_name.get(name) if name else None
         if found is None:
             found = self.classes.id_of(obj)
             if found is None:

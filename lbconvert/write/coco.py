@@ -121,8 +121,8 @@ def _result(record: dict[str, Any]) -> dict[str, Any]:
 
 def _is_box_polygon(record: dict[str, Any]) -> bool:
     left, top, width, height = record["bbox"]
-    return record["segmentation"] == [[left, top, left + width, top, left + width,
-                                       top + height, left, top + height]]
+    return bool(record["segmentation"] == [[left, top, left + width, top, left + width,
+                                            top + height, left, top + height]])
 
 
 class CocoWriter(Writer):

@@ -73,7 +73,8 @@ class GeoJsonWriter(Writer):
         if parsed.is_valid:
             return geometry
         if self.options.fix_geometry:
-            return mapping(shapely.make_valid(parsed))
+            repaired: dict[str, Any] = mapping(shapely.make_valid(parsed))
+            return repaired
         self.report.drop("invalid geometry")
         return None
 

@@ -312,6 +312,7 @@ class VocWriter(Writer):
     def _shape_function(self, cls: type) -> Callable[[Any, Item], Optional[_Shape]]:
         """The function giving the box and pixels of objects of ``cls`` (a
         subclass of a box, polygon or mask counts as one); looked up once per class."""
+        function: Callable[[Any, Item], Optional[_Shape]]
         for base, function in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
                                (MaskAnnotation, self._mask)):
             if issubclass(cls, base):
