@@ -66,8 +66,8 @@ class Report:
         self.warnings: Counter[str] = Counter()
         #: split -> {"items", "annotations_written", "dropped": {reason: n}} (writer stage)
         self.splits: dict[str, dict[str, Any]] = {}
-        #: class -> {"items", "objects"}: items holding the class, objects handed to the writer
-        self.classes: dict[str, dict[str, int]] = {}
+        self._class_objects: Counter[str] = Counter()  # see the classes property
+        self._class_items: Counter[str] = Counter()
         self.format: Optional[str] = None
         self.options: dict[str, Any] = {}
         self.elapsed_seconds: Optional[float] = None
@@ -91,16 +91,10 @@ class Report:
     def item_started(self, item: "Item") -> None:
         self.items += 1
         self._before = (self.annotations_written, dict(self.dropped))
-        seen: set[str] = set()
-        for obj in item.objects:
-            name = obj.name or obj.value or ""
-            counts = self.classes.get(name)
-            if counts is None:
-                counts = self.classes[name] = {"items": 0, "objects": 0}
-            counts["objects"] += 1
-            if name not in seen:
-                seen.add(name)
-                counts["items"] += 1
+        if item.objects:  # Counter.update counts in C
+            names = [obj.name or obj.value or "" for obj in item.objects]
+            self._class_objects.update(names)
+            self._class_items.update(set(names))
 
     def item_finished(self, item: "Item") -> None:
         written, dropped = self._before
@@ -110,9 +104,19 @@ class Report:
                                                "dropped": Counter()}
         split["items"] += 1
         split["annotations_written"] += self.annotations_written - written
-        for reason, count in self.dropped.items():
-            if count != dropped.get(reason, 0):
-                split["dropped"][reason] += count - dropped.get(reason, 0)
+        if self.dropped != dropped:
+            counts = split["dropped"]
+            for reason, count in self.dropped.items():
+                before = dropped.get(reason, 0)
+                if count != before:
+                    counts[reason] += count - before
+
+    @property
+    def classes(self) -> dict[str, dict[str, int]]:
+        """class -> {"items", "objects"}: items holding the class, and its
+        objects, handed to the writer."""
+        return {name: {"items": self._class_items[name], "objects": count}
+                for name, count in self._class_objects.items()}
 
     def started(self, options: "Options", to: str) -> None:
         """Record the format and the options of the run."""
@@ -182,10 +186,11 @@ class Report:
             lines += [f"  {name:<10} {counts['items']:>7}  {counts['annotations_written']:>7}"
                       f"  {sum(counts['dropped'].values()):>7}"
                       for name, counts in sorted(self.splits.items())]
-        if self.classes:
+        classes = self.classes
+        if classes:
             lines.append("  class               items  objects")
             lines += [f"  {name or '(no name)':<18} {counts['items']:>6}  {counts['objects']:>7}"
-                      for name, counts in sorted(self.classes.items(),
+                      for name, counts in sorted(classes.items(),
                                                  key=lambda kv: (-kv[1]["objects"], kv[0]))]
         return "\n".join(lines)
 
