@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union
 
 from .errors import LbConvertError
 from .model import DataRow
-from .options import ConvertOptions, Options, option_name
-from .read import ExportReader, Source
+from .options import ConvertOptions, Options
+from .read import ExportReader, Source, refuse_text_mode
 from .report import Report
 from .select import Selector
 from .write import get_writer
@@ -92,6 +91,7 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
             if progress is not None and reader is not None:
                 progress(reader)
         if opts.strict and strict_failure(report, opts.allow):
+            report.elapsed_seconds = time.monotonic() - started
             raise StrictError(report, opts.allow)
     except BaseException:
         writer.abort()
@@ -107,9 +107,7 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
 def _rows(export: ExportInput) -> tuple[Optional[ExportReader], Iterable[DataRow]]:
     """The reader (None for rows given as an iterable) and the rows to convert."""
     if isinstance(export, (str, bytes, os.PathLike)) or hasattr(export, "read"):
-        if isinstance(export, io.TextIOBase) or "b" not in getattr(export, "mode", "b"):
-            raise LbConvertError(f"{getattr(export, 'name', 'export')}: a text-mode file object; "
-                                 "open the export in binary mode ('rb') or pass its path")
+        refuse_text_mode(export)
         reader = ExportReader(export)  # type: ignore[arg-type]
         return reader, reader
     if isinstance(export, Iterable):

@@ -152,3 +152,9 @@ def test_mypy_strict_passes_on_the_package_and_the_example_but_not_a_misspelt_co
                      if '"task": "segment"' in line)
     assert any(f"{misspelt.name}:{task_line}: error: Incompatible types" in line
                for line in errors), errors
+
+
+def test_read_refuses_a_text_mode_file_too(tmp_path: Path) -> None:
+    with open(_export(tmp_path), encoding="utf-8") as text, \
+            pytest.raises(lbconvert.LbConvertError, match=r"export.ndjson: a text-mode file"):
+        lbconvert.read(text)  # type: ignore[arg-type]

@@ -7,17 +7,18 @@ label rows through :mod:`.legacy`.  Nothing holds more than one record.
 
 from __future__ import annotations
 
+import io
 from typing import Iterator, Optional
 
 import ijson
 import msgspec
 
-from ..errors import ExportFormatError
+from ..errors import ExportFormatError, LbConvertError
 from ..model import DataRow
 from . import v2
 from .detect import STREAM_ERRORS, Source, open_source, sniff_container
 
-__all__ = ["read", "ExportReader", "Source"]
+__all__ = ["read", "ExportReader", "Source", "refuse_text_mode"]
 
 
 class ExportReader:
@@ -102,4 +103,14 @@ class ExportReader:
 def read(source: Source) -> Iterator[DataRow]:
     """Stream the data rows of an export: a path, ``Path`` or binary file object
     (gzip-compressed or not)."""
+    refuse_text_mode(source)
     return iter(ExportReader(source))
+
+
+def refuse_text_mode(source: object) -> None:
+    """A clear error for a file object opened in text mode (it has no bytes to sniff)."""
+    if isinstance(source, io.TextIOBase) or (
+            hasattr(source, "read") and "b" not in getattr(source, "mode", "b")):
+        name = getattr(source, "name", None)
+        raise LbConvertError(f"{name if isinstance(name, str) else 'export'}: a text-mode file "
+                             "object; open the export in binary mode ('rb') or pass its path")
