@@ -128,8 +128,9 @@ def _read_png(path: Path, max_pixels: int) -> Any:
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            check_raster_size(image.width, image.height, max_pixels)
+        with Image.open(path) as opened:
+            check_raster_size(opened.width, opened.height, max_pixels)
+            image: Image.Image = opened
             if image.mode not in ("L", "RGB", "RGBA"):  # palette, grey+alpha, 1-bit, 16-bit …
                 image = image.convert("RGBA" if image.mode in ("P", "PA", "LA") else "RGB")
             return np.asarray(image)
