@@ -338,7 +338,8 @@ class Selector:
                 self.report.skip_item("image size unknown")
                 if self.options.strict and "image size unknown" not in self.options.allow:
                     raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
-                                         f"unknown; pass {option_name('images')} with the image directory to read it")
+                                         f"unknown; pass {option_name('images')} with the image "
+                                         "directory to read it")
                 return []
         info = row.data_row
         item = Item(stem=stem, file_name=stem + extension, width=width, height=height,
