@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import numpy as np
 import orjson
@@ -57,7 +57,9 @@ def read_masks(root: Path) -> Dataset:
         if instance.is_file():
             entry.counts = _instance_counts(path, instance, names)
         else:
-            entry.counts = Counter(names.get(i, str(i)) for _, i in colors if i != 0)
+            # A "P" or "L" image: every colour is an int (Pillow's stubs say more).
+            indices = cast("list[tuple[int, int]]", colors)
+            entry.counts = Counter(names.get(i, str(i)) for _, i in indices if i != 0)
         entries.append(entry)
 
     def load(entry: Entry) -> list[Shape]:
