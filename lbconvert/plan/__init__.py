@@ -9,7 +9,9 @@ merge.  What runs in one process instead (and why) is decided by
 
 from __future__ import annotations
 
+import copy
 import os
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -22,7 +24,7 @@ from ..write.base import release
 from ..write.outdir import Staging
 from .merge import MERGEABLE
 from .partition import is_url, ndjson_ranges, open_input, open_url
-from .run import run_plan
+from .run import _path, run_plan
 
 __all__ = ["convert_partitioned", "open_url", "is_url", "serial_reason", "resolve_jobs", "PARTS_PER_JOB"]
 
@@ -41,7 +43,7 @@ def resolve_jobs(jobs: Optional[int]) -> int:
     return jobs
 
 
-def serial_reason(export: Source, to: str, options: Options) -> Optional[str]:
+def serial_reason(export: object, to: str, options: Options) -> Optional[str]:
     """Why this conversion runs in one process (None: it can be partitioned).
 
     Only plain NDJSON export v2 files are cut into parts; gzip files, JSON
@@ -75,7 +77,8 @@ def _local_or_url(source: str) -> Any:
 
 def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", options: Options,
                         jobs: int, executor: Optional[Executor] = None,
-                        progress: Optional[Callable[[Any], None]] = None) -> Report:
+                        progress: Optional[Callable[[Any], None]] = None,
+                        started: Optional[float] = None) -> Report:
     """Convert on ``executor`` (else a pool of ``jobs`` local processes);
     same files, bytes and report as one process.  The caller checked
     :func:`serial_reason`."""
@@ -83,23 +86,33 @@ def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", 
     writer_class = get_writer(to)
     staging = Staging(out, options.overwrite)
     try:
-        probe = writer_class(Path(staging.path) / ".options-check", options, report=Report())
+        total = Report()
+        total.started(options, to)  # the options as given (nothing below changes them)
+        probe = writer_class(_path(staging) / ".options-check", copy.deepcopy(options),
+                             report=Report())
         probe.abort()  # the writer refuses bad options as it would in one process
         workers = jobs if executor is None else max(jobs, 1)
         parts = ndjson_ranges(source, _name(export), workers * PARTS_PER_JOB)
         if executor is None:
             with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
-                report = run_plan(parts, to, staging, options, pool, progress)
+                report = run_plan(parts, to, staging, options, pool, total, progress)
         else:
-            report = run_plan(parts, to, staging, options, executor, progress)
-        if options.strict and (report.dropped or report.items_skipped or report.warnings):
-            from ..convert import StrictError
-            raise StrictError(report)
+            report = run_plan(parts, to, staging, options, executor, total, progress)
+        if options.strict:
+            from ..convert import StrictError, strict_failure
+            if strict_failure(report, options.allow):
+                report.elapsed_seconds = _elapsed(started)
+                raise StrictError(report, options.allow)
     except BaseException:
         release(staging.discard)
         raise
     staging.commit()
+    report.elapsed_seconds = _elapsed(started)
     return report
+
+
+def _elapsed(started: Optional[float]) -> Optional[float]:
+    return None if started is None else time.monotonic() - started
 
 
 def _name(export: Source) -> str:

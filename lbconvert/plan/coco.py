@@ -27,30 +27,13 @@ from ..classes import ClassMap
 from ..report import Report
 from ..write.manifest import MANIFEST, REPORT
 
-__all__ = ["merge_coco_files", "merge_coco_parts"]
+__all__ = ["merge_coco_parts"]
 
 _IMAGE = re.compile(rb'\{"id":(\d+),')
 _ANNOTATION = re.compile(rb'\{"id":(\d+),"image_id":(\d+),')
 _RESULT = re.compile(rb'\{"image_id":(\d+),')
 _IMAGES_END = b'], "annotations": ['
 _ANNOTATIONS_END = b'], "categories": '
-
-
-def merge_coco_files(parts: list[Path], out: Path) -> None:
-    """Write every COCO file of the first part, merged over ``parts``, into
-    ``out``; the part files are removed."""
-    names = sorted(n for n in os.listdir(parts[0])
-                   if n.endswith(".json") and n.startswith(("annotations", "results")))
-    shifts: dict[str, list[int]] = {}  # by split suffix: images of the parts before
-    for name in sorted(names, key=lambda n: not n.startswith("annotations")):
-        sources = [_Source(part / name) for part in parts]
-        with open(out / name, "wb") as target:
-            if name.startswith("annotations"):
-                shifts[name[len("annotations"):]] = _merge_annotations(sources, target)
-            else:
-                _merge_results(sources, target, shifts[name[len("results"):]])
-        for source in sources:
-            source.unlink()
 
 
 _CHUNK = 1 << 22
@@ -199,7 +182,7 @@ def _merge_annotations(sources: "list[_Source]", target: IO[bytes],
                 first = False
                 written = True
             if last:  # not renumbered: the part's last id is its count
-                annotations = shift + int(_last_annotation_id(last))
+                annotations = shift + _last_annotation_id(last)
         rest = parts[0].rest()
         if categories is not None:
             rest = _ANNOTATIONS_END + categories + b"}\n"
@@ -210,9 +193,10 @@ def _merge_annotations(sources: "list[_Source]", target: IO[bytes],
             part.close()
 
 
-def _last_annotation_id(chunk: bytes) -> bytes:
+def _last_annotation_id(chunk: bytes) -> int:
     start = chunk.rfind(b"\n") + 1
-    return _ANNOTATION.findall(chunk, start)[-1][0]
+    found: list[tuple[bytes, bytes]] = _ANNOTATION.findall(chunk, start)
+    return int(found[-1][0])
 
 
 def _merge_results(sources: "list[_Source]", target: IO[bytes], image_shifts: list[int]) -> None:
@@ -318,7 +302,8 @@ def _categories(directories: list[Path], classes: ClassMap) -> bytes:
                         pass
                     for _ in found.section(_ANNOTATIONS_END):
                         pass
-                    listed = orjson.loads(found.rest()[len(_ANNOTATIONS_END):].rstrip()[:-1])
+                    listed: list[dict[str, Any]] = orjson.loads(
+                        found.rest()[len(_ANNOTATIONS_END):].rstrip()[:-1])
                 finally:
                     found.close()
                 if listed:
@@ -327,7 +312,7 @@ def _categories(directories: list[Path], classes: ClassMap) -> bytes:
         if template is not None:
             break
     if template is None:
-        return orjson.dumps([])
+        return b"[]"
     return orjson.dumps([{**template, "id": i + 1, "name": name}
                          for i, name in enumerate(classes.names)])
 

@@ -27,10 +27,8 @@ from pathlib import Path
 import orjson
 
 from ..errors import LbConvertError
-from ..options import Options
 from ..report import Report
 from ..write.manifest import MANIFEST, REPORT
-from .coco import merge_coco_files
 
 __all__ = ["MERGEABLE", "merge_parts"]
 
@@ -45,23 +43,21 @@ _PER_CLASS_WARNINGS = {"voc": ("class name changed for voc (see labelmap.txt)",)
 
 
 def merge_parts(to: str, parts: list[Path], reports: list[Report], out: Path,
-                options: Options) -> Report:
+                total: Report) -> Report:
     """Merge ``parts`` (in export order) into ``out``, remove them, and
-    return the summed report (also written to ``out/lbconvert-report.json``)."""
-    if to == "coco":
-        merge_coco_files(parts, out)
+    return ``total`` with the parts' reports added (also written to
+    ``out/lbconvert-report.json``)."""
     for part in parts:
         (part / REPORT).unlink(missing_ok=True)
         _merge_directory(part, out, "")
         shutil.rmtree(part)
-    report = _sum_reports(to, reports)
+    report = _sum_reports(to, reports, total)
     with open(out / REPORT, "wb") as handle:
         handle.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     return report
 
 
-def _sum_reports(to: str, reports: list[Report]) -> Report:
-    total = Report()
+def _sum_reports(to: str, reports: list[Report], total: Report) -> Report:
     for report in reports:
         total.merge(report)
     for reason in _PER_CLASS_WARNINGS.get(to, ()):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Iterator, Optional, cast
 
 from ..model import DataRow
 from ..read import ExportReader
@@ -46,9 +46,10 @@ def is_url(source: object) -> bool:
 def open_input(source: str) -> IO[bytes]:
     """A seekable binary file of a path or an fsspec URL."""
     if is_url(source):
-        import fsspec  # the [dask] extra
+        import fsspec  # type: ignore[import-untyped]  # the [dask] extra
 
-        return fsspec.open(source, "rb").open()
+        opened: IO[bytes] = fsspec.open(source, "rb").open()
+        return opened
     return open(source, "rb", buffering=0)
 
 
@@ -60,7 +61,7 @@ class _NamedStream(io.BufferedReader):
         self._url = url
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self._url
 
 
@@ -156,7 +157,8 @@ class PartReader(ExportReader):
         first_line = 1 + (_lines_before(handle, part.start) if part.start else 0)
         raw = _Window(handle, part.start, part.end)
         stream = io.BufferedReader(raw, buffer_size=1 << 16)
-        self._opened = _Opened(stream, part.name, raw, part.end - part.start, [stream])
+        self._opened = _Opened(stream, part.name, cast(IO[bytes], raw), part.end - part.start,
+                               [stream])
         self._opened.first_line = first_line
         if part.start == 0:  # a byte-order mark and leading blank lines, as read() skips them
             sniff_container(self._opened)

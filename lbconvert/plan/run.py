@@ -32,7 +32,7 @@ import os
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 from ..classes import ClassMap
 from ..errors import LbConvertError
@@ -43,6 +43,8 @@ from ..write import get_writer
 from ..write.base import IMAGE_MEDIA
 from ..write.outdir import Staging
 from .partition import ByteRange, PartReader
+
+_T = TypeVar("_T")
 
 __all__ = ["Survey", "survey_part", "write_part", "settle_stems", "run_plan"]
 
@@ -99,7 +101,7 @@ class _PartSelector(Selector):
         return renamed
 
 
-def _run(task: Callable[[], Any]) -> Any:
+def _run(task: Callable[[], _T]) -> "_T | _Failed":
     """Run a part's work; an lbconvert error comes back as a value (its
     class may not survive pickling as an exception: ``ExportFormatError``
     has keyword-only arguments)."""
@@ -111,12 +113,12 @@ def _run(task: Callable[[], Any]) -> Any:
 
 @dataclass
 class _Failed:
-    kind: type
+    kind: "type[LbConvertError]"
     args: tuple[Any, ...]
     state: dict[str, Any]
 
     def error(self) -> LbConvertError:
-        exc = self.kind.__new__(self.kind)
+        exc: LbConvertError = LbConvertError.__new__(self.kind)
         exc.args = self.args
         vars(exc).update(self.state)
         return exc
@@ -203,8 +205,10 @@ class _Progress:
 
 
 def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options,
-             executor: Executor, progress: Optional[Callable[[Any], None]] = None) -> Report:
-    """Steps 1–4 on ``executor``; the merged dataset is left in ``staging.path``."""
+             executor: Executor, report: Report,
+             progress: Optional[Callable[[Any], None]] = None) -> Report:
+    """Steps 1–4 on ``executor``; the merged dataset is left in ``_path(staging)``
+    and the parts' reports are added to ``report`` (returned)."""
     from .merge import merge_parts
 
     total = sum(p.end - p.start for p in parts)
@@ -220,11 +224,11 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
         return done
 
     if to == "coco":
-        return _run_one_pass(parts, staging, options, executor, advance)
+        return _run_one_pass(parts, staging, options, executor, advance, report)
     futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size)
                for part in parts]
     surveys = _gather_each(futures, parts, advance)
-    classes = copy.deepcopy(options.class_map())
+    classes = copy.deepcopy(options).class_map()
     for survey in surveys:
         classes.merge(survey.classes)
     renamed = settle_stems(surveys)
@@ -233,16 +237,15 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
         splits.update(dict.fromkeys(survey.splits))
     del surveys
     part_options = replace(options, classes=classes)
-    directories = [os.path.join(staging.path, f"part-{part.index:05d}") for part in parts]
-    futures = [executor.submit(write_part, part, to, directory, copy.deepcopy(part_options),
+    directories = [os.path.join(_path(staging), f"part-{part.index:05d}") for part in parts]
+    written = [executor.submit(write_part, part, to, directory, copy.deepcopy(part_options),
                                renamed[i], list(splits))
                for i, (part, directory) in enumerate(zip(parts, directories))]
-    reports = _gather_each(futures, parts, advance)
-    return merge_parts(to, [Path(d) for d in directories], reports, Path(staging.path),
-                       part_options)
+    reports = _gather_each(written, parts, advance)
+    return merge_parts(to, [Path(d) for d in directories], reports, Path(_path(staging)), report)
 
 
-def _gather_each(futures: list[Future], parts: list[ByteRange],
+def _gather_each(futures: "list[Future[Any]]", parts: list[ByteRange],
                  advance: Callable[[ByteRange], Callable[[], None]]) -> list[Any]:
     results = []
     try:
@@ -317,24 +320,29 @@ def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoP
 
 
 def _run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, executor: Executor,
-                  advance: Callable[[ByteRange], Callable[[], None]]) -> Report:
+                  advance: Callable[[ByteRange], Callable[[], None]], report: Report) -> Report:
     from .coco import merge_coco_parts
 
-    directories = [Path(staging.path, f"part-{part.index:05d}") for part in parts]
+    directories = [Path(_path(staging), f"part-{part.index:05d}") for part in parts]
     futures = [executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
                for part, directory in zip(parts, directories)]
     results: list[CocoPart] = _gather_each(futures, parts, advance)
     for part in parts:  # one pass: the meter's second half
         advance(part)()
-    classes = copy.deepcopy(options.class_map())
+    classes = copy.deepcopy(options).class_map()
     for result in results:
         classes.merge(result.survey.classes)
     changed: list[dict[int, str]] = []
     renamed = settle_stems([r.survey for r in results], changed)
-    report = Report()
     for result in results:
         report.merge(result.report)
     renames = sum(len(r) for r in renamed)
     if renames:
         report.warnings["duplicate file name, renamed"] += renames
-    return merge_coco_parts(directories, Path(staging.path), classes, results, changed, report)
+    return merge_coco_parts(directories, Path(_path(staging)), classes, results, changed, report)
+
+
+def _path(staging: Staging) -> Path:
+    if staging.path is None:
+        raise LbConvertError("internal error: the temporary directory is gone")
+    return staging.path

@@ -106,6 +106,7 @@ from math import ceil, floor
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import LbConvertError
+from ..options import option_name
 from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring, ring_xy, shoelace
 from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
@@ -307,7 +308,7 @@ class VocWriter(Writer):
         super().__init__(*args, **kwargs)
         self._segmentation = int(self.options.segmentation)  # 0 or 1, as <segmented> holds it
         if self._segmentation and self.classes.fixed and len(self.classes) > MAX_INDEX:
-            raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
+            raise LbConvertError(f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         # by split name; the key None: the trainval lists (also self._trainval)
         self._splits: dict[Optional[str], _Split] = {}
@@ -400,13 +401,14 @@ class VocWriter(Writer):
     def _check_class_index(self, class_id: int) -> None:
         """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
         if class_id + 1 > MAX_INDEX:
-            raise LbConvertError(f"voc --segmentation: class {self.classes.names[class_id]!r} "
+            raise LbConvertError(f"voc {option_name('segmentation')}: class {self.classes.names[class_id]!r} "
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
 
     def _shape_function(self, cls: type) -> Callable[[Any, Item], Optional[_Shape]]:
         """The function giving the box and pixels of objects of ``cls`` (a
         subclass of a box, polygon or mask counts as one); looked up once per class."""
+        function: Callable[[Any, Item], Optional[_Shape]]
         for base, function in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
                                (MaskAnnotation, self._mask)):
             if issubclass(cls, base):

@@ -113,6 +113,7 @@ from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
+from ..options import option_name
 from ..select import find_image
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 
@@ -128,7 +129,7 @@ __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 _YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
                         "yaml_file", "minival"})
 _OPENCV_MISSING = "mask contours need opencv (pip install lbconvert[masks])"
-_Handler = Callable[[Any, Item, list], None]
+_Handler = Callable[[Any, Item, list[str]], None]
 _Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
 Ring = list[tuple[float, float]]  # as lbconvert.geometry.Ring
 
@@ -152,7 +153,8 @@ class YoloWriter(Writer):
         if self.task == "pose":
             self._keypoints = {n: i for i, n in enumerate(options.keypoint_names or ())}
             if not self._keypoints:
-                raise LbConvertError("yolo pose needs the keypoint classes: --keypoints NAME,…")
+                raise LbConvertError("yolo pose needs the keypoint classes: pass "
+                                     f"{option_name('keypoint_names')} with their names")
         for split in options.split or ():
             _check_split_name(split)
         self._masks = None
@@ -250,7 +252,7 @@ class YoloWriter(Writer):
     def _dropper(self, reason: str) -> _Handler:
         dropped = self.report.dropped
 
-        def drop(obj: ObjectAnnotation, item: Item, rows: list) -> None:
+        def drop(obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
             dropped[reason] += 1
         return drop
 
@@ -266,7 +268,7 @@ class YoloWriter(Writer):
 
     # --- detect ---
 
-    def _detect_box(self, obj: BoxAnnotation, item: Item, rows: list) -> None:
+    def _detect_box(self, obj: BoxAnnotation, item: Item, rows: list[str]) -> None:
         """The hot path: :meth:`_clipped_box` and :func:`_xywh` inlined."""
         box = obj.bounding_box
         if not (box.width > 0 and box.height > 0):
@@ -296,7 +298,7 @@ class YoloWriter(Writer):
             (right - left) / width, (bottom - top) / height))
         self.report.annotations_written += 1
 
-    def _detect_shape(self, obj: ObjectAnnotation, item: Item, rows: list) -> None:
+    def _detect_shape(self, obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
         box = self._box_of_shape(obj, item)
         if box is None:
             return
@@ -307,7 +309,7 @@ class YoloWriter(Writer):
 
     # --- segment ---
 
-    def _segment(self, obj: ObjectAnnotation, item: Item, rows: list) -> None:
+    def _segment(self, obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
         rings = self._rings(obj, item)
         if rings is None:
             return
@@ -320,7 +322,7 @@ class YoloWriter(Writer):
         rows.extend(f"{class_id} {_flat(ring, sx, sy)}\n" for ring in rings)
         self.report.annotations_written += 1
 
-    def _box_corners(self, obj: BoxAnnotation, item: Item, rows: list) -> None:
+    def _box_corners(self, obj: BoxAnnotation, item: Item, rows: list[str]) -> None:
         """A box as its 4 clipped corners (segment with boxes_as_polygons, obb)."""
         box = self._clipped_box(obj, item)
         if box is None:
@@ -329,7 +331,7 @@ class YoloWriter(Writer):
 
     # --- obb ---
 
-    def _obb_shape(self, obj: ObjectAnnotation, item: Item, rows: list) -> None:
+    def _obb_shape(self, obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
         rings = self._rings(obj, item)
         if rings is None:
             return
@@ -344,7 +346,7 @@ class YoloWriter(Writer):
             return
         self._polygon_row(obj, corners, item, rows)
 
-    def _polygon_row(self, obj: ObjectAnnotation, ring: Ring, item: Item, rows: list) -> None:
+    def _polygon_row(self, obj: ObjectAnnotation, ring: Ring, item: Item, rows: list[str]) -> None:
         class_id = self.class_id(obj)
         if class_id is not None:
             sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
@@ -517,7 +519,7 @@ class YoloWriter(Writer):
         head["nc"] = len(self.classes)
         names = {i: _Quoted(name) for i, name in enumerate(self.classes.names)}
         dump = dict(Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=1 << 30)
-        text = "# converted from a Labelbox export by lbconvert\n"
+        text: str = "# converted from a Labelbox export by lbconvert\n"
         text += yaml.dump(head, default_flow_style=False, **dump)
         text += yaml.dump({"names": names}, default_flow_style=False, **dump)
         if self.task == "pose":
