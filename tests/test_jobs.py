@@ -212,3 +212,19 @@ def test_report_merge_sums_every_counter() -> None:
     first.merge(second)
     assert first.items == 5 and first.dropped == {"a": 3, "b": 1}
     assert first.per_split == {"train": {"items": 4}}
+
+
+def test_progress_reaches_the_whole_file(stress: Path, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    convert(stress, "coco", tmp_path / "out", jobs=2,
+            progress=lambda meter: seen.append((meter.bytes_read(), meter.total_bytes)))
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_rows_given_as_an_iterable_run_in_one_process(stress: Path, tmp_path: Path) -> None:
+    from lbconvert import read
+
+    convert(read(stress), "jsonl", tmp_path / "rows", jobs=2)
+    convert(stress, "jsonl", tmp_path / "path")
+    assert tree_hashes(tmp_path / "rows") == tree_hashes(tmp_path / "path")
