@@ -232,11 +232,13 @@ def _merge_results(sources: "list[_Source]", target: IO[bytes], image_shifts: li
 # --- the parts of a one-pass run (lbconvert.plan.run.write_coco_part) ---------------
 
 def merge_coco_parts(directories: list[Path], out: Path, classes: ClassMap, results: list[Any],
-                     changed: list[dict[int, str]], report: Report) -> Report:
+                     changed: list[dict[int, tuple[str, str]]], report: Report) -> Report:
     """Merge COCO parts written in one pass into ``out``: class ids of the
     export (categories rebuilt, ``category_id`` mapped), stems renamed by the
     export's unique-stem rule (``file_name`` and the manifest), ids shifted;
     the summed ``report`` written.  The part directories are removed."""
+    from .run import IMAGE_RECORD
+
     splits = list(dict.fromkeys(s for r in results for s in r.survey.splits))
     category_maps = [_category_map(r.survey.classes, classes) for r in results]
     file_names: list[dict[str, dict[int, tuple[str, str]]]] = []
@@ -244,12 +246,14 @@ def merge_coco_parts(directories: list[Path], out: Path, classes: ClassMap, resu
     for result, moved in zip(results, changed):
         by_split: dict[str, dict[int, tuple[str, str]]] = {}
         lines: dict[int, str] = {}
-        for number, new in moved.items():
-            found = result.images.get(number)
-            if found is not None:
-                split, image, line = found
-                by_split.setdefault(split, {})[image] = (result.survey.stems[number][0], new)
-                lines[line] = new
+        with open(result.images, "rb") as records:
+            for number, (asked, new) in sorted(moved.items()):
+                records.seek(number * IMAGE_RECORD.size)
+                split, image, line = IMAGE_RECORD.unpack(records.read(IMAGE_RECORD.size))
+                if split >= 0:
+                    by_split.setdefault(result.survey.splits[split], {})[image] = (asked, new)
+                    lines[line] = new
+        os.remove(result.images)
         file_names.append(by_split)
         manifest_lines.append(lines)
     categories = _categories(directories, classes)

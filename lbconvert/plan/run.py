@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import copy
 import os
+import struct
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
+
+import orjson
 
 from ..classes import ClassMap
 from ..errors import LbConvertError
@@ -55,9 +58,34 @@ class Survey:
     the stems asked for (with the key of a rename), the splits of its image items."""
 
     classes: ClassMap
-    stems: list[tuple[str, str, int]] = field(default_factory=list)
+    stems: str  # the file of asked stems (see _StemLog)
     splits: list[str] = field(default_factory=list)
     rows: int = 0
+
+
+class _StemLog:
+    """The stems a part's items asked for, one JSON line ``[stem, key,
+    parent]`` each, in a file beside the parts: the coordinator replays them
+    one part at a time, so its memory does not grow with the export."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, "wb", buffering=1 << 20)
+        self.count = 0
+
+    def add(self, stem: str, key: str, parent: int) -> None:
+        self._file.write(orjson.dumps((stem, key, parent)) + b"\n")
+        self.count += 1
+
+    def close(self) -> None:
+        self._file.close()
+
+    @staticmethod
+    def read(path: str) -> Iterator[tuple[str, str, int]]:
+        with open(path, "rb") as lines:
+            for line in lines:
+                stem, key, parent = orjson.loads(line)
+                yield stem, key, parent
 
 
 class _SurveySelector(Selector):
@@ -67,9 +95,9 @@ class _SurveySelector(Selector):
     stem, which the rule may rename: each is recorded with the number of the
     row's own stem, so that :func:`settle_stems` builds it on the new name."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stems: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.asked: list[tuple[str, str, int]] = []
+        self.asked = _StemLog(stems)
         self._row_stem = -1
 
     def items(self, row: Any) -> list[Any]:
@@ -77,9 +105,9 @@ class _SurveySelector(Selector):
         return super().items(row)
 
     def _claim_stem(self, stem: str, key: str) -> str:
-        self.asked.append((stem, key, self._row_stem))
+        self.asked.add(stem, key, self._row_stem)
         if self._row_stem < 0:  # the row's own stem comes first
-            self._row_stem = len(self.asked) - 1
+            self._row_stem = self.asked.count - 1
         return stem
 
 
@@ -124,10 +152,11 @@ class _Failed:
         return exc
 
 
-def survey_part(part: ByteRange, options: Options, require_size: bool) -> "Survey | _Failed":
-    """Step 1 for one part (runs in a worker)."""
+def survey_part(part: ByteRange, options: Options, require_size: bool, stems: str
+                ) -> "Survey | _Failed":
+    """Step 1 for one part (runs in a worker); the asked stems go to the file ``stems``."""
     def task() -> Survey:
-        selector = _SurveySelector(options, Report(), require_size=require_size)
+        selector = _SurveySelector(options, Report(), require_size=require_size, stems=stems)
         splits: dict[str, None] = {}
         reader = PartReader(part, options.max_record_bytes)
         rows = 0
@@ -136,7 +165,8 @@ def survey_part(part: ByteRange, options: Options, require_size: bool) -> "Surve
             for item in selector.items(row):
                 if item.media_type in IMAGE_MEDIA and item.width and item.height:
                     splits.setdefault(item.split)
-        return Survey(selector.classes, selector.asked, list(splits), rows)
+        selector.asked.close()
+        return Survey(selector.classes, stems, list(splits), rows)
     return _run(task)
 
 
@@ -161,25 +191,29 @@ def write_part(part: ByteRange, to: str, directory: str, options: Options, renam
     return _run(task)
 
 
-def settle_stems(surveys: Iterable[Survey], changed: Optional[list[dict[int, str]]] = None
+def settle_stems(surveys: Iterable[Survey],
+                 changed: Optional[list[dict[int, tuple[str, str]]]] = None
                  ) -> list[dict[int, str]]:
     """The unique-stem rule of :meth:`Selector._claim_stem` replayed over the
     whole export: for each part, ``{number of the asked stem: its new name}``
     for the stems renamed (only duplicates are).  ``changed`` receives, per
-    part, every stem that differs from the one asked (the renamed ones and
-    the frames of a renamed video)."""
+    part, every stem that differs from the one asked, as ``(asked, new)``
+    (the renamed ones and the frames of a renamed video)."""
     taken = NameSet()
     renamed_by_part = []
     for survey in surveys:
         renamed: dict[int, str] = {}
-        moved: dict[int, str] = {}
+        moved: dict[int, tuple[str, str]] = {}
         if changed is not None:
             changed.append(moved)
-        asked = survey.stems
-        for number, (stem, key, parent) in enumerate(asked):
-            if parent >= 0 and parent in renamed:  # a frame of a renamed video
-                stem = renamed[parent] + stem[len(asked[parent][0]):]
-                moved[number] = stem
+        row_stem = ""  # the asked stem of the last row (a frame's parent)
+        for number, (asked, key, parent) in enumerate(_StemLog.read(survey.stems)):
+            stem = asked
+            if parent < 0:
+                row_stem = asked
+            elif parent in renamed:  # a frame of a renamed video
+                stem = renamed[parent] + asked[len(row_stem):]
+                moved[number] = (asked, stem)
             if taken.add(stem.lower()):
                 continue
             new = f"{stem}__{_digest(key):016x}"
@@ -187,8 +221,10 @@ def settle_stems(surveys: Iterable[Survey], changed: Optional[list[dict[int, str
             while not taken.add(new.lower()):
                 attempt += 1
                 new = f"{stem}__{_digest(key):016x}_{attempt}"
-            renamed[number] = moved[number] = new
+            renamed[number] = new
+            moved[number] = (asked, new)
         renamed_by_part.append(renamed)
+        os.remove(survey.stems)
     return renamed_by_part
 
 
@@ -225,7 +261,8 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
 
     if to == "coco":
         return _run_one_pass(parts, staging, options, executor, advance, report)
-    futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size)
+    futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size,
+                               os.path.join(_path(staging), f".stems-{part.index:05d}"))
                for part in parts]
     surveys = _gather_each(futures, parts, advance)
     classes = copy.deepcopy(options).class_map()
@@ -272,13 +309,19 @@ class _RecordingSelector(_SurveySelector):
     item_stems: list[int] = []
 
     def items(self, row: Any) -> list[Any]:
-        first = len(self.asked)
+        first = self.asked.count
         items = super().items(row)
-        numbers = list(range(first, len(self.asked)))
+        numbers = list(range(first, self.asked.count))
         if len(numbers) > len(items):  # a video's or document's own stem has no item
             numbers = numbers[1:]
         self.item_stems = numbers
         return items
+
+
+#: Per asked stem, in the ``.images`` file of a one-pass COCO part: the
+#: index of its image's split in ``Survey.splits`` (-1: no image), its local
+#: image id and its manifest line.
+IMAGE_RECORD = struct.Struct("<iii")
 
 
 @dataclass
@@ -287,9 +330,7 @@ class CocoPart:
 
     report: Report
     survey: Survey
-    #: Per asked stem: the item's image as ``(split, local image id, manifest
-    #: line)``; only for stems whose item has an image record.
-    images: dict[int, tuple[str, int, int]]
+    images: str  # the file of IMAGE_RECORDs
 
 
 def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | _Failed":
@@ -298,24 +339,33 @@ def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoP
     def task() -> CocoPart:
         report = Report()
         writer = get_writer("coco")(directory, options, report=report)
-        images: dict[int, tuple[str, int, int]] = {}
+        stems, images = f"{directory}.stems", f"{directory}.images"
         counts: dict[str, int] = {}
+        split_index: dict[str, int] = {}
+        no_image = IMAGE_RECORD.pack(-1, 0, 0)
         try:
-            selector = _RecordingSelector(options, report)
+            selector = _RecordingSelector(options, report, stems=stems)
             lines = 0
-            for row in PartReader(part, options.max_record_bytes):
-                found = selector.items(row)
-                for number, item in zip(selector.item_stems, found):
-                    writer.add(item)
-                    if item.media_type in IMAGE_MEDIA and item.width and item.height:
-                        counts[item.split] = counts.get(item.split, 0) + 1
-                        images[number] = (item.split, counts[item.split], lines)
-                        lines += 1
+            with open(images, "wb", buffering=1 << 20) as records:
+                for row in PartReader(part, options.max_record_bytes):
+                    first = selector.asked.count
+                    found = selector.items(row)
+                    records_of_row = [no_image] * (selector.asked.count - first)
+                    for number, item in zip(selector.item_stems, found):
+                        writer.add(item)
+                        if item.media_type in IMAGE_MEDIA and item.width and item.height:
+                            index = split_index.setdefault(item.split, len(split_index))
+                            counts[item.split] = counts.get(item.split, 0) + 1
+                            records_of_row[number - first] = IMAGE_RECORD.pack(
+                                index, counts[item.split], lines)
+                            lines += 1
+                    records.write(b"".join(records_of_row))
+            selector.asked.close()
         except BaseException:
             writer.abort()
             raise
         writer.close()
-        return CocoPart(report, Survey(selector.classes, selector.asked, list(counts)), images)
+        return CocoPart(report, Survey(selector.classes, stems, list(split_index)), images)
     return _run(task)
 
 
@@ -332,7 +382,7 @@ def _run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, ex
     classes = copy.deepcopy(options).class_map()
     for result in results:
         classes.merge(result.survey.classes)
-    changed: list[dict[int, str]] = []
+    changed: list[dict[int, tuple[str, str]]] = []
     renamed = settle_stems([r.survey for r in results], changed)
     for result in results:
         report.merge(result.report)
