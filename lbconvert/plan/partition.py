@@ -103,15 +103,19 @@ def _skip_line(handle: IO[bytes]) -> None:
 
 
 def _lines_before(handle: IO[bytes], offset: int) -> int:
+    """Line breaks in the first ``offset`` bytes (read into one reused buffer:
+    a fresh bytes object per piece costs more than the counting)."""
     handle.seek(0)
-    count = left = 0
+    buffer = bytearray(_CHUNK)
+    count = 0
     left = offset
     while left > 0:
-        piece = handle.read(min(_CHUNK * 4, left))
-        if not piece:
+        with memoryview(buffer) as view:
+            got = handle.readinto(view[:min(_CHUNK, left)])  # type: ignore[attr-defined]
+        if not got:
             break
-        count += piece.count(b"\n")
-        left -= len(piece)
+        count += buffer.count(b"\n", 0, got)
+        left -= got
     return count
 
 
@@ -131,10 +135,10 @@ class _Window(io.RawIOBase):
         wanted = min(len(buffer), self._end - self._position)
         if wanted <= 0:
             return 0
-        data = self._handle.read(wanted)
-        buffer[:len(data)] = data
-        self._position += len(data)
-        return len(data)
+        with memoryview(buffer) as view:
+            got: int = self._handle.readinto(view[:wanted])  # type: ignore[attr-defined]
+        self._position += got or 0
+        return got or 0
 
     def tell(self) -> int:
         return self._position
