@@ -228,3 +228,18 @@ def test_rows_given_as_an_iterable_run_in_one_process(stress: Path, tmp_path: Pa
     convert(read(stress), "jsonl", tmp_path / "rows", jobs=2)
     convert(stress, "jsonl", tmp_path / "path")
     assert tree_hashes(tmp_path / "rows") == tree_hashes(tmp_path / "path")
+
+
+@pytest.mark.parametrize("to", ["coco", "yolo"])
+def test_a_selection_error_in_a_late_part_names_the_record(stress: Path, tmp_path: Path,
+                                                          to: str) -> None:
+    """Line numbers in messages of the select stage are those of the whole file too."""
+    two_projects = json.loads((FIXTURES / "v2" / "images.ndjson").read_text().splitlines()[6])
+    path, number = late_bad_line(stress, tmp_path, json.dumps(two_projects).encode() + b"\n")
+    messages = []
+    for jobs in (1, 3):
+        with pytest.raises(LbConvertError) as caught:
+            convert(path, to, tmp_path / f"out{jobs}", jobs=jobs)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and f"(record {number})" in messages[0]
+    assert sorted(os.listdir(tmp_path)) == ["bad.ndjson"]

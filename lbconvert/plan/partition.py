@@ -36,6 +36,11 @@ class ByteRange:
     index: int
     start: int
     end: int
+    #: Number lines as in the whole file (count the line breaks before
+    #: ``start``); False: from 1 in the part, which is enough while nothing
+    #: fails (line numbers only appear in messages), and the plan reruns a
+    #: failed part numbered to get the very message one process gives.
+    numbered: bool = False
 
 
 def is_url(source: object) -> bool:
@@ -158,7 +163,8 @@ class PartReader(ExportReader):
                  ) -> None:  # noqa: D107 - no super().__init__: nothing to sniff
         self.max_record_bytes = max_record_bytes
         handle = open_input(part.source)
-        first_line = 1 + (_lines_before(handle, part.start) if part.start else 0)
+        first_line = 1 + (_lines_before(handle, part.start) if part.start and part.numbered
+                          else 0)
         raw = _Window(handle, part.start, part.end)
         stream = io.BufferedReader(raw, buffer_size=1 << 16)
         self._opened = _Opened(stream, part.name, cast(IO[bytes], raw), part.end - part.start,

@@ -264,7 +264,8 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
     futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size,
                                os.path.join(_path(staging), f".stems-{part.index:05d}"))
                for part in parts]
-    surveys = _gather_each(futures, parts, advance)
+    surveys = _gather_each(futures, parts, advance, lambda part: survey_part(
+        part, copy.deepcopy(options), require_size, os.path.join(_path(staging), ".stems-again")))
     classes = copy.deepcopy(options).class_map()
     for survey in surveys:
         classes.merge(survey.classes)
@@ -278,18 +279,27 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
     written = [executor.submit(write_part, part, to, directory, copy.deepcopy(part_options),
                                renamed[i], list(splits))
                for i, (part, directory) in enumerate(zip(parts, directories))]
-    reports = _gather_each(written, parts, advance)
+    reports = _gather_each(written, parts, advance, lambda part: write_part(
+        part, to, os.path.join(_path(staging), "part-again"), copy.deepcopy(part_options),
+        renamed[part.index], list(splits)))
     return merge_parts(to, [Path(d) for d in directories], reports, Path(_path(staging)), report)
 
 
 def _gather_each(futures: "list[Future[Any]]", parts: list[ByteRange],
-                 advance: Callable[[ByteRange], Callable[[], None]]) -> list[Any]:
+                 advance: Callable[[ByteRange], Callable[[], None]],
+                 again: Callable[[ByteRange], Any]) -> list[Any]:
+    """The parts' results in order; the first failure in part order raises
+    the error of ``again(part)``: the part run once more, here, with the
+    lines numbered as in the whole file (the same work fails the same way)."""
     results = []
     try:
         for future, part in zip(futures, parts):
             result = future.result()
             if isinstance(result, _Failed):
-                raise result.error()
+                for future_after in futures:
+                    future_after.cancel()
+                rerun = again(replace(part, numbered=True))
+                raise (rerun if isinstance(rerun, _Failed) else result).error()
             results.append(result)
             advance(part)()
     except BaseException:
@@ -376,7 +386,8 @@ def _run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, ex
     directories = [Path(_path(staging), f"part-{part.index:05d}") for part in parts]
     futures = [executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
                for part, directory in zip(parts, directories)]
-    results: list[CocoPart] = _gather_each(futures, parts, advance)
+    results: list[CocoPart] = _gather_each(futures, parts, advance, lambda part: write_coco_part(
+        part, str(_path(staging) / "part-again"), copy.deepcopy(options)))
     for part in parts:  # one pass: the meter's second half
         advance(part)()
     classes = copy.deepcopy(options).class_map()
