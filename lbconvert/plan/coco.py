@@ -36,7 +36,7 @@ _IMAGES_END = b'], "annotations": ['
 _ANNOTATIONS_END = b'], "categories": '
 
 
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20  # bytes of lines at a time: bounds the merge's memory
 
 
 class _Lines:
