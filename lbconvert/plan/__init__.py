@@ -28,7 +28,8 @@ from .run import _path, run_plan
 
 __all__ = ["convert_partitioned", "open_url", "is_url", "serial_reason", "resolve_jobs", "PARTS_PER_JOB"]
 
-#: Parts per worker: more than one evens out parts of unequal cost.
+#: Parts per worker: more than one evens out parts of unequal cost.  COCO
+#: uses one: its merge renumbers every part after the first, serially.
 PARTS_PER_JOB = 2
 
 
@@ -92,7 +93,8 @@ def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", 
                              report=Report())
         probe.abort()  # the writer refuses bad options as it would in one process
         workers = jobs if executor is None else max(jobs, 1)
-        parts = ndjson_ranges(source, _name(export), workers * PARTS_PER_JOB)
+        parts = ndjson_ranges(source, _name(export),
+                              workers * (1 if to == "coco" else PARTS_PER_JOB))
         if executor is None:
             with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
                 report = run_plan(parts, to, staging, options, pool, total, progress)
