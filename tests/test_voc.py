@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import msgspec
 import pytest
 import shapely
 from PIL import Image
@@ -182,7 +183,7 @@ def test_xml_is_what_elementtree_writes(tmp_path: Path) -> None:
 ])
 def test_bndbox_mapping(edges, expected) -> None:
     found = voc_bndbox(*edges, 10, 10)
-    assert (None if found is None else tuple(found)) == expected
+    assert (None if found is None else msgspec.structs.astuple(found)) == expected
 
 
 def test_classes_file_drops_unknown_classes(tmp_path: Path) -> None:

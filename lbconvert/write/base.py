@@ -18,7 +18,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional, Sequence
 
 import orjson
 
@@ -28,6 +28,7 @@ from ..options import Options
 from ..report import Report
 from .manifest import REPORT, Manifest
 from .outdir import Staging
+from .shapes import not_representable
 
 __all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA", "release"]
 
@@ -51,6 +52,9 @@ class Writer:
     needs_image_size: ClassVar[bool] = True
     #: True for image writers: every image item is listed in ``OUT/manifest.jsonl``.
     writes_manifest: ClassVar[bool] = False
+    #: ``(model class, method name)`` pairs: :meth:`handler` gives objects of
+    #: the class, or of a subclass, to that method; the first match wins.
+    handlers: ClassVar[Sequence[tuple[type, str]]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass whose ``__init__`` fails after this base made the
@@ -77,7 +81,7 @@ class Writer:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
-        self._ids_by_name = self.classes.ids_by_name  # see class_id
+        self._handler_cache: dict[type, Callable[..., Any]] = {}
         self._closed = False
         self._staging = Staging(out, self.options.overwrite)
         #: Where the dataset goes (a symbolic link or ``.``/``..`` resolved).
@@ -164,13 +168,33 @@ class Writer:
         """The object's 0-based class id (the select stage gave it, see
         :mod:`lbconvert.classes`); drops and counts it when a fixed class
         list lacks it."""
-        ids = self._ids_by_name  # the usual case: one lookup in the map's own dict
-        found = ids.get(obj.name) if ids is not None else None  # type: ignore[arg-type]
+        found = self.classes.id_of(obj)
         if found is None:
-            found = self.classes.id_of(obj)
-            if found is None:
-                self.report.drop(self.classes.missing_reason)
+            self.report.drop(self.classes.missing_reason)
         return found
+
+    def handler(self, cls: type) -> Callable[..., Any]:
+        """The method for objects of ``cls`` (:attr:`handlers`, or
+        :meth:`handler_table` where options choose), found once per class;
+        a class without one gets a function that drops the object with
+        :meth:`unsupported_reason` and returns None."""
+        found = self._handler_cache.get(cls)
+        if found is None:
+            name = next((name for base, name in self.handler_table() if issubclass(cls, base)),
+                        None)
+            found = getattr(self, name) if name else _dropper(self.report,
+                                                              self.unsupported_reason(cls))
+            self._handler_cache[cls] = found
+        return found
+
+    def handler_table(self) -> Sequence[tuple[type, Optional[str]]]:
+        """The ``(model class, method name)`` pairs :meth:`handler` looks in; a
+        name of None drops the class's objects."""
+        return self.handlers
+
+    def unsupported_reason(self, cls: type) -> str:
+        """Why objects of a class without a handler are dropped."""
+        return not_representable(getattr(cls, "kind", "object"), self.name)
 
     @staticmethod
     def file_stem(item: Item) -> str:
@@ -195,6 +219,13 @@ class Writer:
             self._manifest.close()
         with open(self.out / REPORT, "wb") as handle:
             handle.write(orjson.dumps(self.report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _dropper(report: Report, reason: str) -> Callable[..., None]:
+    """A handler that counts its object as dropped for ``reason``."""
+    def drop(*_: Any) -> None:
+        report.drop(reason)
+    return drop
 
 
 def release(*steps: Callable[[], object]) -> None:

@@ -103,14 +103,17 @@ import shutil
 import unicodedata
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Iterator, Optional
+
+import msgspec
 
 from ..errors import LbConvertError
-from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring, ring_xy, shoelace
-from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
+from ..geometry import bounds, clip_ring, extent, ring
+from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
 from ..select import safe_stem
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
 
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
     from ..regions import ItemRaster, Region
@@ -127,10 +130,15 @@ _BATCH_BYTES = 1 << 16
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-BndBox = tuple[int, int, int, int, int]
-"""``(xmin, ymin, xmax, ymax, truncated)``: 1-based inclusive pixel indices, and
-1 when the box was clipped at the image border (a plain tuple: one is built
-per object, and a NamedTuple costs several times more)."""
+class BndBox(msgspec.Struct, frozen=True, gc=False):
+    """A VOC ``<bndbox>``: 1-based inclusive pixel indices, and ``truncated``
+    1 when the box was clipped at the image border."""
+
+    xmin: int
+    ymin: int
+    xmax: int
+    ymax: int
+    truncated: int
 
 
 def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int, height: int
@@ -148,7 +156,7 @@ def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int,
         right, truncated = width, 1
     if bottom > height:
         bottom, truncated = height, 1
-    return floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated
+    return BndBox(floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated)
 
 
 #: What a VOC class name cannot hold: characters XML 1.0 cannot, control
@@ -220,21 +228,6 @@ def _escape(value: str) -> str:
     return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
-#: Numbers whose decimal text VocWriter keeps in a list (see _Decimal).
-_LISTED_NUMBERS = 1 << 16
-
-
-class _Decimal:
-    """``_Decimal()[n] == str(n)``.  The XML is written with ``decimals[n]``
-    where ``decimals`` is a list of the texts of 0, 1, 2 … up to the image's
-    larger side: every number in it is in that range, and looking a text up
-    costs less than half of formatting the int.  For an image larger than
-    the list may grow (:data:`_LISTED_NUMBERS`) this stands in for it."""
-
-    def __getitem__(self, number: int) -> str:
-        return str(number)
-
-
 def _xml_head(file_name: str, width: str, height: str, segmented: str) -> str:
     # With VocWriter._xml: the bytes ElementTree gives for the same
     # tree after ET.indent(root) and ET.tostring(root, encoding="utf-8",
@@ -253,13 +246,17 @@ def _object_opening(name: str) -> str:
             "    <pose>Unspecified</pose>\n    <truncated>")
 
 
-_Shape = tuple[BndBox, "BoxAnnotation | PolygonAnnotation | Region"]
-"""An object's box and what gives its pixels: the box or polygon annotation
-itself, drawn only with ``segmentation`` (a closure per object cost a sixth
-of the box's time), or a mask's pixels, read once."""
-_Object = tuple[int, BndBox, "BoxAnnotation | PolygonAnnotation | Region"]
-"""One object on its way to the XML and the segmentation PNGs: class id, box
-and what gives its pixels (see :data:`_Shape`)."""
+_Pixels = "BoxAnnotation | PolygonAnnotation | Region"
+"""What gives an object's pixels: the box or polygon annotation itself, drawn
+only with ``segmentation``, or a mask's pixels, read once."""
+
+
+class VocObject(msgspec.Struct, frozen=True, gc=False):
+    """One object on its way to the XML and the segmentation PNGs."""
+
+    class_id: int
+    box: BndBox
+    pixels: Any  # _Pixels (msgspec cannot hold the numpy Region as a typed field)
 
 
 class _Split:
@@ -302,6 +299,8 @@ _TRAINVAL = ("train", "val")
 class VocWriter(Writer):
     name = "voc"
     writes_manifest = True
+    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
+                (MaskAnnotation, "_mask"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -315,13 +314,7 @@ class VocWriter(Writer):
         self._object_openings: list[str] = []  # per class id: see _object_opening
         void = self._segmentation and self.options.void_border
         self._names = VocNames(("background", "ignored") if void else ("background",))
-        self._decimals: list[str] = []  # str(n) at n: see _Decimal
-        self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
-        self._masks = None
-        if self.options.masks is not None:  # numpy and Pillow load only when needed
-            from ..masks import MaskSource
-
-            self._masks = MaskSource.from_options(self.options)
+        self.shapes = Shapes(self.report, self.options)
         os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
         self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
@@ -349,8 +342,8 @@ class VocWriter(Writer):
         if self._segmentation:
             self._write_segmentation(stem, item, objects)
         classes = 0
-        for class_id, _, _ in objects:
-            classes |= 1 << class_id
+        for obj in objects:
+            classes |= 1 << obj.class_id
         self._split(item.split).add(stem, classes)
         if self._trainval is not None and item.split in _TRAINVAL:
             self._trainval.add(stem, classes)
@@ -379,18 +372,17 @@ class VocWriter(Writer):
                                                          part_name=".trainval")
             self._trainval.copy_from(first)
 
-    def _objects(self, item: Item) -> list[_Object]:
+    def _objects(self, item: Item) -> list[VocObject]:
         """The objects that get an ``<object>``; the others are dropped and counted."""
-        found: list[_Object] = []
-        shapes = self._shapes
+        found: list[VocObject] = []
         for obj in item.objects:
-            shape = (shapes.get(type(obj)) or self._shape_function(type(obj)))(obj, item)
+            shape = self.handler(type(obj))(obj, item)
             if shape is not None:
                 class_id = self.class_id(obj)
                 if class_id is not None:
-                    found.append((class_id, *shape))
+                    found.append(VocObject(class_id, *shape))
         if self._segmentation and found:
-            self._check_class_index(max(class_id for class_id, _, _ in found))
+            self._check_class_index(max(obj.class_id for obj in found))
         return found
 
     def _check_class_index(self, class_id: int) -> None:
@@ -400,73 +392,44 @@ class VocWriter(Writer):
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
 
-    def _shape_function(self, cls: type) -> Callable[[Any, Item], Optional[_Shape]]:
-        """The function giving the box and pixels of objects of ``cls`` (a
-        subclass of a box, polygon or mask counts as one); looked up once per class."""
-        for base, function in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
-                               (MaskAnnotation, self._mask)):
-            if issubclass(cls, base):
-                break
-        else:
-            function = self._dropper(f"{getattr(cls, 'kind', 'object')} not representable in voc")
-        self._shapes[cls] = function
-        return function
+    # --- the box and pixels of one object (None: dropped) ---
 
-    def _dropper(self, reason: str) -> Callable[[Any, Item], None]:
-        dropped = self.report.dropped
-
-        def drop(obj: ObjectAnnotation, item: Item) -> None:
-            dropped[reason] += 1
-        return drop
-
-    def _box(self, obj: BoxAnnotation, item: Item) -> Optional[_Shape]:
-        box = obj.bounding_box
-        if box.width <= 0 or box.height <= 0:
-            self.report.drop("degenerate box")
+    def _box(self, obj: BoxAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
+        box = self.shapes.box(obj)
+        if box is None:
             return None
-        found = voc_bndbox(box.left, box.top, box.left + box.width, box.top + box.height,
-                           item.width, item.height)  # type: ignore[arg-type]  # drawable
+        bndbox = voc_bndbox(box.left, box.top, box.left + box.width, box.top + box.height,
+                            item.width or 0, item.height or 0)
+        if bndbox is None:
+            self.report.drop(BOX_OUTSIDE)
+            return None
+        return bndbox, obj
+
+    def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
+        found = self.shapes.polygon(obj)
         if found is None:
-            self.report.drop("box outside image")
             return None
-        return found, obj
-
-    def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[_Shape]:
-        xs, ys = ring_xy(obj.polygon)
-        if shoelace(xs, ys) == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
-            self.report.drop("degenerate polygon")
-            return None
-        width: int = item.width  # type: ignore[assignment]  # drawable: not None
-        height: int = item.height  # type: ignore[assignment]
+        xs, ys, _ = found
+        width, height = item.width or 0, item.height or 0
         (left, right), (top, bottom) = extent(xs), extent(ys)
-        found = voc_bndbox(left, top, right, bottom, width, height)
-        if found is not None and found[4] and self.options.clip:  # clipped
-            parts = clip_ring(list(zip(xs, ys)), width, height)
-            inner = bounds([v for part in parts for v in part]) if parts else None
-            found = None if inner is None else voc_bndbox(
-                inner.left, inner.top, inner.left + inner.width, inner.top + inner.height,
-                width, height)
-            found = found and (*found[:4], 1)
-        if found is None:
-            self.report.drop("polygon outside image")
+        bndbox = voc_bndbox(left, top, right, bottom, width, height)
+        if bndbox is not None and bndbox.truncated and self.options.clip:
+            bndbox = _clipped_bndbox(list(zip(xs, ys)), width, height)
+        if bndbox is None:
+            self.report.drop(POLYGON_OUTSIDE)
             return None
-        return found, obj
+        return bndbox, obj
 
-    def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[_Shape]:
-        from ..masks import mask_pixels
-
-        pixels = mask_pixels(self._masks, obj, item, self.report)
+    def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
+        pixels = self.shapes.mask(obj, item)
         if pixels is None:
             return None
         from ..regions import mask_region
 
-        region = mask_region(pixels)
-        if region is None:
-            self.report.drop("empty mask")
-            return None
+        region: Region = mask_region(pixels)  # type: ignore[assignment]  # not empty: a Region
         c0, r0 = region.col, region.row
         r1, c1 = r0 + region.mask.shape[0], c0 + region.mask.shape[1]
-        return (c0 + 1, r0 + 1, c1, r1, 0), region
+        return BndBox(c0 + 1, r0 + 1, c1, r1, 0), region
 
     # --- output of one item ---
 
@@ -481,40 +444,28 @@ class VocWriter(Writer):
         self._object_openings.extend(
             map(_object_opening, names.names[len(self._object_openings):]))
 
-    def _xml(self, item: Item, objects: list[_Object]) -> bytes:
+    def _xml(self, item: Item, objects: list[VocObject]) -> bytes:
         openings = self._object_openings
-        width: int = item.width  # type: ignore[assignment]  # drawable: not None
-        height: int = item.height  # type: ignore[assignment]
-        decimals = self._decimals_up_to(max(width, height))
-        parts = [_xml_head(item.file_name, decimals[width], decimals[height],
-                           decimals[self._segmentation])]
-        for class_id, (xmin, ymin, xmax, ymax, truncated), _ in objects:
-            parts.append(f"{openings[class_id]}{decimals[truncated]}</truncated>\n"
+        parts = [_xml_head(item.file_name, str(item.width), str(item.height),
+                           str(self._segmentation))]
+        for obj in objects:
+            box = obj.box
+            parts.append(f"{openings[obj.class_id]}{box.truncated}</truncated>\n"
                          "    <difficult>0</difficult>\n    <bndbox>\n"
-                         f"      <xmin>{decimals[xmin]}</xmin>\n"
-                         f"      <ymin>{decimals[ymin]}</ymin>\n"
-                         f"      <xmax>{decimals[xmax]}</xmax>\n"
-                         f"      <ymax>{decimals[ymax]}</ymax>\n"
+                         f"      <xmin>{box.xmin}</xmin>\n"
+                         f"      <ymin>{box.ymin}</ymin>\n"
+                         f"      <xmax>{box.xmax}</xmax>\n"
+                         f"      <ymax>{box.ymax}</ymax>\n"
                          "    </bndbox>\n  </object>\n")
         parts.append("</annotation>\n")
         return "".join(parts).encode("utf-8")
-
-    def _decimals_up_to(self, largest: int) -> "list[str] | _Decimal":
-        """The decimal texts of 0 … ``largest``: the list, grown as needed, or
-        the stand-in past :data:`_LISTED_NUMBERS`."""
-        decimals = self._decimals
-        if largest >= len(decimals):
-            if largest >= _LISTED_NUMBERS:
-                return _Decimal()
-            decimals.extend(map(str, range(len(decimals), largest + 1)))
-        return decimals
 
     def _raster_size(self, item: Item) -> tuple[int, int]:
         from ..regions import raster_size
 
         return raster_size(item, self.options.max_pixels)
 
-    def _write_segmentation(self, stem: str, item: Item, objects: list[_Object]) -> None:
+    def _write_segmentation(self, stem: str, item: Item, objects: list[VocObject]) -> None:
         import numpy as np
 
         from ..palette import save_palette_png
@@ -525,11 +476,11 @@ class VocWriter(Writer):
         raster.resize(width, height)
         classes = np.zeros((height, width), dtype=np.uint8)
         instances = np.zeros((height, width), dtype=np.uint8)
-        for number, (class_id, _, shape) in enumerate(objects, 1):
-            region = _pixels(shape, raster)
+        for number, obj in enumerate(objects, 1):
+            region = _pixels(obj.pixels, raster)
             if region is None:
                 continue
-            paint(classes, region, class_id + 1)
+            paint(classes, region, obj.class_id + 1)
             if number <= MAX_INDEX:
                 paint(instances, region, number)
             else:
@@ -605,8 +556,20 @@ class VocWriter(Writer):
 _RENAMED = "class name changed for voc (see labelmap.txt)"
 
 
-def _pixels(shape: "BoxAnnotation | PolygonAnnotation | Region", raster: "ItemRaster"
-            ) -> "Optional[Region]":
+def _clipped_bndbox(vertices: list[tuple[float, float]], width: int, height: int
+                    ) -> Optional[BndBox]:
+    """The box of a polygon cut to the image (marked truncated), None when nothing is left."""
+    parts = clip_ring(vertices, width, height)
+    if not parts:
+        return None
+    inner = bounds([v for part in parts for v in part])
+    bndbox = voc_bndbox(inner.left, inner.top, inner.left + inner.width,
+                        inner.top + inner.height, width, height)
+    return None if bndbox is None else BndBox(bndbox.xmin, bndbox.ymin, bndbox.xmax,
+                                              bndbox.ymax, truncated=1)
+
+
+def _pixels(shape: _Pixels, raster: "ItemRaster") -> "Optional[Region]":
     """The pixels of an object on the item's ``raster`` (None when none are inside)."""
     if isinstance(shape, BoxAnnotation):
         return raster.box(shape.bounding_box)
