@@ -13,7 +13,7 @@ on it: ``inspect`` or a writer (coco, yolo in every task, voc, masks, jsonl,
 geojson) through the Python API.  Every call must end in a balanced report or
 an :class:`lbconvert.LbConvertError` whose message is one line, and leave
 nothing beside ``OUT`` (no ``.OUT.*.partial``).  ``--cli N`` also runs N cases
-through ``python -m lbconvert`` and checks exit code 0/1/3, no traceback and
+through ``python -m lbconvert`` and checks exit code 0/1/3/4, no traceback and
 an error of one line.
 
 The same engine runs a few hundred cases in the test suite
@@ -365,7 +365,7 @@ def run_cli(export: Path, call: tuple[str, dict[str, Any]], out: Path) -> Option
     done = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=120,
                           cwd=ROOT)
     stderr = done.stderr
-    if done.returncode not in (0, 1, 3):
+    if done.returncode not in (0, 1, 3, 4):  # 4: nothing useful written (a hint, not an error)
         return f"exit {done.returncode}: {stderr[-2000:]}"
     if "Traceback" in stderr or "internal error" in stderr:
         return f"traceback: {stderr[-2000:]}"

@@ -10,19 +10,23 @@ from __future__ import annotations
 from .errors import ExportFormatError, LbConvertError, OutputError, SelectionError
 from .model import *  # noqa: F403
 from .model import __all__ as _model_all
+from .classes import ClassMap
 from .convert import StrictError, convert
-from .options import Options
+from .options import ConvertOptions, Options, UnknownOptionError
 from .read import ExportReader, read
 from .report import Report
 from .reverse import to_labelbox
-from .write import get_writer, writer_names
+from .select import Selector
+from .write import Writer, WriterOption, get_writer, writer_names
 from .preview import preview  # the function; its modules stay importable as lbconvert.preview.*
 
+#: The one place the version is written (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 
 __all__ = [
-    "read", "convert", "to_labelbox", "preview", "Options", "Report", "StrictError",
-    "get_writer", "writer_names",
+    "read", "convert", "to_labelbox", "preview", "Options", "ConvertOptions", "Report",
+    "StrictError", "get_writer", "writer_names", "Writer", "WriterOption", "Selector", "ClassMap",
+    "UnknownOptionError",
     "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
     "OutputError", "__version__", *_model_all,
 ]

@@ -2,7 +2,10 @@
 
 Exit codes: 0 success; 1 bad input or options (one line on stderr naming the
 file and line); 2 usage error (argparse); 3 ``--strict`` and something was
-dropped (nothing is written); 130 interrupted.
+dropped for a reason not given to ``--allow`` (nothing is written); 4 the
+run wrote nothing useful (no item, or every object dropped) and
+``--allow-empty`` was not given (the empty dataset is at ``OUT``); 130 interrupted.
+A closed stdout (``lbconvert … | head -1``) does not fail a command.
 
 Every error is ONE line on stderr, ``lbconvert: error: …``: line breaks inside
 a message (a parser's caret diagram, a key with a newline) become `` / ``
@@ -17,6 +20,7 @@ line naming the exception, the record being converted (``FILE:LINE`` or
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import traceback
@@ -31,10 +35,10 @@ from .classes import ClassMap
 from .convert import StrictError, convert
 from .errors import LbConvertError, one_line
 from .inspect import inspect_export
-from .options import Options, parse_split
+from .options import Options, cli_spelling, parse_split
 from .read import DEFAULT_MAX_RECORD_BYTES, ExportReader
 from .report import Report
-from .write import get_writer, writer_names
+from .write import Writer, get_writer, writer_names
 
 __all__ = ["main", "one_line", "parse_size"]
 
@@ -59,41 +63,70 @@ def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    """A one-line progress bar on stderr, only when stderr is a terminal:
+    bytes read (capped at 100 %), rows per second and the time left."""
 
     def __init__(self, enabled: Optional[bool] = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self._last = 0.0
+        self._start = time.monotonic()
+        self.rows = 0
 
     def __call__(self, reader: ExportReader) -> None:
+        self.rows += 1
         if not self.enabled:
             return
         now = time.monotonic()
         if now - self._last < 0.2:
             return
         self._last = now
-        done, total = reader.bytes_read(), reader.total_bytes
-        if total:
-            filled = int(30 * done / total)
-            bar = "#" * filled + "-" * (30 - filled)
-            sys.stderr.write(f"\r[{bar}] {100 * done / total:5.1f}% of {total / 1e6:.1f} MB")
-        else:
-            sys.stderr.write(f"\r{done / 1e6:.1f} MB read")
+        sys.stderr.write("\r" + self.line(reader.bytes_read(), reader.total_bytes, now))
         sys.stderr.flush()
+
+    def line(self, done: int, total: Optional[int], now: float) -> str:
+        elapsed = max(now - self._start, 1e-9)
+        rate = f"{self.rows / elapsed:,.0f} rows/s"
+        if not total:
+            return f"{done / 1e6:.1f} MB read, {rate}"
+        fraction = min(done / total, 1.0)
+        filled = int(30 * fraction)
+        left = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+        eta = "--:--" if left is None else f"{int(left) // 60:02d}:{int(left) % 60:02d}"
+        return (f"[{'#' * filled}{'-' * (30 - filled)}] {100 * fraction:5.1f}% of "
+                f"{total / 1e6:.1f} MB, {rate}, ETA {eta}")
 
     def finish(self) -> None:
         if self.enabled and self._last:
-            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.write("\r" + " " * 79 + "\r")
             sys.stderr.flush()
 
 
+def _emit(text: str) -> None:
+    """Print to stdout; a reader that went away (``| head -1``) is not an error."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush of a
+    closed pipe raises nothing (see the Python docs on SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
 def _inspect(args: argparse.Namespace) -> int:
-    progress = Progress()
+    progress = Progress(enabled=False if args.quiet else None)
     summary = inspect_export(args.export, progress=progress,
                              max_record_bytes=args.max_record_bytes)
     progress.finish()
     if args.json:
-        sys.stdout.buffer.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        _emit(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     else:
         _print_summary(summary)
     return 0
@@ -119,7 +152,22 @@ def _print_summary(summary: dict[str, Any]) -> None:
     if summary["model_runs"]:
         lines.append("model runs:")
         lines += [f"  {rid}  {name}" for rid, name in summary["model_runs"].items()]
-    print("\n".join(lines))
+    lines += _class_table(summary.get("class_table", {}))
+    _emit("\n".join(lines))
+
+
+def _class_table(table: dict[str, Any]) -> list[str]:
+    """Per class: data rows holding it, objects, and objects per kind."""
+    if not table:
+        return []
+    kinds = sorted({kind for counts in table.values() for kind in counts["kinds"]})
+    width = max(5, *(len(name) for name in table))
+    header = f"  {'class':<{width}}  {'rows':>6}  {'objects':>7}" + "".join(
+        f"  {kind:>8}" for kind in kinds)
+    rows = [f"  {name:<{width}}  {counts['rows']:>6}  {counts['objects']:>7}" + "".join(
+        f"  {counts['kinds'].get(kind, 0):>8}" for kind in kinds)
+        for name, counts in sorted(table.items(), key=lambda kv: (-kv[1]["objects"], kv[0]))]
+    return ["per class:", header, *rows]
 
 
 def _pairs(counts: dict[str, int]) -> str:
@@ -151,53 +199,144 @@ def _options(args: argparse.Namespace) -> Options:
         results=args.results,
         segmentation=args.segmentation, void_border=args.void_border,
         instances=args.instances, overlap=args.overlap, strict=args.strict,
-        overwrite=args.overwrite, max_record_bytes=args.max_record_bytes)
+        overwrite=args.overwrite, max_record_bytes=args.max_record_bytes,
+        layout=args.layout, allow=tuple(args.allow),
+        extra=_writer_options(get_writer(args.to), args.writer_option))
     options.validate()
     return options
 
 
+def _writer_options(writer: type[Writer], pairs: Sequence[str]) -> dict[str, Any]:
+    """``--writer-option KEY=VALUE`` pairs, converted to the types the writer
+    declares in ``writer_options`` (an undeclared key is an error)."""
+    declared = getattr(writer, "writer_options", {}) or {}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise LbConvertError(f"--writer-option {pair!r}: expected KEY=VALUE")
+        spec = declared.get(key)
+        if spec is None:
+            known = ", ".join(sorted(declared)) or "none"
+            raise LbConvertError(f"--writer-option {key}: not an option of the "
+                                 f"{writer.name or 'chosen'} writer (its options: {known})")
+        values[key] = _typed(key, spec.type, text)
+    return values
+
+
+def _typed(key: str, kind: type, text: str) -> Any:
+    if kind is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise LbConvertError(f"--writer-option {key}={text}: expected true or false")
+    try:
+        return kind(text)
+    except (TypeError, ValueError):
+        raise LbConvertError(f"--writer-option {key}={text}: expected "
+                             f"{getattr(kind, '__name__', kind)}") from None
+
+
 def _write_report(path: Optional[str], report: Report, extra: dict[str, Any]) -> None:
-    if path:
-        with open(path, "wb") as handle:
-            handle.write(orjson.dumps({**report.to_dict(), **extra}, option=orjson.OPT_INDENT_2)
-                         + b"\n")
+    """The report as JSON into ``path``; ``-`` is stdout."""
+    if not path:
+        return
+    data = orjson.dumps({**report.to_dict(timing=True), **extra}, option=orjson.OPT_INDENT_2)
+    if path == "-":
+        _emit(data.decode())
+        return
+    with open(path, "wb") as handle:
+        handle.write(data + b"\n")
 
 
 def _convert(args: argparse.Namespace) -> int:
-    options = _options(args)
     get_writer(args.to)  # fail early on an unknown format
-    progress = Progress()
-    extra = {"format": args.to, "export": args.export, "output": args.out}
+    options = _options(args)
+    progress = Progress(enabled=False if args.quiet else None)
+    extra = {"export": args.export, "output": args.out}
+    # With the JSON report on stdout, the summary goes to stderr.
+    say = _emit if args.report != "-" else (lambda text: print(text, file=sys.stderr))
     try:
         report = convert(args.export, args.to, args.out, progress=progress, options=options)
     except StrictError as exc:
         progress.finish()
         _write_report(args.report, exc.report, {**extra, "strict_failure": True})
-        print(exc.report.summary(), file=sys.stderr)
+        if not args.quiet:
+            print(exc.report.summary(), file=sys.stderr)
         print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
         return 3
     progress.finish()
-    _write_report(args.report, report, extra)
-    print(report.summary())
+    empty = report.wrote_nothing() and not options.allow_empty
+    _write_report(args.report, report, {**extra, "wrote_nothing": report.wrote_nothing()})
+    if not args.quiet:
+        say(report.summary())
+    if empty:
+        hints = report.hints() or ["check the selection options (--project, --labels, "
+                                   "--source) against `lbconvert inspect`"]
+        print("lbconvert: nothing useful was written (exit 4; --allow-empty accepts it). "
+              "What would help:", file=sys.stderr)
+        for hint in hints:
+            print(f"  - {hint}", file=sys.stderr)
+        return 4
     return 0
 
 
 def _formats(args: argparse.Namespace) -> int:
+    lines = []
     for name in writer_names():
-        print(name)
+        try:
+            writer = get_writer(name)
+        except (LbConvertError, ImportError) as exc:
+            lines.append(f"{name:<10} (cannot be loaded: {exc})")
+            continue
+        description = getattr(writer, "description", "") or _first_line(writer)
+        lines.append(f"{name:<10} {description}")
+        for key, spec in sorted((getattr(writer, "writer_options", {}) or {}).items()):
+            default = "" if spec.default is None else f", default {spec.default!r}"
+            lines.append(f"{'':<10}   --writer-option {key}=<{spec.type.__name__}>"
+                         f"{default}: {spec.help}")
+    _emit("\n".join(lines))
     return 0
+
+
+def _first_line(writer: type) -> str:
+    """A writer's description when it declares none: the first line of its
+    class docstring, else of its module's."""
+    module = sys.modules.get(writer.__module__)
+    for doc in (writer.__dict__.get("__doc__"), getattr(module, "__doc__", None)):
+        if isinstance(doc, str) and doc.strip():
+            return doc.strip().splitlines()[0]
+    return ""
 
 
 def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("export", help="export file (NDJSON, JSON array or legacy JSON; gz ok)")
     parser.add_argument("--to", required=True, metavar="FORMAT",
                         help="output format: " + ", ".join(writer_names()))
-    parser.add_argument("-o", "--out", required=True, help="output directory")
-    parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="OUT",
+                        help="output directory (written atomically)")
+    parser.add_argument("--report", metavar="FILE",
+                        help="write the report as JSON to FILE ('-': stdout, the summary "
+                             "then goes to stderr)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no summary, no progress bar (errors still go to stderr)")
     parser.add_argument("--strict", action="store_true",
-                        help="fail (exit 3, nothing written) if anything is dropped or warned about")
+                        help="fail (exit 3, nothing written) if anything is dropped, skipped "
+                             "or warned about")
+    parser.add_argument("--allow", metavar="REASON", action="append", default=[],
+                        help="with --strict: accept drops/skips/warnings of this reason, as "
+                             "the summary spells it (repeatable)")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="writing nothing useful is not a failure (else exit 4); YOLO may "
+                             "then write a dataset without classes")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
     _add_common_arguments(parser)
+    parser.add_argument("--writer-option", metavar="KEY=VALUE", action="append", default=[],
+                        help="an option of the chosen writer (repeatable; see "
+                             "`lbconvert formats`)")
     select = parser.add_argument_group("selection")
     select.add_argument("--project", metavar="ID", help="project id (legacy: project name)")
     select.add_argument("--labels", choices=("selected", "all"), default="selected",
@@ -210,9 +349,11 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     select.add_argument("--images", metavar="DIR", type=Path,
                         help="the images (sizes when the export lacks them; YOLO images/)")
     select.add_argument("--name-by", choices=("global_key", "external_id", "id"),
-                        help="what names output files (default: global key, external id, id)")
+                        help="what names output files (default: global key, else external "
+                             "id, else data row id)")
     select.add_argument("--split", metavar="NAME=F,...",
-                        help="split by data row id hash, e.g. train=0.8,val=0.2")
+                        help="split by data row id hash, e.g. train=0.8,val=0.2 (default: a "
+                             "model run's split, else everything in train)")
     select.add_argument("--frames-dir", metavar="DIR", type=Path,
                         help="video: extracted frames, DIR/<video stem>/<frame>.jpg")
     select.add_argument("--every", type=int, default=1, metavar="N",
@@ -224,7 +365,9 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     classes = parser.add_argument_group("classes")
     classes.add_argument("--classes", metavar="FILE", help="class names, one per line, id order")
     classes.add_argument("--ontology", metavar="FILE", help="a Labelbox ontology JSON")
-    classes.add_argument("--class-key", choices=("name", "value", "schema"), default="name")
+    classes.add_argument("--class-key", choices=("name", "value", "schema"), default="name",
+                         help="what names a class: the tool's name, its value, or its "
+                              "schema id")
     geometry = parser.add_argument_group("geometry")
     geometry.add_argument("--clip", action="store_true", help="clip geometry to the image")
     geometry.add_argument("--fix-geometry", action="store_true",
@@ -249,16 +392,20 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                          help="YOLO segment: one row per polygon part")
     mode = formats.add_mutually_exclusive_group()
     mode.add_argument("--link", dest="image_mode", action="store_const", const="link",
-                      help="YOLO images/: symlinks (default)")
-    mode.add_argument("--copy", dest="image_mode", action="store_const", const="copy")
-    mode.add_argument("--hardlink", dest="image_mode", action="store_const", const="hardlink")
+                      help="YOLO images/, COCO --layout coco2017: symlinks (the default)")
+    mode.add_argument("--copy", dest="image_mode", action="store_const", const="copy",
+                      help="YOLO images/, COCO --layout coco2017: copy the images")
+    mode.add_argument("--hardlink", dest="image_mode", action="store_const", const="hardlink",
+                      help="YOLO images/, COCO --layout coco2017: hard links (same file "
+                           "system)")
     formats.set_defaults(image_mode="link")
     formats.add_argument("--absolute", action="store_true",
                          help="YOLO data.yaml: absolute path")
-    formats.add_argument("--allow-empty", action="store_true",
-                         help="YOLO: write a dataset without classes (nc: 0) instead of failing")
     formats.add_argument("--results", action="store_true",
                          help="COCO: write a detection results list")
+    formats.add_argument("--layout", choices=("default", "coco2017"), default="default",
+                         help="COCO: coco2017 writes annotations/instances_<split>.json and "
+                              "images/<split>/ (with --images)")
     formats.add_argument("--segmentation", action="store_true",
                          help="VOC: SegmentationClass / SegmentationObject PNGs")
     formats.add_argument("--void-border", action="store_true",
@@ -282,7 +429,7 @@ def _to_labelbox(args: argparse.Namespace) -> int:
     except StrictError as exc:
         _write_report(args.report, exc.report, {**extra, "strict_failure": True})
         print(exc.report.summary(), file=sys.stderr)
-        print(f"lbconvert: error: {exc}; nothing was written", file=sys.stderr)
+        print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
         return 3
     _write_report(args.report, report, extra)
     print(report.summary())
@@ -318,21 +465,69 @@ def _add_to_labelbox_parser(commands: Any) -> None:
     parser.set_defaults(run=_to_labelbox)
 
 
+class _FORMATTER(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; "(default: …)" after every option that has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (default not in (None, False, [], argparse.SUPPRESS) and "%(default)" not in text
+                and action.option_strings and action.const is None):
+            shown = f"{default:,}" if isinstance(default, int) and default > 9999 else default
+            text += f" (default: {shown})".replace("%", "%%")
+        return text
+
+_CONVERT_EXAMPLES = """examples:
+  lbconvert convert export.ndjson --to coco -o out/coco --project cl3vyrz2zafeq76e6zyfvrz89
+  lbconvert convert export.ndjson --to coco -o out/coco --layout coco2017 --images imgs/ --copy
+  lbconvert convert export.ndjson.gz --to yolo -o out/yolo --task segment --images imgs/ \\
+      --split train=0.8,val=0.2
+  lbconvert convert export.ndjson --to voc -o out/voc --segmentation --masks masks/
+  lbconvert convert export.ndjson --to yolo -o out/yolo --strict \\
+      --allow "point not representable in yolo detect" --report - -q
+
+exit codes: 0 success; 1 bad input or options; 2 usage; 3 --strict and a drop not
+--allow'ed (nothing written); 4 nothing useful written (see --allow-empty)
+"""
+
+_INSPECT_EXAMPLES = """examples:
+  lbconvert inspect export.ndjson
+  lbconvert inspect export.json.gz --json | python -c 'import json,sys; print(json.load(sys.stdin)["classes"])'
+"""
+
+_FORMATS_EXAMPLES = """examples:
+  lbconvert formats
+  lbconvert convert export.ndjson --to myformat -o out --writer-option quality=high
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="lbconvert", description="Convert Labelbox exports into training datasets, offline.")
+        prog="lbconvert", description="Convert Labelbox exports into training datasets, offline.",
+        epilog="run `lbconvert COMMAND --help` for a command's options and examples",
+        formatter_class=_FORMATTER)
     parser.add_argument("--version", action="version", version=f"lbconvert {__version__}")
-    parser.add_argument("--debug", action="store_true", help="print the traceback of an error too")
-    commands = parser.add_subparsers(dest="command", required=True)
-    inspect = commands.add_parser("inspect", help="count what an export holds")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    inspect = commands.add_parser(
+        "inspect", help="count what an export holds", formatter_class=_FORMATTER,
+        description="Stream an export and count rows, labels, objects per kind and per "
+                    "class, media, projects and model runs.", epilog=_INSPECT_EXAMPLES)
     inspect.add_argument("export", help="export file (NDJSON, JSON array or legacy JSON; gz ok)")
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
+    inspect.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_common_arguments(inspect)
     inspect.set_defaults(run=_inspect)
-    convert_parser = commands.add_parser("convert", help="write a dataset")
+    convert_parser = commands.add_parser(
+        "convert", help="write a dataset", formatter_class=_FORMATTER,
+        description="Convert an export into a dataset at OUT; print what was written and "
+                    "what was dropped, and why.", epilog=_CONVERT_EXAMPLES)
     _add_convert_arguments(convert_parser)
     convert_parser.set_defaults(run=_convert)
-    formats = commands.add_parser("formats", help="list the output formats")
+    formats = commands.add_parser(
+        "formats", help="list the output formats and their options", formatter_class=_FORMATTER,
+        description="List every registered writer (built-in and from the lbconvert.writers "
+                    "entry points) with its description and --writer-option keys.",
+        epilog=_FORMATS_EXAMPLES)
     formats.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="print the traceback of an error too")
     formats.set_defaults(run=_formats)
@@ -346,7 +541,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     try:
-        return int(args.run(args))
+        with cli_spelling():
+            return int(args.run(args))
+    except BrokenPipeError:  # stdout closed early: what was asked for was done
+        _stdout_to_devnull()
+        return 0
     except KeyboardInterrupt:
         return 130
     except (LbConvertError, OSError) as exc:

@@ -3,81 +3,137 @@
 from __future__ import annotations
 
 import os
+import time
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union
 
 from .errors import LbConvertError
-from .options import Options
-from .read import ExportReader, Source
+from .model import DataRow
+from .options import ConvertOptions, Options
+from .read import ExportReader, Source, refuse_text_mode
 from .report import Report
 from .select import Selector
 from .select_legacy import legacy_records
-from .write import get_writer
+from .write import Writer, get_writer
 from .write.outdir import check_inputs, resolve_target
 
-__all__ = ["convert", "StrictError"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["convert", "StrictError", "ExportInput"]
+
+#: What :func:`convert` reads: an export file (path or binary file object)
+#: or data rows already read, e.g. filtered from :func:`lbconvert.read`.
+ExportInput = Union[Source, Iterable[DataRow]]
 
 
 class StrictError(LbConvertError):
     """``strict`` was set and something was dropped, skipped or warned about
-    (e.g. a missing image file); nothing was written."""
+    (e.g. a missing image file) for a reason not in ``allow``; nothing was
+    written."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, allow: Iterable[str] = ()) -> None:
         self.report = report
-        reasons = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.dropped.items()))
-        skipped = ", ".join(f"{reason} ({count})"
-                            for reason, count in sorted(report.items_skipped.items()))
-        warned = ", ".join(f"{reason} ({count})" for reason, count in sorted(report.warnings.items()))
+        accepted = set(allow)
+
+        def listed(counts: dict[str, int]) -> str:
+            return ", ".join(f"{reason} ({count})" for reason, count in sorted(counts.items())
+                             if reason not in accepted)
+
+        reasons = listed(report.dropped)
+        skipped = listed(report.items_skipped)
+        warned = listed(report.warnings)
         super().__init__("strict: " + "; ".join(filter(None, [
             reasons and f"dropped {reasons}", skipped and f"skipped items: {skipped}",
             warned and f"warnings: {warned}"])))
 
 
-def convert(export: Source, to: str, out: "str | os.PathLike[str]",
-            progress: Optional[Callable[[ExportReader], None]] = None,
-            **options: Any) -> Report:
-    """Convert an export file into the format registered as ``to`` at ``out``.
+def strict_failure(report: Report, allow: Iterable[str] = ()) -> bool:
+    """True when a drop, skipped item or warning has a reason not in ``allow``."""
+    accepted = set(allow)
+    return any(reason not in accepted
+               for counts in (report.dropped, report.items_skipped, report.warnings)
+               for reason in counts)
 
-    Options are the fields of :class:`lbconvert.options.Options`.  Returns
-    the :class:`Report`; raises :class:`StrictError` under ``strict=True``
-    when anything was dropped or skipped, or a writer counted a warning (the
-    output is then not written).
+
+def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
+            progress: Optional[Callable[[ExportReader], None]] = None, *,
+            options: Optional[Options] = None,
+            **kwargs: "Unpack[ConvertOptions]") -> Report:
+    """Convert an export into the format registered as ``to`` at ``out``.
+
+    ``export`` is a path, a binary file object, or an iterable of
+    :class:`~lbconvert.model.DataRow` (rows from :func:`lbconvert.read`,
+    filtered as you like).  The keyword options are the fields of
+    :class:`lbconvert.options.Options` (typed by :class:`ConvertOptions`);
+    ``options=`` passes a ready :class:`Options` instead.  Returns the
+    :class:`Report`; raises :class:`StrictError` under ``strict=True`` when
+    anything was dropped or skipped, or a writer counted a warning, for a
+    reason not in ``allow`` (the output is then not written).
     """
-    opts = options.pop("options", None) or Options.from_kwargs(**options)
+    started = time.monotonic()
+    if options is not None and kwargs:
+        raise LbConvertError("give options= or keyword options, not both")
+    opts = options if options is not None else Options.from_kwargs(**kwargs)
     writer_class = get_writer(to)
-    check_inputs(resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks,
-                                             opts.mask_map])
-    reader = ExportReader(export, opts.max_record_bytes)
+    check_inputs(resolve_target(Path(out)),
+                 [export, opts.images, opts.frames_dir, opts.masks, opts.mask_map])
     report = Report()
-    try:
+    report.started(opts, to)
+    with ExitStack() as cleanup:
+        reader, rows = _rows(export, opts)
+        if reader is not None:
+            cleanup.callback(reader.close)
         writer = writer_class(out, opts, report=report)
-    except BaseException:
-        reader.close()
-        raise
-    selector = Selector(opts, report,
-                        require_size=getattr(writer_class, "needs_image_size", True))
-    try:
-        for row in legacy_records(reader, export, selector):
-            for item in selector.items(row):
-                writer.add(item)
-            if progress is not None:
-                progress(reader)
-        if opts.strict and (report.dropped or report.items_skipped or report.warnings):
-            raise StrictError(report)
-    except OSError as exc:
-        writer.abort()
-        if writer.failed_writing(exc):
-            raise writer.output_error(exc) from exc
+        selector = Selector(opts, report, require_size=writer_class.needs_image_size)
+        try:
+            rows = legacy_records(reader, export, selector) if reader is not None else rows
+            for row in rows:
+                for item in selector.items(row):
+                    writer.add(item)
+                if progress is not None and reader is not None:
+                    progress(reader)
+            if opts.strict and strict_failure(report, opts.allow):
+                report.elapsed_seconds = time.monotonic() - started
+                raise StrictError(report, opts.allow)
+        except BaseException as exc:
+            error = _failed(writer, reader, exc)
+            if error is exc:
+                raise
+            raise error from exc
+    result: Report = writer.close()
+    result.elapsed_seconds = time.monotonic() - started
+    return result
+
+
+def _failed(writer: Writer, reader: Optional[ExportReader], exc: BaseException) -> BaseException:
+    """Abort the writer; the exception to raise for ``exc`` (one line where it can be)."""
+    writer.abort()
+    if isinstance(exc, OSError) and writer.failed_writing(exc):
+        return writer.output_error(exc)
+    if isinstance(exc, RecursionError):  # a record the decoder took, too deep to convert
+        where = (reader.position or reader.name) if reader is not None else "export"
+        return LbConvertError(f"{where}: nested too deeply to convert")
+    if reader is not None and not isinstance(exc, LbConvertError):
         reader.note_position(exc)
-        raise
-    except BaseException as exc:
-        if not isinstance(exc, LbConvertError):
-            reader.note_position(exc)
-        writer.abort()
-        if isinstance(exc, RecursionError):  # a record the decoder took, too deep to convert
-            raise LbConvertError(f"{reader.position or reader.name}: nested too deeply to "
-                                 "convert") from None
-        raise
-    finally:
-        reader.close()
-    return writer.close()
+    return exc
+
+
+def _rows(export: ExportInput, opts: Options) -> tuple[Optional[ExportReader], Iterable[DataRow]]:
+    """The reader (None for rows given as an iterable) and the rows to convert."""
+    if isinstance(export, (str, bytes, os.PathLike)) or hasattr(export, "read"):
+        refuse_text_mode(export)
+        reader = ExportReader(export, opts.max_record_bytes)  # type: ignore[arg-type]
+        return reader, reader
+    if isinstance(export, Iterable):
+        return None, _checked_rows(export)
+    raise LbConvertError(f"export must be a path, a binary file object or an iterable of "
+                         f"DataRow, not {type(export).__name__}")
+
+
+def _checked_rows(rows: Iterable[DataRow]) -> Iterator[DataRow]:
+    for index, row in enumerate(rows):
+        if not isinstance(row, DataRow):
+            raise LbConvertError(f"export[{index}]: expected a DataRow, got {type(row).__name__}")
+        yield row

@@ -39,7 +39,7 @@ def shoelace(xs: list[float], ys: list[float]) -> float:
         return 0.0
     forward = sum(map(mul, xs, ys[1:])) + xs[-1] * ys[0]  # map stops at the shorter list
     backward = sum(map(mul, xs[1:], ys)) + xs[0] * ys[-1]
-    return abs(forward - backward) / 2.0
+    return float(abs(forward - backward) / 2.0)
 
 
 def ring(points: Sequence[Point]) -> Ring:
@@ -79,7 +79,7 @@ def is_degenerate_ring(vertices: Ring) -> bool:
     polygon = shapely.Polygon(vertices)
     if too_tangled(polygon):  # crossings everywhere: it has area
         return False
-    return shapely.make_valid(polygon).area == 0.0
+    return bool(shapely.make_valid(polygon).area == 0.0)
 
 
 def _rings_of(geometry: "shapely.Geometry") -> list[Ring]:

@@ -43,8 +43,12 @@ class _Counts:
         self.media: Counter[str] = Counter()
         self.projects: dict[str, str] = {}
         self.model_runs: dict[str, str] = {}
+        #: class -> {"rows": data rows holding it, "objects": n, "kinds": {kind: n}}
+        self.class_table: dict[str, dict[str, Any]] = {}
+        self._row_classes: set[str] = set()
 
     def add_row(self, row: DataRow) -> None:
+        self._row_classes = set()
         self.data_rows += 1
         self.media[row.media_type] += 1
         width, height = row.size
@@ -72,7 +76,16 @@ class _Counts:
         for _, obj in label.iter_objects():
             self.objects[obj.kind] += 1
             self.annotation_kinds[obj.annotation_kind] += 1
-            self.classes[obj.name or obj.value or ""] += 1
+            name = obj.name or obj.value or ""
+            self.classes[name] += 1
+            entry = self.class_table.get(name)
+            if entry is None:
+                entry = self.class_table[name] = {"rows": 0, "objects": 0, "kinds": Counter()}
+            entry["objects"] += 1
+            entry["kinds"][obj.kind] += 1
+            if name not in self._row_classes:
+                self._row_classes.add(name)
+                entry["rows"] += 1
 
     def summary(self, format_name: str) -> dict[str, Any]:
         return {
@@ -90,4 +103,7 @@ class _Counts:
             "rows_without_size": self.without_size,
             "projects": self.projects,
             "model_runs": self.model_runs,
+            "class_table": {name: {"rows": entry["rows"], "objects": entry["objects"],
+                                   "kinds": dict(sorted(entry["kinds"].items()))}
+                            for name, entry in sorted(self.class_table.items())},
         }

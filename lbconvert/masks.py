@@ -117,15 +117,16 @@ class MaskSource:
             if image.ndim == 2:  # a grey composite can only hold grey colours
                 if len(set(obj.composite_mask.color_rgb)) != 1:
                     return np.zeros(image.shape, dtype=bool)
-                return image == color[0]
-            return np.all(image[..., :3] == color, axis=-1)
+                return np.asarray(image == color[0])
+            return np.asarray(np.all(image[..., :3] == color, axis=-1))
         path = self._file(self.mapping.get(obj.feature_id or "") or f"{obj.feature_id}.png")
         if path is None:
             return None
         image = self._load(path, item)
         if image.ndim == 2:
-            return image != 0
-        return np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3 else image[..., 0] != 0
+            return np.asarray(image != 0)
+        return np.asarray(np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3
+                          else image[..., 0] != 0)
 
     def _composite_path(self, obj: MaskAnnotation, item: Item) -> Optional[Path]:
         url = obj.composite_mask.url if obj.composite_mask else ""
@@ -165,8 +166,9 @@ def _read_png(path: Path, max_pixels: int) -> Any:
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            check_raster_size(image.width, image.height, max_pixels)
+        with Image.open(path) as opened:
+            check_raster_size(opened.width, opened.height, max_pixels)
+            image: Image.Image = opened
             if image.mode not in ("L", "RGB", "RGBA"):  # palette, grey+alpha, 1-bit, 16-bit …
                 image = image.convert("RGBA" if image.mode in ("P", "PA", "LA") else "RGB")
             return np.asarray(image)

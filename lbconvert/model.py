@@ -189,12 +189,12 @@ class ObjectAnnotation(Struct, frozen=True, kw_only=True, tag_field="annotation_
         return self.__struct_config__.tag  # type: ignore[return-value]
 
 
-class BoxAnnotation(ObjectAnnotation, tag="ImageBoundingBox"):
+class BoxAnnotation(ObjectAnnotation, frozen=True, tag="ImageBoundingBox"):
     kind: ClassVar[str] = "bbox"
     bounding_box: Box
 
 
-class PolygonAnnotation(ObjectAnnotation, tag="ImagePolygon"):
+class PolygonAnnotation(ObjectAnnotation, frozen=True, tag="ImagePolygon"):
     """A closed ring; the export usually repeats the first point at the end.
 
     ``holes`` (interior rings) come only from legacy WKT polygons; writers draw
@@ -206,17 +206,17 @@ class PolygonAnnotation(ObjectAnnotation, tag="ImagePolygon"):
     holes: tuple[tuple[Point, ...], ...] = ()
 
 
-class PolylineAnnotation(ObjectAnnotation, tag="ImagePolyline"):
+class PolylineAnnotation(ObjectAnnotation, frozen=True, tag="ImagePolyline"):
     kind: ClassVar[str] = "polyline"
     line: tuple[Point, ...]
 
 
-class PointAnnotation(ObjectAnnotation, tag="ImagePoint"):
+class PointAnnotation(ObjectAnnotation, frozen=True, tag="ImagePoint"):
     kind: ClassVar[str] = "point"
     point: Point
 
 
-class MaskAnnotation(ObjectAnnotation, tag="ImageSegmentationMask"):
+class MaskAnnotation(ObjectAnnotation, frozen=True, tag="ImageSegmentationMask"):
     """Exactly one of ``mask`` (instance PNG) or ``composite_mask`` is set."""
 
     kind: ClassVar[str] = "mask"
@@ -224,22 +224,22 @@ class MaskAnnotation(ObjectAnnotation, tag="ImageSegmentationMask"):
     composite_mask: Optional[CompositeMaskRef] = None
 
 
-class TextEntityAnnotation(ObjectAnnotation, tag="TextEntity"):
+class TextEntityAnnotation(ObjectAnnotation, frozen=True, tag="TextEntity"):
     kind: ClassVar[str] = "text_entity"
     location: TextSpan
 
 
-class ConversationEntityAnnotation(ObjectAnnotation, tag="ConversationalTextEntity"):
+class ConversationEntityAnnotation(ObjectAnnotation, frozen=True, tag="ConversationalTextEntity"):
     kind: ClassVar[str] = "conversation_entity"
     conversational_location: ConversationLocation
 
 
-class DocumentEntityAnnotation(ObjectAnnotation, tag="DocumentEntityToken"):
+class DocumentEntityAnnotation(ObjectAnnotation, frozen=True, tag="DocumentEntityToken"):
     kind: ClassVar[str] = "document_entity"
     location: DocumentLocation
 
 
-class DocumentBoxAnnotation(BoxAnnotation, tag="DocumentBoundingBox"):
+class DocumentBoxAnnotation(BoxAnnotation, frozen=True, tag="DocumentBoundingBox"):
     """A box on one page of a document; image writers treat it as a box on
     the page's item."""
 
@@ -248,19 +248,19 @@ class DocumentBoxAnnotation(BoxAnnotation, tag="DocumentBoundingBox"):
     page_dimensions: Optional[PageSize] = None
 
 
-class GeoAnnotation(ObjectAnnotation, tag="Geospatial"):
+class GeoAnnotation(ObjectAnnotation, frozen=True, tag="Geospatial"):
     """A geospatial shape as a GeoJSON geometry with ``[lng, lat]`` coordinates."""
 
     kind: ClassVar[str] = "geo"
     geojson: dict[str, Any]
 
 
-class CuboidAnnotation(ObjectAnnotation, tag="ImageCuboid"):
+class CuboidAnnotation(ObjectAnnotation, frozen=True, tag="ImageCuboid"):
     kind: ClassVar[str] = "cuboid"
     cuboid: dict[str, Any]
 
 
-class RelationshipAnnotation(ObjectAnnotation, tag="ImageUnidirectionalRelationship"):
+class RelationshipAnnotation(ObjectAnnotation, frozen=True, tag="ImageUnidirectionalRelationship"):
     kind: ClassVar[str] = "relationship"
     unidirectional_relationship: Optional[RelationshipEnds] = None
     bidirectional_relationship: Optional[RelationshipEnds] = None
@@ -273,7 +273,7 @@ class RelationshipAnnotation(ObjectAnnotation, tag="ImageUnidirectionalRelations
 UNKNOWN_KIND = "lbconvert.Unknown"
 
 
-class UnknownAnnotation(ObjectAnnotation, tag=UNKNOWN_KIND):
+class UnknownAnnotation(ObjectAnnotation, frozen=True, tag=UNKNOWN_KIND):
     """An object of a kind this version does not model: kept whole, never lost."""
 
     kind: ClassVar[str] = "unknown"
@@ -286,46 +286,47 @@ class UnknownAnnotation(ObjectAnnotation, tag=UNKNOWN_KIND):
 
 
 # Other spellings of the same geometry (video, DICOM, predictions, …).
-class _VideoBox(BoxAnnotation, tag="VideoBoundingBox"): pass
-class _DicomBox(BoxAnnotation, tag="DICOMBoundingBox"): pass
-class _VideoPolygon(PolygonAnnotation, tag="VideoPolygon"): pass
-class _DicomPolygon(PolygonAnnotation, tag="DICOMPolygon"): pass
-class _ImageLine(PolylineAnnotation, tag="ImageLine"): pass
-class _VideoPolyline(PolylineAnnotation, tag="VideoPolyline"): pass
-class _VideoLine(PolylineAnnotation, tag="VideoLine"): pass
-class _DicomPolyline(PolylineAnnotation, tag="DICOMPolyline"): pass
-class _VideoPoint(PointAnnotation, tag="VideoPoint"): pass
-class _DicomPoint(PointAnnotation, tag="DICOMPoint"): pass
-class _VideoMask(MaskAnnotation, tag="VideoSegmentationMask"): pass
-class _DicomMask(MaskAnnotation, tag="DICOMSegmentationMask"): pass
-class _GeoPoint(GeoAnnotation, tag="GeospatialPoint"): pass
-class _GeoPolygon(GeoAnnotation, tag="GeospatialPolygon"): pass
-class _GeoLine(GeoAnnotation, tag="GeospatialLine"): pass
-class _GeoBox(GeoAnnotation, tag="GeospatialBoundingBox"): pass
-class _GeoBoundingBox(GeoAnnotation, tag="GeoBoundingBox"): pass
-class _GeoPoint2(GeoAnnotation, tag="GeoPoint"): pass
-class _GeoPolygon2(GeoAnnotation, tag="GeoPolygon"): pass
-class _GeoPolyline(GeoAnnotation, tag="GeoPolyline"): pass
-class _GeoLine2(GeoAnnotation, tag="GeoLine"): pass
-class _BidirectionalRelationship(RelationshipAnnotation, tag="ImageBidirectionalRelationship"): pass
-class _TextRelationship(RelationshipAnnotation, tag="TextUnidirectionalRelationship"): pass
-class _TextBiRelationship(RelationshipAnnotation, tag="TextBidirectionalRelationship"): pass
-class _DocumentRelationship(RelationshipAnnotation, tag="DocumentUnidirectionalRelationship"): pass
-class _DocumentBiRelationship(RelationshipAnnotation, tag="DocumentBidirectionalRelationship"): pass
-class _ConversationRelationship(RelationshipAnnotation, tag="ConversationalUnidirectionalRelationship"): pass
-class _ConversationBiRelationship(RelationshipAnnotation, tag="ConversationalBidirectionalRelationship"): pass
+class _VideoBox(BoxAnnotation, frozen=True, tag="VideoBoundingBox"): pass
+class _DicomBox(BoxAnnotation, frozen=True, tag="DICOMBoundingBox"): pass
+class _VideoPolygon(PolygonAnnotation, frozen=True, tag="VideoPolygon"): pass
+class _DicomPolygon(PolygonAnnotation, frozen=True, tag="DICOMPolygon"): pass
+class _ImageLine(PolylineAnnotation, frozen=True, tag="ImageLine"): pass
+class _VideoPolyline(PolylineAnnotation, frozen=True, tag="VideoPolyline"): pass
+class _VideoLine(PolylineAnnotation, frozen=True, tag="VideoLine"): pass
+class _DicomPolyline(PolylineAnnotation, frozen=True, tag="DICOMPolyline"): pass
+class _VideoPoint(PointAnnotation, frozen=True, tag="VideoPoint"): pass
+class _DicomPoint(PointAnnotation, frozen=True, tag="DICOMPoint"): pass
+class _VideoMask(MaskAnnotation, frozen=True, tag="VideoSegmentationMask"): pass
+class _DicomMask(MaskAnnotation, frozen=True, tag="DICOMSegmentationMask"): pass
+class _GeoPoint(GeoAnnotation, frozen=True, tag="GeospatialPoint"): pass
+class _GeoPolygon(GeoAnnotation, frozen=True, tag="GeospatialPolygon"): pass
+class _GeoLine(GeoAnnotation, frozen=True, tag="GeospatialLine"): pass
+class _GeoBox(GeoAnnotation, frozen=True, tag="GeospatialBoundingBox"): pass
+class _GeoBoundingBox(GeoAnnotation, frozen=True, tag="GeoBoundingBox"): pass
+class _GeoPoint2(GeoAnnotation, frozen=True, tag="GeoPoint"): pass
+class _GeoPolygon2(GeoAnnotation, frozen=True, tag="GeoPolygon"): pass
+class _GeoPolyline(GeoAnnotation, frozen=True, tag="GeoPolyline"): pass
+class _GeoLine2(GeoAnnotation, frozen=True, tag="GeoLine"): pass
+class _BidirectionalRelationship(RelationshipAnnotation, frozen=True, tag="ImageBidirectionalRelationship"): pass
+class _TextRelationship(RelationshipAnnotation, frozen=True, tag="TextUnidirectionalRelationship"): pass
+class _TextBiRelationship(RelationshipAnnotation, frozen=True, tag="TextBidirectionalRelationship"): pass
+class _DocumentRelationship(RelationshipAnnotation, frozen=True, tag="DocumentUnidirectionalRelationship"): pass
+class _DocumentBiRelationship(RelationshipAnnotation, frozen=True, tag="DocumentBidirectionalRelationship"): pass
+class _ConversationRelationship(RelationshipAnnotation, frozen=True, tag="ConversationalUnidirectionalRelationship"): pass
+class _ConversationBiRelationship(RelationshipAnnotation, frozen=True, tag="ConversationalBidirectionalRelationship"): pass
 
 
 def _subclasses(cls: type) -> list[type]:
-    found = [cls]
-    for sub in cls.__subclasses__():
+    found: list[type] = [cls]
+    subclasses: list[type] = cls.__subclasses__()
+    for sub in subclasses:
         found.extend(_subclasses(sub))
     return found
 
 
 #: Every concrete object class, keyed by the ``annotation_kind`` it decodes.
 OBJECT_CLASSES: dict[str, type[ObjectAnnotation]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    cls.__struct_config__.tag: cls  # type: ignore[attr-defined]
     for cls in _subclasses(ObjectAnnotation)[1:]
 }
 

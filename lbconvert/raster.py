@@ -55,6 +55,8 @@ from typing import TYPE_CHECKING, Any, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
+from .options import option_name
+
 if TYPE_CHECKING:
     import shapely
 
@@ -148,7 +150,7 @@ def check_raster_size(
     h = _as_dimension(height, "height")
     if max_pixels is not None and w * h > max_pixels:
         raise ValueError(
-            f"image size {w}x{h} exceeds the pixel limit {max_pixels} (--max-pixels)"
+            f"image size {w}x{h} exceeds the pixel limit {max_pixels} ({option_name('max_pixels')})"
         )
     return w, h
 
@@ -193,9 +195,9 @@ def as_points(points: PointsLike) -> np.ndarray:
             NaN, infinite or beyond +-:data:`MAX_COORDINATE`.
     """
     if isinstance(points, np.ndarray):
-        arr = points
+        arr: Any = points
     else:
-        seq = list(points)
+        seq: list[Any] = list(points)
         if seq and isinstance(seq[0], Mapping):
             try:
                 seq = [(p["x"], p["y"]) for p in seq]
@@ -211,7 +213,7 @@ def as_points(points: PointsLike) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"points must have shape (N, 2), got {arr.shape}")
     _check_coordinates(arr, "points")
-    return arr
+    return np.asarray(arr)
 
 
 _INT_RANGES: dict[np.dtype, tuple[int, int]] = {}
@@ -756,7 +758,7 @@ def _counts_to_string(counts: np.ndarray) -> str:
     # characters for a value is 1 + the number of True flags.
     length = 1 + more.sum(axis=1)
     used = np.arange(n_groups)[None, :] < length[:, None]
-    return chars[used].astype(np.uint8).tobytes().decode("ascii")
+    return str(chars[used].astype(np.uint8).tobytes().decode("ascii"))
 
 
 def _string_to_counts(s: str | bytes) -> np.ndarray:
@@ -783,7 +785,7 @@ def _string_to_counts(s: str | bytes) -> np.ndarray:
     counts = x.copy()
     counts[1::2] = np.cumsum(x[1::2])
     counts[2::2] = np.cumsum(x[2::2])
-    return counts
+    return np.asarray(counts)
 
 
 def rle_encode(mask: np.ndarray) -> dict[str, Any]:
@@ -817,7 +819,7 @@ def rle_decode(rle: Mapping[str, Any]) -> np.ndarray:
         raise ValueError(f"RLE counts do not cover a {h}x{w} mask")
     values = np.arange(len(counts)) % 2 == 1
     flat = np.repeat(values, counts)
-    return flat.reshape(w, h).T.copy()
+    return np.asarray(flat.reshape(w, h).T.copy())
 
 
 def rle_area(mask: np.ndarray | Mapping[str, Any]) -> int:

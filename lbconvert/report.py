@@ -1,11 +1,49 @@
-"""The conversion report: every object read is either written or dropped with a reason."""
+"""The conversion report: every object read is either written or dropped with a reason.
+
+Who counts what:
+
+* the select stage (:class:`lbconvert.select.Selector`) counts ``data_rows``,
+  ``objects_read``, ``annotations_interpolated``, ``items_skipped`` and drops
+  the objects of labels and items it leaves out;
+* the writer base class (:class:`lbconvert.write.base.Writer`) counts
+  ``items`` — once per call of ``add(item)`` — and the per-split and per-class
+  tables (``splits``, ``classes``); a writer never touches these;
+* each writer counts ``annotations_written`` and drops (``drop(reason)``)
+  and ``warnings`` for what it was handed;
+* :func:`lbconvert.convert` fills ``version``, ``format``, ``options`` and
+  ``elapsed_seconds``.
+
+If you filter Items yourself before handing them to a writer, count what you
+leave out with :meth:`Report.leave_out` so the report stays balanced.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
 
-__all__ = ["Report"]
+if TYPE_CHECKING:
+    from .model import Item
+    from .options import Options
+
+__all__ = ["Report", "HINTS"]
+
+#: What would help, per drop/skip reason, when a run writes nothing useful.
+HINTS: dict[str, str] = {
+    "image size unknown": "image size unknown: pass --images DIR (the images) to read the sizes",
+    "page size unknown": "page size unknown: the export has no page_dimensions for these pages",
+    "mask not available offline": "mask not available offline: download the masks, "
+                                  "then --masks DIR (and --mask-map FILE for composite masks)",
+    "class not in classes file": "class not in classes file: check --classes / --ontology "
+                                 "and --class-key",
+    "label skipped": "every label was skipped in Labelbox",
+    "unlabeled": "rows without labels were left out: drop --skip-unlabeled",
+    "workflow status filtered": "no row has the --status asked for",
+    "label not selected": "try --labels all",
+    "frame not kept (--every)": "lower --every",
+}
 
 
 class Report:
@@ -26,6 +64,14 @@ class Report:
         self.dropped: Counter[str] = Counter()
         self.items_skipped: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
+        #: split -> {"items", "annotations_written", "dropped": {reason: n}} (writer stage)
+        self.splits: dict[str, dict[str, Any]] = {}
+        self._class_objects: Counter[str] = Counter()  # see the classes property
+        self._class_items: Counter[str] = Counter()
+        self.format: Optional[str] = None
+        self.options: dict[str, Any] = {}
+        self.elapsed_seconds: Optional[float] = None
+        self._before: tuple[int, dict[str, int]] = (0, {})
 
     def drop(self, reason: str, count: int = 1) -> None:
         if count:
@@ -33,6 +79,51 @@ class Report:
 
     def skip_item(self, reason: str) -> None:
         self.items_skipped[reason] += 1
+
+    def leave_out(self, item: "Item", reason: str) -> None:
+        """Count an Item you chose not to hand to a writer: the item as
+        skipped and its objects as dropped, both under ``reason``."""
+        self.skip_item(reason)
+        self.drop(reason, len(item.objects))
+
+    # --- the writer stage: called by Writer.add around each item ---
+
+    def item_started(self, item: "Item") -> None:
+        self.items += 1
+        self._before = (self.annotations_written, dict(self.dropped))
+        if item.objects:  # Counter.update counts in C
+            names = [obj.name or obj.value or "" for obj in item.objects]
+            self._class_objects.update(names)
+            self._class_items.update(set(names))
+
+    def item_finished(self, item: "Item") -> None:
+        written, dropped = self._before
+        split = self.splits.get(item.split)
+        if split is None:
+            split = self.splits[item.split] = {"items": 0, "annotations_written": 0,
+                                               "dropped": Counter()}
+        split["items"] += 1
+        split["annotations_written"] += self.annotations_written - written
+        if self.dropped != dropped:
+            counts = split["dropped"]
+            for reason, count in self.dropped.items():
+                before = dropped.get(reason, 0)
+                if count != before:
+                    counts[reason] += count - before
+
+    @property
+    def classes(self) -> dict[str, dict[str, int]]:
+        """class -> {"items", "objects"}: items holding the class, and its
+        objects, handed to the writer."""
+        return {name: {"items": self._class_items[name], "objects": count}
+                for name, count in self._class_objects.items()}
+
+    def started(self, options: "Options", to: str) -> None:
+        """Record the format and the options of the run."""
+        self.format = to
+        self.options = _options_dict(options)
+
+    # --- totals ---
 
     @property
     def dropped_total(self) -> int:
@@ -42,8 +133,29 @@ class Report:
         written = self.annotations_written - self.annotations_interpolated
         return written + self.dropped_total == self.objects_read
 
-    def to_dict(self) -> dict[str, Any]:
+    def wrote_nothing(self) -> bool:
+        """No annotation written and no item handed to the writer, or every
+        object read dropped: a dataset nobody can train on."""
+        return self.annotations_written == 0 and (self.items == 0 or self.objects_read > 0)
+
+    def hints(self) -> list[str]:
+        """What would help, for the reasons counted (most frequent first)."""
+        reasons = Counter(self.dropped) + Counter(self.items_skipped)
+        return [HINTS[reason] for reason, _ in reasons.most_common() if reason in HINTS]
+
+    def to_dict(self, timing: bool = False) -> dict[str, Any]:
+        """The report as JSON values.  Deterministic (equal for equal runs)
+        unless ``timing=True`` adds ``elapsed_seconds`` (the CLI's
+        ``--report`` does)."""
+        from . import __version__
+
+        timed = {"elapsed_seconds": None if self.elapsed_seconds is None
+                 else round(self.elapsed_seconds, 3)} if timing else {}
         return {
+            "lbconvert": __version__,
+            "format": self.format,
+            "options": self.options,
+            **timed,
             "data_rows": self.data_rows,
             "items": self.items,
             "objects_read": self.objects_read,
@@ -52,6 +164,9 @@ class Report:
             "dropped": dict(sorted(self.dropped.items())),
             "items_skipped": dict(sorted(self.items_skipped.items())),
             "warnings": dict(sorted(self.warnings.items())),
+            "splits": {name: {**counts, "dropped": dict(sorted(counts["dropped"].items()))}
+                       for name, counts in sorted(self.splits.items())},
+            "classes": dict(sorted(self.classes.items())),
         }
 
     def summary(self) -> str:
@@ -59,9 +174,39 @@ class Report:
                  f"{self.annotations_written} annotations written"
                  + (f" ({self.annotations_interpolated} interpolated)"
                     if self.annotations_interpolated else "")
-                 + f", {self.dropped_total} dropped"]
+                 + f", {self.dropped_total} dropped"
+                 + (f" in {self.elapsed_seconds:.2f} s" if self.elapsed_seconds is not None
+                    else "")]
         lines += [f"  dropped {count:>7}  {reason}" for reason, count in sorted(self.dropped.items())]
         lines += [f"  skipped {count:>7}  item: {reason}"
                   for reason, count in sorted(self.items_skipped.items())]
         lines += [f"  warning {count:>7}  {reason}" for reason, count in sorted(self.warnings.items())]
+        if len(self.splits) > 1:
+            lines.append("  split        items  written  dropped")
+            lines += [f"  {name:<10} {counts['items']:>7}  {counts['annotations_written']:>7}"
+                      f"  {sum(counts['dropped'].values()):>7}"
+                      for name, counts in sorted(self.splits.items())]
+        classes = self.classes
+        if classes:
+            lines.append("  class               items  objects")
+            lines += [f"  {name or '(no name)':<18} {counts['items']:>6}  {counts['objects']:>7}"
+                      for name, counts in sorted(classes.items(),
+                                                 key=lambda kv: (-kv[1]["objects"], kv[0]))]
         return "\n".join(lines)
+
+
+def _options_dict(options: "Options") -> dict[str, Any]:
+    """The options as JSON values (paths as strings, the class map as its names)."""
+    out: dict[str, Any] = {}
+    for spec in dataclasses.fields(options):
+        value = getattr(options, spec.name)
+        if isinstance(value, Path):
+            value = str(value)
+        elif spec.name == "classes" and value is not None:
+            value = list(getattr(value, "names", []))
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, dict) or hasattr(value, "items"):
+            value = {str(k): (str(v) if isinstance(v, Path) else v) for k, v in value.items()}
+        out[spec.name] = value
+    return out

@@ -53,7 +53,7 @@ from .model import (
     Frame, Item, Label, ObjectAnnotation, Point, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation, Project, Run,
 )
-from .options import Options
+from .options import Options, option_name
 from .report import Report
 
 __all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image",
@@ -233,11 +233,11 @@ class Selector:
         options = self.options
         projects = row.projects
         if not row.experiments and len(projects) == 1 and options.project is None:
-            (chosen,) = projects.values()  # the usual row: one project, no model run
-            labels = chosen.labels
+            (only,) = projects.values()  # the usual row: one project, no model run
+            labels = only.labels
             self.report.objects_read += (labels[0].object_count() if len(labels) == 1
                                          else self._count(labels))
-            return self._project_choice(chosen)
+            return self._project_choice(only)
         runs = {run_id: run for experiment in row.experiments.values()
                 for run_id, run in experiment.runs.items()}
         use_runs = bool(runs) and (options.source == "predictions" or options.model_run is not None
@@ -260,7 +260,7 @@ class Selector:
             listed = ", ".join(f"{pid} ({p.title})" for pid, p in projects.items())
             raise SelectionError(
                 f"data row {row.id} (record {row.position}) has labels from {len(projects)} "
-                f"projects: {listed}; choose one with --project")
+                f"projects: {listed}; choose one with {option_name('project')}")
         else:
             chosen = next(iter(projects.values()), None)
         for project in projects.values():
@@ -291,7 +291,7 @@ class Selector:
             listed = ", ".join(f"{rid} ({run.name or ''})" for rid, run in runs.items())
             raise SelectionError(
                 f"data row {row.id} (record {row.position}) is in {len(runs)} model runs: "
-                f"{listed}; choose one with --model-run")
+                f"{listed}; choose one with {option_name('model_run')}")
         else:
             chosen = next(iter(runs.values()))
         for run in runs.values():
@@ -350,9 +350,10 @@ class Selector:
             if width is None and self.require_size:
                 self.report.drop("image size unknown", len(objects))
                 self.report.skip_item("image size unknown")
-                if self.options.strict:
+                if self.options.strict and "image size unknown" not in self.options.allow:
                     raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
-                                         "unknown; pass --images DIR to read it from the images")
+                                         f"unknown; pass {option_name('images')} with the image "
+                                         "directory to read it")
                 return []
         info = row.data_row
         item = Item(stem=stem, file_name=stem + extension, width=width, height=height,
@@ -364,7 +365,6 @@ class Selector:
             return list(self._frame_items(row, labels, item, extension))
         if media == "document":
             return list(self._page_items(item, extension))
-        self.report.items += 1
         return [item]
 
     def _frame_items(self, row: DataRow, labels: tuple[Label, ...], video: Item, extension: str
@@ -409,7 +409,6 @@ class Selector:
             prefix = f"{video.stem}_{safe_stem(group_name)}" if group_name else video.stem
             frame_stem = self._claim_stem(f"{prefix}_{number:06d}",
                                           f"{video.data_row_id}\0{group_name}\0{number}")
-            self.report.items += 1
             yield msgspec.structs.replace(
                 video, stem=frame_stem, file_name=frame_stem + extension, width=width,
                 height=height, objects=objects, relationships=(), frame=number,
@@ -441,7 +440,6 @@ class Selector:
                 continue
             page_stem = self._claim_stem(f"{document.stem}_p{page}",
                                          f"{document.data_row_id}\0p{page}")
-            self.report.items += 1
             yield msgspec.structs.replace(
                 document, stem=page_stem, file_name=page_stem + extension, width=width,
                 height=height, objects=tuple(found), relationships=(), page=page)
@@ -576,7 +574,8 @@ def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
 
     try:
         with Image.open(path) as image:
-            return image.size
+            width, height = image.size
+            return int(width), int(height)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None, None
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import gzip
+import importlib
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +11,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 PUBLIC = ROOT.parent / "shared" / "fixtures-public"
+
+
+#: Modules the interop stage (LBCONVERT_INTEROP=1, see .ci/run) must have, so
+#: that the tests that use them when installed cannot quietly skip there.
+INTEROP_MODULES = ("torch", "torchvision", "ultralytics", "ultralytics.data.utils", "datumaro")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("LBCONVERT_INTEROP") != "1":
+        return
+    for module in INTEROP_MODULES:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # any import failure is a broken interop set
+            raise pytest.UsageError(f"LBCONVERT_INTEROP=1 but {module} does not import: "
+                                    f"{exc}") from exc
 
 
 @pytest.fixture

@@ -53,7 +53,8 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_formats_lists_every_registered_writer() -> None:
     done = run("formats")
     assert done.returncode == 0
-    assert done.stdout.split() == ["coco", "geojson", "jsonl", "masks", "voc", "yolo"]
+    names = [line.split()[0] for line in done.stdout.splitlines() if not line.startswith(" ")]
+    assert names == ["coco", "geojson", "jsonl", "masks", "voc", "yolo"]
 
 
 def test_third_party_writers_come_from_entry_points(monkeypatch, tmp_path: Path) -> None:
@@ -65,7 +66,7 @@ def test_third_party_writers_come_from_entry_points(monkeypatch, tmp_path: Path)
         name = "counting"
         needs_image_size = False  # legacy rows carry no size
 
-        def add(self, item) -> None:
+        def write(self, item) -> None:
             self.report.annotations_written += len(item.objects)
 
     monkeypatch.setattr(registry, "entry_points", lambda group: [EntryPoint(

@@ -123,7 +123,7 @@ def test_model_run_predictions_carry_scores(tmp_path: Path) -> None:
 
 
 def test_several_model_runs_need_a_choice(tmp_path: Path) -> None:
-    with pytest.raises(lbconvert.SelectionError, match="--model-run"):
+    with pytest.raises(lbconvert.SelectionError, match="choose one with model_run=$"):
         lbconvert.convert(FIXTURES / "v2/model_run.ndjson", "coco", tmp_path / "x",
                           source="predictions")
     assert not (tmp_path / "x").exists()

@@ -81,7 +81,7 @@ def old_and_new(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes], dict[str,
     """``out`` holding an old jsonl dataset; the export of a new one and both trees."""
     out = tmp_path / "out"
     new_export = export(tmp_path, "new")
-    lbconvert.convert(new_export, "jsonl", tmp_path / "reference")
+    lbconvert.convert(new_export, "jsonl", tmp_path / "reference", overwrite=True)  # same options
     new = tree_files(tmp_path / "reference")
     lbconvert.convert(export(tmp_path, "old"), "jsonl", out)
     return out, new_export, tree_files(out), new
@@ -610,17 +610,17 @@ _CONVERT_SCRIPT = """
     from lbconvert.write.voc import VocWriter
     SmallFiles.SPOOL_AFTER = 5
     SmallFiles.BATCH_BYTES = 512
-    real_add, count = VocWriter.add, [0]
+    real_write, count = VocWriter.write, [0]
 
-    def add(self, item):
-        real_add(self, item)
+    def write(self, item):
+        real_write(self, item)
         count[0] += 1
         if count[0] == 40:
             self._annotations._send()
             print(self._annotations._spool.pid, flush=True)
             time.sleep(60)
 
-    VocWriter.add = add
+    VocWriter.write = write
     lbconvert.convert(sys.argv[1], "voc", sys.argv[2])
 """
 

@@ -468,7 +468,7 @@ def test_check_raster_size_refuses_huge_images_without_allocating(
         raise AssertionError("allocation attempted")
 
     monkeypatch.setattr(raster.np, "zeros", no_allocation)
-    message = "image size 1000000x1000000 exceeds the pixel limit 268435456 (--max-pixels)"
+    message = "image size 1000000x1000000 exceeds the pixel limit 268435456 (max_pixels=)"
     with pytest.raises(ValueError) as err:
         check_raster_size(10**6, 10**6)
     assert str(err.value) == message

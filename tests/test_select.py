@@ -136,7 +136,7 @@ def test_several_projects_need_a_choice() -> None:
     with pytest.raises(lbconvert.SelectionError) as caught:
         select(image_rows())
     message = str(caught.value)
-    assert MAIN_PROJECT in message and "Street scenes 2023" in message and "--project" in message
+    assert MAIN_PROJECT in message and "Street scenes 2023" in message and "choose one with project=" in message
 
 
 def test_labels_selected_skipped_and_all() -> None:

@@ -402,7 +402,7 @@ def test_pose_keypoints_join_the_first_box_holding_them(tmp_path: Path) -> None:
 
 def test_pose_needs_keypoints(tmp_path: Path) -> None:
     export, _ = scene_export(tmp_path)
-    with pytest.raises(LbConvertError, match="--keypoints"):
+    with pytest.raises(LbConvertError, match="pass keypoint_names= with their names"):
         lbconvert.convert(export, "yolo", tmp_path / "out", task="pose")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images", "scene.ndjson"]
 

@@ -14,6 +14,7 @@ line (NDJSON) or the array index.
 
 from __future__ import annotations
 
+import io
 from typing import Iterator, Optional
 
 import msgspec
@@ -24,7 +25,7 @@ from . import records, v2
 from .detect import STREAM_ERRORS, Source, open_source, sniff_container
 from .records import DEFAULT_MAX_RECORD_BYTES, RecordError
 
-__all__ = ["read", "ExportReader", "Source", "DEFAULT_MAX_RECORD_BYTES"]
+__all__ = ["read", "ExportReader", "Source", "DEFAULT_MAX_RECORD_BYTES", "refuse_text_mode"]
 
 
 class ExportReader:
@@ -150,4 +151,14 @@ def read(source: Source, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     """Stream the data rows of an export: a path, ``Path`` or binary file object
     (gzip-compressed or not).  A record (NDJSON line, array element) longer
     than ``max_record_bytes`` is an error."""
+    refuse_text_mode(source)
     return iter(ExportReader(source, max_record_bytes))
+
+
+def refuse_text_mode(source: object) -> None:
+    """A clear error for a file object opened in text mode (it has no bytes to sniff)."""
+    if isinstance(source, io.TextIOBase) or (
+            hasattr(source, "read") and "b" not in getattr(source, "mode", "b")):
+        name = getattr(source, "name", None)
+        raise LbConvertError(f"{name if isinstance(name, str) else 'export'}: a text-mode file "
+                             "object; open the export in binary mode ('rb') or pass its path")

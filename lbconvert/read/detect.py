@@ -67,12 +67,12 @@ def open_source(source: Source) -> _Opened:
         name = getattr(source, "name", None) or "<stream>"
         name = name if isinstance(name, str) else "<stream>"
         total = None
-    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[type-var]
     if buffered is not raw:
         owned.append(buffered)
     stream: IO[bytes] = buffered
-    if buffered.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined]
-        stream = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"),  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined,unused-ignore]
+        stream = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"),  # type: ignore[arg-type,unused-ignore]
                                    buffer_size=_HEAD)
         owned.append(stream)
     return _Opened(stream, name, raw, total, owned)

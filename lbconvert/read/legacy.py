@@ -252,7 +252,7 @@ def _classification2019(name: str, value: Any, path: str) -> Classification:
 def _object(obj: Any, path: str) -> ObjectAnnotation:
     if not isinstance(obj, dict):
         raise _Bad(path, f"expected an object, got {_type(obj)}")
-    common = dict(
+    common: dict[str, Any] = dict(
         feature_id=_opt_str(obj, "featureId", path),
         schema_id=_opt_str(obj, "schemaId", path),
         name=_opt_str(obj, "title", path),
@@ -315,7 +315,7 @@ def _classifications(items: list[Any], path: str) -> tuple[Classification, ...]:
 def _classification(item: Any, path: str) -> Classification:
     if not isinstance(item, dict):
         raise _Bad(path, f"expected an object, got {_type(item)}")
-    common = dict(
+    common: dict[str, Any] = dict(
         feature_id=_opt_str(item, "featureId", path),
         schema_id=_opt_str(item, "schemaId", path),
         name=_opt_str(item, "title", path),

@@ -13,9 +13,9 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from ..errors import LbConvertError
-from .base import Writer
+from .base import Writer, WriterOption
 
-__all__ = ["Writer", "BUILTIN_WRITERS", "writer_names", "get_writer"]
+__all__ = ["Writer", "WriterOption", "BUILTIN_WRITERS", "writer_names", "get_writer"]
 
 BUILTIN_WRITERS: dict[str, str] = {
     "coco": "lbconvert.write.coco:CocoWriter",
@@ -26,7 +26,7 @@ BUILTIN_WRITERS: dict[str, str] = {
     "yolo": "lbconvert.write.yolo:YoloWriter",
 }
 
-_loaded: dict[str, Any] = {}
+_loaded: dict[str, type[Writer]] = {}
 
 
 def _known() -> dict[str, Any]:
@@ -42,7 +42,7 @@ def writer_names() -> list[str]:
     return sorted(_known())
 
 
-def get_writer(name: str) -> type:
+def get_writer(name: str) -> type[Writer]:
     """The writer class registered under ``name``."""
     if name in _loaded:
         return _loaded[name]
@@ -54,5 +54,8 @@ def get_writer(name: str) -> type:
         cls = getattr(importlib.import_module(module), attribute)
     else:
         cls = target.load()
+    if not (isinstance(cls, type) and issubclass(cls, Writer)):
+        raise LbConvertError(f"format {name!r}: {target!r} is not a subclass of "
+                             "lbconvert.Writer")
     _loaded[name] = cls
     return cls

@@ -18,19 +18,19 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Optional, Sequence
+from typing import Any, Callable, ClassVar, NamedTuple, Optional, Sequence
 
 import orjson
 
 from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
-from ..options import Options
+from ..options import Options, option_name
 from ..report import Report
 from .manifest import REPORT, Manifest
 from .outdir import Staging
 from .shapes import not_representable
 
-__all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA", "release"]
+__all__ = ["Writer", "SmallFiles", "IMAGE_MEDIA", "release", "WriterOption"]
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,23 @@ IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "u
 
 
 class Writer:
-    """Base class of the built-in writers; third-party writers may subclass it
-    or just follow the same protocol (``name``, ``__init__(out, options)``,
-    ``add(item)``, ``close() -> Report``)."""
+    """Base class of the built-in writers; third-party writers subclass it
+    (``name``, ``__init__(out, options, report)``, ``add(item)``,
+    ``finish()``; ``close() -> Report`` is inherited).
+
+    A subclass implements ``write(item)``; ``add(item)`` belongs to this base
+    class, which counts ``report.items`` and the per-split and per-class
+    tables and lists the item in the manifest around every ``write``.  A
+    writer counts only ``annotations_written``, its drops and its warnings
+    (see :mod:`lbconvert.report`)."""
 
     name: ClassVar[str] = ""
+    #: One line for ``lbconvert formats``.
+    description: ClassVar[str] = ""
+    #: Options of this writer, given on the command line as ``--writer-option
+    #: KEY=VALUE`` and read from ``self.options.extra[KEY]`` (already converted
+    #: to the type declared here: ``str``, ``int``, ``float`` or ``bool``).
+    writer_options: ClassVar[dict[str, "WriterOption"]] = {}
     #: False for writers that draw nothing: items of unknown size reach them too.
     needs_image_size: ClassVar[bool] = True
     #: True for image writers: every image item is listed in ``OUT/manifest.jsonl``.
@@ -61,6 +73,9 @@ class Writer:
         temporary directory aborts (closing what it opened) and removes it
         again, so a refused option never leaves a ``.partial`` directory behind."""
         super().__init_subclass__(**kwargs)
+        if "add" in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__}: a writer implements write(item); add(item) is "
+                            "the base class's (it counts the item and lists it in the manifest)")
         init = cls.__dict__.get("__init__")
         if init is None:
             return
@@ -74,7 +89,7 @@ class Writer:
                     release(self.abort, self._staging.discard)
                 raise
 
-        cls.__init__ = guarded  # type: ignore[misc]
+        cls.__init__ = guarded  # type: ignore[method-assign]
 
     def __init__(self, out: "str | os.PathLike[str]", options: Optional[Options] = None,
                  report: Optional[Report] = None) -> None:
@@ -93,10 +108,14 @@ class Writer:
     # --- the protocol ---
 
     def add(self, item: Item) -> None:
-        """Write one item: list it in the manifest (image writers), then :meth:`write` it."""
-        if self._manifest is not None and _is_image(item):
-            self._manifest.add(item)
-        self.write(item)
+        """Write one item: count it, list it in the manifest (image writers), :meth:`write` it."""
+        self.report.item_started(item)
+        try:
+            if self._manifest is not None and _is_image(item):
+                self._manifest.add(item)
+            self.write(item)
+        finally:
+            self.report.item_finished(item)
 
     def write(self, item: Item) -> None:
         """Write one item's files (what each format implements)."""
@@ -163,6 +182,12 @@ class Writer:
             self.close()
 
     # --- helpers for subclasses ---
+
+    def writer_option(self, key: str) -> Any:
+        """This writer's own option ``key`` (declared in ``writer_options``):
+        the value given (``--writer-option KEY=VALUE``, or ``extra={KEY: …}``
+        from Python), else its declared default."""
+        return self.options.extra.get(key, self.writer_options[key].default)
 
     def class_id(self, obj: ObjectAnnotation) -> Optional[int]:
         """The object's 0-based class id (the select stage gave it, see
@@ -237,6 +262,15 @@ def release(*steps: Callable[[], object]) -> None:
             step()
         except Exception:  # noqa: BLE001 - cleanup of a run that already failed
             log.debug("cleanup step %r failed", step, exc_info=True)
+
+
+class WriterOption(NamedTuple):
+    """A writer's own option: its type, default and one line of help."""
+
+    type: type = str
+    default: Any = None
+    help: str = ""
+
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)

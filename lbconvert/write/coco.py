@@ -30,6 +30,14 @@ every written annotation in COCO's *results* format (``image_id``,
 masks), ready for ``COCO.loadRes`` against the ground-truth file beside it;
 predictions carry their ``confidence`` as ``score``, labels score 1.0.
 
+With ``layout="coco2017"`` (``--layout coco2017``) the files are those of
+the COCO 2017 release, which Datumaro, Detectron2 and MMDetection read:
+``OUT/annotations/instances_<split>.json`` (``results_<split>.json`` beside
+it) for every split, even a single one, and ``OUT/images/<split>/`` — filled
+with ``images`` (``--images DIR``) by symlinks, copies or hard links as for
+YOLO (``file_name`` is then the stem plus the found image's own extension);
+a missing image is a warning (``image file missing``).
+
 Ids start at 1 (images, annotations, categories).  Object classifications go
 to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`),
 keyed so that document stores such as FiftyOne accept every key (``.``,
@@ -53,11 +61,13 @@ from ..geometry import bounds, extent, ring_area
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation,
 )
+from ..select import find_image
 from .base import Writer, release
 from .shapes import (
     POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES, SECOND_KEYPOINT, Shapes, not_representable,
     pixel_bounds,
 )
+from .images import place_image
 
 __all__ = ["CocoWriter"]
 
@@ -118,8 +128,8 @@ def _result(record: dict[str, Any]) -> dict[str, Any]:
 
 def _is_box_polygon(record: dict[str, Any]) -> bool:
     left, top, width, height = record["bbox"]
-    return record["segmentation"] == [[left, top, left + width, top, left + width,
-                                       top + height, left, top + height]]
+    return bool(record["segmentation"] == [[left, top, left + width, top, left + width,
+                                            top + height, left, top + height]])
 
 
 class CocoWriter(Writer):
@@ -137,12 +147,16 @@ class CocoWriter(Writer):
         self.shapes = Shapes(self.report, self.options)
         self._clip = self.options.clip
         self._plain_polygons = not (self.options.fix_geometry or self.options.clip)
+        self._coco2017 = self.options.layout == "coco2017"
+        self._place_images = self._coco2017 and (self.options.images is not None
+                                                 or self.options.frames_dir is not None)
 
     def write(self, item: Item) -> None:
         if not self.drawable(item):
             return
         files = self._splits.get(item.split) or self._open_split(item.split)
-        image = {"id": 0, "file_name": item.file_name, "width": item.width,
+        file_name = self._image_file(item) if self._place_images else item.file_name
+        image = {"id": 0, "file_name": file_name, "width": item.width,
                  "height": item.height, "data_row_id": item.data_row_id,
                  "global_key": item.global_key}
         if item.frame is not None:
@@ -181,8 +195,28 @@ class CocoWriter(Writer):
         self.report.annotations_written += len(records)
 
     def _open_split(self, split: str) -> _SplitFiles:
+        if self._coco2017:
+            (self.out / "images" / split).mkdir(parents=True, exist_ok=True)
         files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
         return files
+
+    def _image_file(self, item: Item) -> str:
+        """coco2017: put the item's image into ``images/<split>/``; its file name."""
+        source = find_image(item, self.options)
+        if source is None:
+            self.report.warnings["image file missing"] += 1
+            return item.file_name
+        name = self.file_stem(item) + source.suffix
+        place_image(source, self.out / "images" / item.split / name, self.options.image_mode)
+        return name
+
+    def _json_name(self, kind: str, split: str, single: bool) -> str:
+        """``annotations.json`` / ``annotations_<split>.json``, or under coco2017
+        ``annotations/instances_<split>.json`` (``results`` likewise)."""
+        if self._coco2017:
+            return os.path.join("annotations", f"{'instances' if kind == 'annotations' else kind}"
+                                               f"_{split}.json")
+        return f"{kind}.json" if single else f"{kind}_{split}.json"
 
     def _point(self, obj: PointAnnotation, item: Item) -> None:
         self.report.drop(not_representable("point", "coco") + " (see --keypoints)")
@@ -274,11 +308,13 @@ class CocoWriter(Writer):
     def finish(self) -> None:
         categories = orjson.dumps(self._categories())
         if not self._splits:  # nothing drawable: still a valid, empty dataset
-            self._splits["train"] = _SplitFiles(self.out, "train", self.options.results)
+            self._open_split("train")
+        if self._coco2017:
+            os.mkdir(os.path.join(self.out, "annotations"))
         single = len(self._splits) == 1
         for split, files in sorted(self._splits.items()):
             files.close()
-            name = "annotations.json" if single else f"annotations_{split}.json"
+            name = self._json_name("annotations", split, single)
             with open(os.path.join(self.out, name), "wb") as out:
                 out.write(b'{"info": {"description": "converted from a Labelbox export by '
                           b'lbconvert"}, "licenses": [], "images": [')
@@ -289,7 +325,7 @@ class CocoWriter(Writer):
             os.remove(files.images_path)
             os.remove(files.annotations_path)
             if files.results is not None:
-                name = "results.json" if single else f"results_{split}.json"
+                name = self._json_name("results", split, single)
                 with open(os.path.join(self.out, name), "wb") as out:
                     out.write(b"[")
                     _append(out, files.results_path)

@@ -97,7 +97,8 @@ class GeoJsonWriter(Writer):
             return geometry
         if self.options.fix_geometry and not (isinstance(parsed, shapely.Polygon)
                                               and too_tangled(parsed)):
-            return mapping(shapely.make_valid(parsed))
+            repaired: dict[str, Any] = mapping(shapely.make_valid(parsed))
+            return repaired
         self.report.drop("invalid geometry")
         return None
 

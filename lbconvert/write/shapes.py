@@ -23,7 +23,7 @@ from ..report import Report
 if TYPE_CHECKING:  # numpy loads only for masks
     import numpy as np
 
-    from ..masks import MaskSource
+    from .. import masks
 
 __all__ = [
     "Shapes", "Corners", "clipped", "pixel_bounds", "not_representable", "outside", "degenerate",
@@ -94,7 +94,7 @@ class Shapes:
         self.report = report
         self.clip = options.clip
         self.fix_geometry = options.fix_geometry
-        self.masks: "Optional[MaskSource]" = None
+        self.masks: "Optional[masks.MaskSource]" = None
         if options.masks is not None:  # numpy and Pillow load only when needed
             from ..masks import MaskSource
 

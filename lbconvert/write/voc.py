@@ -108,6 +108,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterator, Optional
 import msgspec
 
 from ..errors import LbConvertError
+from ..options import option_name
 from ..geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
@@ -306,7 +307,7 @@ class VocWriter(Writer):
         super().__init__(*args, **kwargs)
         self._segmentation = int(self.options.segmentation)  # 0 or 1, as <segmented> holds it
         if self._segmentation and self.classes.fixed and len(self.classes) > MAX_INDEX:
-            raise LbConvertError(f"voc --segmentation: {len(self.classes)} classes do not fit an "
+            raise LbConvertError(f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         # by split name; the key None: the trainval lists (also self._trainval)
         self._splits: dict[Optional[str], _Split] = {}
@@ -388,7 +389,7 @@ class VocWriter(Writer):
     def _check_class_index(self, class_id: int) -> None:
         """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
         if class_id + 1 > MAX_INDEX:
-            raise LbConvertError(f"voc --segmentation: class {self.classes.names[class_id]!r} "
+            raise LbConvertError(f"voc {option_name('segmentation')}: class {self.classes.names[class_id]!r} "
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
 

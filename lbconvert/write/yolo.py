@@ -113,6 +113,7 @@ from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
+from ..options import option_name
 from ..select import find_image
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 from .shapes import (
@@ -155,7 +156,8 @@ class YoloWriter(Writer):
         if self.task == "pose":
             self._keypoints = {n: i for i, n in enumerate(options.keypoint_names or ())}
             if not self._keypoints:
-                raise LbConvertError("yolo pose needs the keypoint classes: --keypoints NAME,…")
+                raise LbConvertError("yolo pose needs the keypoint classes: pass "
+                                     f"{option_name('keypoint_names')} with their names")
         for split in options.split or ():
             _check_split_name(split)
         self.shapes = Shapes(self.report, options)
@@ -423,7 +425,7 @@ class YoloWriter(Writer):
         head["nc"] = len(self.classes)
         names = {i: _Quoted(name) for i, name in enumerate(self.classes.names)}
         dump = dict(Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=1 << 30)
-        text = "# converted from a Labelbox export by lbconvert\n"
+        text: str = "# converted from a Labelbox export by lbconvert\n"
         text += yaml.dump(head, default_flow_style=False, **dump)
         text += yaml.dump({"names": names}, default_flow_style=False, **dump)
         if self.task == "pose":

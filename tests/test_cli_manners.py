@@ -1,0 +1,185 @@
+"""The command line's manners: help, --output, -q, --report -, a closed stdout,
+the progress bar, exit 4 for nothing written, --strict --allow, the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lbconvert
+from lbconvert.cli import Progress, build_parser, main
+
+from .conftest import FIXTURES
+from .inline import box, instance_mask, point, row, write_export
+
+IMAGES = FIXTURES / "v2/images.ndjson"
+PROJECT = "cl3vyrz2zafeq76e6zyfvrz89"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lbconvert", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("command", ["inspect", "convert", "formats"])
+def test_every_subcommand_has_examples_and_help_for_every_flag(command: str) -> None:
+    parser = _subparsers(build_parser())[command]
+    text = parser.format_help()
+    assert "examples:\n  lbconvert " + command in text
+    for action in parser._actions:
+        assert action.help, action.option_strings or action.dest
+
+
+def test_convert_help_shows_defaults() -> None:
+    text = " ".join(_subparsers(build_parser())["convert"].format_help().split())
+    for shown in ("keep every N-th frame (default: 1)", "(default: 268,435,456)",
+                  "YOLO task (default: detect)", "(default: selected)", "(default: name)",
+                  "(default: default)"):
+        assert shown in text, shown
+    assert "(default: None)" not in text and "(default: False)" not in text
+    assert "--output" in text and "-q, --quiet" in text
+
+
+def test_output_long_form_quiet_and_report_on_stdout(tmp_path: Path) -> None:
+    done = run("convert", str(IMAGES), "--to", "coco", "--output", str(tmp_path / "out"),
+               "--project", PROJECT, "-q", "--report", "-")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    report = json.loads(done.stdout)
+    assert report["lbconvert"] == lbconvert.__version__
+    assert report["format"] == "coco"
+    assert report["options"]["project"] == PROJECT and report["options"]["task"] == "detect"
+    assert report["elapsed_seconds"] >= 0
+    assert report["output"] == str(tmp_path / "out")
+    assert (tmp_path / "out" / "annotations.json").is_file()
+    assert not Path("-").exists()
+    quiet = run("convert", str(IMAGES), "--to", "coco", "-o", str(tmp_path / "q"),
+                "--project", PROJECT, "--quiet")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def test_summary_goes_to_stderr_when_the_report_takes_stdout(tmp_path: Path) -> None:
+    done = run("convert", str(IMAGES), "--to", "coco", "-o", str(tmp_path / "out"),
+               "--project", PROJECT, "--report", "-")
+    assert json.loads(done.stdout)["items"] == 5
+    assert done.stderr.startswith("7 data rows -> 5 items, 5 annotations written")
+
+
+def test_closed_stdout_does_not_fail_a_finished_conversion(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "lbconvert", "convert", str(IMAGES),
+                                "--to", "coco", "-o", str(out), "--project", PROJECT],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # like `| head -0`: the reader is gone before anything is printed
+    status = process.wait(timeout=120)
+    stderr = process.stderr.read().decode()
+    assert (status, stderr) == (0, "")
+    assert (out / "annotations.json").is_file()
+    shell = subprocess.run(
+        f'set -o pipefail; "{sys.executable}" -m lbconvert inspect "{IMAGES}" | head -1',
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert (shell.returncode, shell.stdout, shell.stderr) == (0, "format:            v2-ndjson\n", "")
+
+
+def test_progress_line_has_rate_and_eta_and_never_passes_100_percent() -> None:
+    progress = Progress(enabled=False)
+    progress._start = 0.0
+    progress.rows = 500
+    line = progress.line(done=2_000_000, total=1_000_000, now=10.0)  # gzip: more read than stored
+    assert "100.0% of 1.0 MB" in line and "#" * 30 in line
+    assert "50 rows/s" in line and "ETA 00:00" in line
+    line = progress.line(done=250_000, total=1_000_000, now=10.0)
+    assert " 25.0% of 1.0 MB" in line and "ETA 00:30" in line
+    assert progress.line(done=0, total=1_000_000, now=10.0).endswith("ETA --:--")
+    assert progress.line(done=3_000_000, total=None, now=10.0) == "3.0 MB read, 50 rows/s"
+
+
+def test_nothing_written_exits_4_with_what_would_help(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "masks.ndjson", [row("a.jpg", [instance_mask("m", "f1")])])
+    done = run("convert", str(export), "--to", "coco", "-o", str(tmp_path / "out"))
+    assert done.returncode == 4
+    assert "0 annotations written, 1 dropped" in done.stdout
+    assert "nothing useful was written (exit 4; --allow-empty accepts it)" in done.stderr
+    assert "mask not available offline: download the masks, then --masks DIR" in done.stderr
+    allowed = run("convert", str(export), "--to", "coco", "-o", str(tmp_path / "ok"),
+                  "--allow-empty", "-q")
+    assert (allowed.returncode, allowed.stderr) == (0, "")
+    unsized = write_export(tmp_path / "unsized.ndjson", [
+        {**row("b.jpg", [box("car", 1, 1, 2, 2)]), "media_attributes": {}}])
+    done = run("convert", str(unsized), "--to", "yolo", "-o", str(tmp_path / "y"))
+    assert done.returncode == 4
+    assert "image size unknown: pass --images DIR" in done.stderr
+
+
+def test_negatives_only_are_not_nothing(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "neg.ndjson", [row("a.jpg", []), row("b.jpg", [])])
+    assert main(["convert", str(export), "--to", "coco", "-o", str(tmp_path / "c"), "-q"]) == 0
+    # YOLO needs a class (Ultralytics refuses nc: 0): one line, unless --allow-empty.
+    assert main(["convert", str(export), "--to", "yolo", "-o", str(tmp_path / "y"), "-q"]) == 1
+    assert not (tmp_path / "y").exists()
+    assert main(["convert", str(export), "--to", "yolo", "-o", str(tmp_path / "y"), "-q",
+                 "--allow-empty"]) == 0
+
+
+def test_strict_allow_accepts_named_reasons_only(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "e.ndjson", [
+        row("a.jpg", [box("car", 1, 1, 20, 20), point("tip", 3, 3)])])
+    reason = "point not representable in yolo detect"
+    strict = run("convert", str(export), "--to", "yolo", "-o", str(tmp_path / "s"), "--strict")
+    assert strict.returncode == 3 and reason in strict.stderr
+    assert not (tmp_path / "s").exists()
+    allowed = run("convert", str(export), "--to", "yolo", "-o", str(tmp_path / "a"), "--strict",
+                  "--allow", reason, "-q")
+    assert (allowed.returncode, allowed.stderr) == (0, "")
+    other = run("convert", str(export), "--to", "yolo", "-o", str(tmp_path / "o"), "--strict",
+                "--allow", "degenerate box")
+    assert other.returncode == 3
+
+
+def test_report_has_per_split_and_per_class_counts(tmp_path: Path) -> None:
+    rows = [row(f"img{i}.jpg", [box("car", 1, 1, 20, 20), box("person", 5, 5, 10, 10),
+                                point("tip", 3, 3)]) for i in range(20)]
+    export = write_export(tmp_path / "e.ndjson", rows)
+    report = lbconvert.convert(export, "yolo", tmp_path / "y", split={"train": 0.7, "val": 0.3})
+    data = report.to_dict()
+    assert "elapsed_seconds" not in data  # to_dict() is deterministic ...
+    assert report.to_dict(timing=True)["elapsed_seconds"] >= 0  # ... unless asked
+    assert data["options"]["split"] == {"train": 0.7, "val": 0.3}
+    splits = data["splits"]
+    assert set(splits) == {"train", "val"}
+    assert sum(s["items"] for s in splits.values()) == report.items == 20
+    assert sum(s["annotations_written"] for s in splits.values()) == 40
+    assert {s["dropped"]["point not representable in yolo detect"] for s in splits.values()} \
+        == {splits["train"]["items"], splits["val"]["items"]}
+    assert data["classes"] == {"car": {"items": 20, "objects": 20},
+                               "person": {"items": 20, "objects": 20},
+                               "tip": {"items": 20, "objects": 20}}
+    summary = report.summary()
+    assert f"  train      {splits['train']['items']:>7}" in summary
+    assert "  car                    20       20" in summary
+
+
+def test_inspect_prints_the_per_class_table() -> None:
+    done = run("inspect", str(IMAGES))
+    lines = done.stdout.splitlines()
+    start = lines.index("per class:")
+    header = lines[start + 1].split()
+    assert header[:3] == ["class", "rows", "objects"]
+    table = {line[:17].strip(): line[17:].split() for line in lines[start + 2:]}
+    car = dict(zip(header[1:], map(int, table["car"])))
+    assert car["rows"] == 3 and car["objects"] == 4 and car["bbox"] == 4
+    summary = json.loads(run("inspect", str(IMAGES), "--json").stdout)
+    assert summary["class_table"]["car"] == {"rows": 3, "objects": 4, "kinds": {"bbox": 4}}
+    assert sum(c["objects"] for c in summary["class_table"].values()) \
+        == sum(summary["objects"].values())
