@@ -61,7 +61,7 @@ from ..geometry import bounds, extent, ring_area
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation,
 )
-from ..select import find_image
+from ..images import find_image
 from .base import Writer, release
 from .shapes import (
     POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES, SECOND_KEYPOINT, Shapes, not_representable,

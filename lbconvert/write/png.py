@@ -4,7 +4,7 @@ Output (``OUT/``):
 
 * ``semantic/<stem>.png`` for every item with pixels (``semantic/<split>/<stem>.png``
   when the items are in several splits: the split name made file-safe with
-  :func:`lbconvert.select.safe_stem`): an 8-bit palette PNG,
+  :func:`lbconvert.names.safe_stem`): an 8-bit palette PNG,
   pixel = class index (0 background, classes 1..N in class-id order), with
   the VOC colour map as its palette (:mod:`lbconvert.palette`) so it looks
   right in any viewer.  Objects are painted in export order and **later
@@ -67,7 +67,7 @@ from ..model import (
 )
 from ..palette import save_palette_png, save_png16, voc_colormap
 from ..regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim, raster_size
-from ..select import safe_stem
+from ..names import safe_stem
 from .base import Writer
 from .shapes import (
     DEGENERATE_POLYLINE, NO_PIXEL_CENTRE, OUT_OF_RANGE, Shapes, outside,

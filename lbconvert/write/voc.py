@@ -112,7 +112,7 @@ from ..options import option_name
 from ..geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from ..palette import voc_colormap
-from ..select import safe_stem
+from ..names import safe_stem
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
 

@@ -5,14 +5,14 @@ Output::
     OUT/data.yaml
     OUT/labels/<split>/<stem>.txt      one per drawable item, empty when it has no objects
     OUT/images/<split>/<stem><ext>     only with ``--images DIR`` / ``--frames-dir DIR``
-                                       (found by :func:`lbconvert.select.find_image`)
+                                       (found by :func:`lbconvert.images.find_image`)
 
 ``images/<split>/`` is always created (empty without ``--images``) so the
 paths in ``data.yaml`` exist.  Images are symlinked (default, absolute
 target), copied or hard-linked (``image_mode``); an image not found in the
 directory is counted in ``report.warnings["image file missing"]`` (its label
 file is still written; ``--strict`` fails on warnings).  The image is looked
-up as :func:`lbconvert.select.find_image` says (global key, external id, data
+up as :func:`lbconvert.images.find_image` says (global key, external id, data
 row id, the file name of ``row_data``; video frames in ``--frames-dir``); the
 copy is named ``<stem>`` plus the found file's extension, so Ultralytics
 pairs it with ``labels/<split>/<stem>.txt``.
@@ -114,7 +114,7 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..options import option_name
-from ..select import find_image
+from ..images import find_image
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 from .shapes import (
     DEGENERATE_MASK, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES,
