@@ -96,7 +96,8 @@ class Writer:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
-        self._handler_cache: dict[type, Callable[..., Any]] = {}
+        #: ``handler_of[type(obj)]``: the method for objects of that class (see :meth:`handler`).
+        self.handler_of = _HandlerTable(self)
         self._closed = False
         self._staging = Staging(out, self.options.overwrite)
         #: Where the dataset goes (a symbolic link or ``.``/``..`` resolved).
@@ -200,17 +201,11 @@ class Writer:
 
     def handler(self, cls: type) -> Callable[..., Any]:
         """The method for objects of ``cls`` (:attr:`handlers`, or
-        :meth:`handler_table` where options choose), found once per class;
-        a class without one gets a function that drops the object with
-        :meth:`unsupported_reason` and returns None."""
-        found = self._handler_cache.get(cls)
-        if found is None:
-            name = next((name for base, name in self.handler_table() if issubclass(cls, base)),
-                        None)
-            found = getattr(self, name) if name else _dropper(self.report,
-                                                              self.unsupported_reason(cls))
-            self._handler_cache[cls] = found
-        return found
+        :meth:`handler_table` where options choose), found once per class
+        (:attr:`handler_of` caches it); a class without one gets a function
+        that drops the object with :meth:`unsupported_reason` and returns None."""
+        name = next((name for base, name in self.handler_table() if issubclass(cls, base)), None)
+        return getattr(self, name) if name else _dropper(self.report, self.unsupported_reason(cls))
 
     def handler_table(self) -> Sequence[tuple[type, Optional[str]]]:
         """The ``(model class, method name)`` pairs :meth:`handler` looks in; a
@@ -246,10 +241,26 @@ class Writer:
             handle.write(orjson.dumps(self.report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
 
 
+class _HandlerTable(dict):  # type: ignore[type-arg]  # dict[type, Callable[..., Any]]
+    """Model class -> the writer's handler, filled on first use.  A dict
+    lookup per object (no Python call on a hit): 4-6 % of YOLO's and VOC's
+    time against calling :meth:`Writer.handler` per object."""
+
+    def __init__(self, writer: Writer) -> None:
+        super().__init__()
+        self.writer = writer
+
+    def __missing__(self, cls: type) -> Callable[..., Any]:
+        found = self[cls] = self.writer.handler(cls)
+        return found
+
+
 def _dropper(report: Report, reason: str) -> Callable[..., None]:
     """A handler that counts its object as dropped for ``reason``."""
+    dropped = report.dropped
+
     def drop(*_: Any) -> None:
-        report.drop(reason)
+        dropped[reason] += 1
     return drop
 
 

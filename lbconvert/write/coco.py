@@ -171,7 +171,7 @@ class CocoWriter(Writer):
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
                 continue
-            shape = self.handler(type(obj))(obj, item)
+            shape = self.handler_of[type(obj)](obj, item)
             if shape is None:
                 continue
             category = self.class_id(obj)

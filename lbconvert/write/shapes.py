@@ -72,8 +72,16 @@ def clipped(left: float, top: float, right: float, bottom: float, width: float, 
             ) -> Optional[Corners]:
     """``[left, right] x [top, bottom]`` cut to the ``width`` x ``height`` image;
     None when nothing with an area is left."""
-    left, top = max(left, 0.0), max(top, 0.0)
-    right, bottom = min(right, float(width)), min(bottom, float(height))
+    # Comparisons, not max()/min(): a third of the cost, the same values
+    # (ties keep the box's own value, as max/min keep their first argument).
+    if left < 0.0:
+        left = 0.0
+    if top < 0.0:
+        top = 0.0
+    if right > width:
+        right = float(width)
+    if bottom > height:
+        bottom = float(height)
     if right <= left or bottom <= top:
         return None
     return left, top, right, bottom
@@ -110,8 +118,9 @@ class Shapes:
 
     def clipped_box(self, obj: BoxAnnotation, item: Item) -> Optional[Corners]:
         """The box's corners cut to the image (``degenerate box``, ``box outside image``)."""
-        box = self.box(obj)
-        if box is None:
+        box = obj.bounding_box
+        if not (box.width > 0 and box.height > 0):  # self.box(obj), inlined: the hot path
+            self.report.drop(DEGENERATE_BOX)
             return None
         corners = clipped(box.left, box.top, box.left + box.width, box.top + box.height,
                           item.width or 0, item.height or 0)

@@ -377,7 +377,7 @@ class VocWriter(Writer):
         """The objects that get an ``<object>``; the others are dropped and counted."""
         found: list[VocObject] = []
         for obj in item.objects:
-            shape = self.handler(type(obj))(obj, item)
+            shape = self.handler_of[type(obj)](obj, item)
             if shape is not None:
                 class_id = self.class_id(obj)
                 if class_id is not None:

@@ -181,7 +181,8 @@ class YoloWriter(Writer):
 
     def _shape_rows(self, item: Item) -> str:
         """The item's label file text (detect, segment, obb)."""
-        rows = [self.handler(type(obj))(obj, item) for obj in item.objects]
+        handler_of = self.handler_of
+        rows = [handler_of[type(obj)](obj, item) for obj in item.objects]
         return "".join([row for row in rows if row is not None])
 
     def _add_split(self, split: str) -> SmallFiles:
