@@ -17,9 +17,9 @@ from PIL import Image
 import lbconvert
 from lbconvert import BoxAnnotation, PolygonAnnotation
 from lbconvert.classes import ClassMap
-from lbconvert.geometry import ring
+from lbconvert.write.geometry import ring
 from lbconvert.options import Options
-from lbconvert.palette import voc_palette
+from lbconvert.write.palette import voc_palette
 from lbconvert.report import Report
 from lbconvert.select import Selector
 from lbconvert.write.voc import file_safe_names, voc_bndbox

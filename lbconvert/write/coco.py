@@ -39,11 +39,11 @@ YOLO (``file_name`` is then the stem plus the found image's own extension);
 a missing image is a warning (``image file missing``).
 
 Ids start at 1 (images, annotations, categories).  Object classifications go
-to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`),
+to ``attributes`` (see :func:`lbconvert.write.attributes.flatten_classifications`),
 keyed so that document stores such as FiftyOne accept every key (``.``,
 ``/``, ``$``, ``%`` and NUL in a question or answer name become ``%2E``,
 ``%2F``, ``%24``, ``%25``, ``%00``, a leading ``_`` ``%5F``:
-:func:`lbconvert.attributes.safe_key_part`);
+:func:`lbconvert.write.attributes.safe_key_part`);
 predictions carry ``score``.  No timestamps: output is byte-identical for the
 same input.
 """
@@ -56,8 +56,8 @@ from typing import IO, Any, Optional
 
 import orjson
 
-from ..attributes import flatten_classifications
-from ..geometry import bounds, extent, ring_area
+from .attributes import flatten_classifications
+from .geometry import bounds, extent, ring_area
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation,
 )
@@ -263,7 +263,7 @@ class CocoWriter(Writer):
         pixels = self.shapes.mask(obj, item)
         if pixels is None:
             return None
-        from ..raster import rle_encode
+        from .rle import rle_encode
 
         col0, row0, col1, row1 = pixel_bounds(pixels)
         bbox = [float(col0), float(row0), float(col1 - col0), float(row1 - row0)]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, IO
 
-from ..attributes import flatten_classifications
+from .attributes import flatten_classifications
 from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, ConversationEntityAnnotation, CuboidAnnotation, DocumentBoxAnnotation, DocumentEntityAnnotation,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from ..geometry import Ring, clip_ring, is_degenerate_ring, repair_ring, ring_xy, shoelace
+from .geometry import Ring, clip_ring, is_degenerate_ring, repair_ring, ring_xy, shoelace
 from ..model import Box, BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from ..options import Options
 from ..report import Report
@@ -23,7 +23,7 @@ from ..report import Report
 if TYPE_CHECKING:  # numpy loads only for masks
     import numpy as np
 
-    from .. import masks
+    from . import mask_files
 
 __all__ = [
     "Shapes", "Corners", "clipped", "pixel_bounds", "not_representable", "outside", "degenerate",
@@ -102,9 +102,9 @@ class Shapes:
         self.report = report
         self.clip = options.clip
         self.fix_geometry = options.fix_geometry
-        self.masks: "Optional[masks.MaskSource]" = None
+        self.masks: "Optional[mask_files.MaskSource]" = None
         if options.masks is not None:  # numpy and Pillow load only when needed
-            from ..masks import MaskSource
+            from .mask_files import MaskSource
 
             self.masks = MaskSource.from_options(options)
 
@@ -166,7 +166,7 @@ class Shapes:
     def mask(self, obj: MaskAnnotation, item: Item) -> "Optional[np.ndarray]":
         """The mask's pixels from its local file (``mask not available offline``,
         ``mask size differs from image``), unless none is set (``empty mask``)."""
-        from ..masks import mask_pixels
+        from .mask_files import mask_pixels
 
         pixels = mask_pixels(self.masks, obj, item, self.report)
         if pixels is None:

@@ -19,7 +19,7 @@ Output (``OUT/``):
 * ``labelmap.txt``: the CVAT / Datumaro label map,
   ``# label:color_rgb:parts:actions``, ``background:0,0,0::``, then
   ``name:r,g,b::`` per class in class-id order (colours of the VOC colour map,
-  :mod:`lbconvert.palette`), so Datumaro and CVAT import custom classes.
+  :mod:`lbconvert.write.palette`), so Datumaro and CVAT import custom classes.
   With ``void_border`` a last line ``ignored:224,224,192::`` declares the
   void colour, as Datumaro's default VOC label map does (without it Datumaro
   refuses the PNGs: "Undeclared color").
@@ -56,7 +56,7 @@ Coordinate mapping (the model's float pixels, origin top-left):
   clipped to the image), mapped the same way, ``truncated`` when a vertex lies
   outside the image; degenerate rings are dropped
   (``degenerate polygon``), rings entirely outside (``polygon outside image``).
-* masks (pixels from ``--masks DIR``, :class:`lbconvert.masks.MaskSource`) give
+* masks (pixels from ``--masks DIR``, :class:`lbconvert.write.mask_files.MaskSource`) give
   the box of their pixels: columns ``c0..c1`` (0-based) become
   ``xmin = c0 + 1``, ``xmax = c1 + 1``; ``truncated`` is 0.  Without a file
   they are dropped (``mask not available offline``); an empty mask is dropped
@@ -65,7 +65,7 @@ Coordinate mapping (the model's float pixels, origin top-left):
   (``<kind> not representable in voc``); objects of a class missing from a
   fixed class list are dropped (``class not in classes file``).
 
-Segmentation pixels use the centre rule of :mod:`lbconvert.raster`: boxes
+Segmentation pixels use the centre rule of :mod:`lbconvert.write.fill`: boxes
 paint their rectangle, polygons their ring (even-odd rule), masks their
 pixels; objects are painted in export order, later over earlier.  Only 254
 classes fit the 8-bit class PNG (255 is void): more is an error with
@@ -109,15 +109,15 @@ import msgspec
 
 from ..errors import LbConvertError
 from ..options import option_name
-from ..geometry import bounds, clip_ring, extent, ring
+from .geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
-from ..palette import voc_colormap
+from .palette import voc_colormap
 from ..names import safe_stem
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
 from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
 
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
-    from ..regions import ItemRaster, Region
+    from .regions import ItemRaster, Region
 
 __all__ = ["VocWriter", "voc_bndbox", "voc_class_name", "VocNames", "file_safe_names"]
 
@@ -319,7 +319,7 @@ class VocWriter(Writer):
         os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
         self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
-            from ..regions import ItemRaster
+            from .regions import ItemRaster
 
             self._raster = ItemRaster(0, 0)  # resized to each item: the canvas is reused
             for parts in (("SegmentationClass",), ("SegmentationObject",),
@@ -425,7 +425,7 @@ class VocWriter(Writer):
         pixels = self.shapes.mask(obj, item)
         if pixels is None:
             return None
-        from ..regions import mask_region
+        from .regions import mask_region
 
         region: Region = mask_region(pixels)  # type: ignore[assignment]  # not empty: a Region
         c0, r0 = region.col, region.row
@@ -462,15 +462,15 @@ class VocWriter(Writer):
         return "".join(parts).encode("utf-8")
 
     def _raster_size(self, item: Item) -> tuple[int, int]:
-        from ..regions import raster_size
+        from .regions import raster_size
 
         return raster_size(item, self.options.max_pixels)
 
     def _write_segmentation(self, stem: str, item: Item, objects: list[VocObject]) -> None:
         import numpy as np
 
-        from ..palette import save_palette_png
-        from ..regions import inner_border, paint
+        from .palette import save_palette_png
+        from .regions import inner_border, paint
 
         width, height = self._raster_size(item)
         raster = self._raster

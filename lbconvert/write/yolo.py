@@ -134,7 +134,7 @@ __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 _YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
                         "yaml_file", "minival"})
 _Box = Corners  # left, top, right, bottom in pixels
-Ring = list[tuple[float, float]]  # as lbconvert.geometry.Ring
+Ring = list[tuple[float, float]]  # as lbconvert.write.geometry.Ring
 
 
 class YoloWriter(Writer):
@@ -287,7 +287,7 @@ class YoloWriter(Writer):
         rings = self._rings(obj, item)
         if rings is None:
             return None
-        from ..regions import absurd
+        from .regions import absurd
 
         if absurd([v for ring in rings for v in ring]):  # GEOS fails on them, now and then
             self.report.drop(OUT_OF_RANGE)
@@ -505,7 +505,7 @@ def mask_rings(pixels: np.ndarray, cv2: Any = None) -> list[Ring]:
     largest first; parts with fewer than 3 points or no area are left out."""
     import numpy as np
 
-    from ..geometry import shoelace
+    from .geometry import shoelace
 
     cv2 = cv2 or _opencv()
     if cv2 is None:

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from typing import TYPE_CHECKING
 
-from .model import Box, Point
+from ..model import Box, Point
 
 if TYPE_CHECKING:
     import shapely

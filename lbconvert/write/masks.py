@@ -6,7 +6,7 @@ Output (``OUT/``):
   when the items are in several splits: the split name made file-safe with
   :func:`lbconvert.names.safe_stem`): an 8-bit palette PNG,
   pixel = class index (0 background, classes 1..N in class-id order), with
-  the VOC colour map as its palette (:mod:`lbconvert.palette`) so it looks
+  the VOC colour map as its palette (:mod:`lbconvert.write.palette`) so it looks
   right in any viewer.  Objects are painted in export order and **later
   objects paint over earlier ones** (``overlap="paint"``, the default).  With
   ``overlap="ignore"`` a pixel claimed by objects of two different classes
@@ -23,13 +23,13 @@ Output (``OUT/``):
   ``overlap="ignore"``.  Colours are the PNG palette's.
 
 Pixels (the model's float pixel coordinates, origin top-left) follow the
-centre rule of :mod:`lbconvert.raster`: a pixel belongs to a shape when its
+centre rule of :mod:`lbconvert.write.fill`: a pixel belongs to a shape when its
 centre lies inside it.  Boxes paint ``left <= x + 0.5 < left + width``
 (likewise rows); polygons their exported ring with the even-odd rule (a
 self-intersecting ring is not repaired, ``fix_geometry`` has no effect);
 masks the pixels of their local file (``--masks DIR``, see
-:class:`lbconvert.masks.MaskSource`); with ``line_width`` polylines paint a
-band that wide (round caps and joins, :func:`lbconvert.raster.fill_polyline`)
+:class:`lbconvert.write.mask_files.MaskSource`); with ``line_width`` polylines paint a
+band that wide (round caps and joins, :func:`lbconvert.write.polylines.fill_polyline`)
 and points a disc of that diameter.  Geometry outside the image is cut off.
 
 Accounting: an object counts once in ``annotations_written`` when it is
@@ -65,8 +65,8 @@ from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation,
 )
-from ..palette import save_palette_png, save_png16, voc_colormap
-from ..regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim, raster_size
+from .palette import save_palette_png, save_png16, voc_colormap
+from .regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim, raster_size
 from ..names import safe_stem
 from .base import Writer
 from .shapes import (
