@@ -6,7 +6,7 @@ import os
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union, cast
 
 from .errors import LbConvertError
 from .model import DataRow
@@ -88,7 +88,9 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
         writer = writer_class(out, opts, report=report)
         selector = Selector(opts, report, require_size=writer_class.needs_image_size)
         try:
-            rows = legacy_records(reader, export, selector) if reader is not None else rows
+            # _rows makes a reader only for a path or a file object: the export is a Source
+            rows = (legacy_records(reader, cast(Source, export), selector)
+                    if reader is not None else rows)
             for row in rows:
                 for item in selector.items(row):
                     writer.add(item)

@@ -100,7 +100,7 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     _remove_old_thumbnails(thumbs)
     colors = {c.name: c.color for c in dataset.classes}
     find = _image_finder(dataset, Path(images) if images is not None else None)
-    notes: Counter = Counter(dataset.notes)
+    notes: Counter[str] = Counter(dataset.notes)
     tiles, written = [], []
     for number, entry in enumerate(chosen, 1):
         shapes = [s for s in dataset.load(entry) if wanted is None or s.name in wanted]
@@ -209,7 +209,7 @@ def _same_size(path: Path, entry: Entry) -> bool:
     from PIL import Image
 
     with Image.open(path) as image:
-        return image.size == (entry.width, entry.height)
+        return bool(image.size == (entry.width, entry.height))
 
 
 def _remove_old_thumbnails(thumbs: Path) -> None:

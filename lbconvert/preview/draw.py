@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from .model import Box, Keypoints, MaskShape, Polygon, Shape
@@ -109,7 +110,7 @@ def _background(path: Optional[Path], width: int, height: int) -> Image.Image:
         return Image.new("RGB", (width, height), CANVAS)
     with Image.open(path) as source:
         source.draft("RGB", (width, height))  # JPEG: decode at 1/2, 1/4 or 1/8 size
-        image = source.convert("RGB")
+        image: Image.Image = source.convert("RGB")
     if image.size != (width, height):
         image = image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
     return image
@@ -138,7 +139,7 @@ def _coverage(shape: MaskShape, width: int, height: int
     return np.asarray(layer, dtype=np.float32), left, top
 
 
-def _edge(inside: np.ndarray) -> np.ndarray:
+def _edge(inside: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Pixels inside with a 4-neighbour outside (the image border is not an edge)."""
     padded = np.pad(inside, 1, mode="edge")
     interior = (padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import numpy as np
 import orjson
@@ -57,7 +57,9 @@ def read_masks(root: Path) -> Dataset:
         if instance.is_file():
             entry.counts = _instance_counts(path, instance, names)
         else:
-            entry.counts = Counter(names.get(i, str(i)) for _, i in colors if i != 0)
+            # A "P" or "L" image: every colour is an int (Pillow's stubs say more).
+            indices = cast("list[tuple[int, int]]", colors)
+            entry.counts = Counter(names.get(i, str(i)) for _, i in indices if i != 0)
         entries.append(entry)
 
     def load(entry: Entry) -> list[Shape]:
@@ -103,7 +105,7 @@ def _classes(path: Path) -> list[ClassInfo]:
         color = entry.get("color")
         rgb = tuple(color) if isinstance(color, list) and len(color) == 3 \
             else class_color(entry["index"])
-        classes.append(ClassInfo(entry["index"], entry["name"], rgb))  # type: ignore[arg-type]
+        classes.append(ClassInfo(entry["index"], entry["name"], rgb))
     return sorted(classes, key=lambda c: c.index)
 
 
@@ -127,7 +129,7 @@ def _index_png(path: Path, entry: Entry) -> np.ndarray:
     return pixels
 
 
-def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> Counter:
+def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> Counter[str]:
     from PIL import Image
 
     with Image.open(semantic) as image:
@@ -196,5 +198,5 @@ def _instance_classes(classes: np.ndarray, objects: np.ndarray) -> dict[int, int
                         minlength=256 * (int(numbers.max()) + 1)).reshape(-1, 256)
     joint[:, 255] = np.minimum(joint[:, 255], 1)  # any real class wins over ignore
     joint[:, 0] = 0
-    return {number: int(np.argmax(joint[number])) for number in np.flatnonzero(joint.sum(axis=1))
-            if number}
+    return {int(number): int(np.argmax(joint[number]))
+            for number in np.flatnonzero(joint.sum(axis=1)) if number}

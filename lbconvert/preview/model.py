@@ -113,7 +113,7 @@ class Entry:
     height: int
     file_name: str
     record: dict[str, Any]  # the manifest line (or what the format says) for image lookup
-    counts: Counter = field(default_factory=Counter)  # class name -> annotations
+    counts: Counter[str] = field(default_factory=Counter)  # class name -> annotations
     key: Any = None  # reader's own handle to load the shapes
 
 
@@ -126,7 +126,7 @@ class Dataset:
     entries: list[Entry]
     load: Callable[[Entry], list[Shape]]
     report: Optional[dict[str, Any]] = None
-    notes: Counter = field(default_factory=Counter)  # reader remarks: text -> count
+    notes: Counter[str] = field(default_factory=Counter)  # reader remarks: text -> count
     count_unit: str = "annotations"
     image_dirs: list[tuple[str, str]] = field(default_factory=list)  # (split or "", directory)
 

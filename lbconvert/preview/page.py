@@ -49,7 +49,7 @@ class Tile:
     image: Optional[str]  # the image file's name, None when drawn on a canvas
 
 
-def page(dataset: Dataset, tiles: Sequence[Tile], title: str, notes: Counter,
+def page(dataset: Dataset, tiles: Sequence[Tile], title: str, notes: Counter[str],
          selection: str) -> str:
     """The whole index.html."""
     parts = [
@@ -76,8 +76,8 @@ def _e(text: Any) -> str:
 
 
 def _split_card(dataset: Dataset) -> str:
-    items: Counter = Counter()
-    annotations: Counter = Counter()
+    items: Counter[str] = Counter()
+    annotations: Counter[str] = Counter()
     for entry in dataset.entries:
         items[entry.split] += 1
         annotations[entry.split] += sum(entry.counts.values())
@@ -94,8 +94,8 @@ def _split_card(dataset: Dataset) -> str:
 
 
 def _class_card(dataset: Dataset) -> str:
-    counts: Counter = Counter()
-    images: Counter = Counter()
+    counts: Counter[str] = Counter()
+    images: Counter[str] = Counter()
     for entry in dataset.entries:
         counts.update(entry.counts)
         images.update(name for name, count in entry.counts.items() if count)
@@ -134,7 +134,7 @@ def _bars(bars: Sequence[tuple[str, int, str]], label_w: int = 120) -> str:
     return "".join(out)
 
 
-def _report_card(report: Optional[dict[str, Any]], notes: Counter) -> str:
+def _report_card(report: Optional[dict[str, Any]], notes: Counter[str]) -> str:
     if report is None and not notes:
         return ('<div class="card"><h2>Conversion report</h2><p class="muted">no '
                 "lbconvert-report.json in the dataset</p></div>")

@@ -43,7 +43,7 @@ def read_yolo(root: Path, images: Optional[Path] = None) -> Dataset:
     if not labels.is_dir():
         raise PreviewError(f"{os.fspath(root)}: no labels/ directory beside data.yaml")
     manifest = Manifest(root)
-    notes: Counter = Counter()
+    notes: Counter[str] = Counter()
     entries: list[Entry] = []
     splits = split_order([p.name for p in labels.iterdir() if p.is_dir()])
     for split in splits:

@@ -96,7 +96,8 @@ class ExportReader:
             where = "the start" if self._last is None else f"{unit} {self._last}"
             raise ExportFormatError(self.name, f"cannot read past {where} ({exc})") from exc
         except RecordError as exc:
-            raise ExportFormatError(self.name, exc.reason, **{unit: exc.position}) from None
+            at: v2.Where = {"line": exc.position} if unit == "line" else {"index": exc.position}
+            raise ExportFormatError(self.name, exc.reason, **at) from None
         finally:
             self.close()
 

@@ -64,7 +64,7 @@ def skip_leading_space(stream: IO[bytes], peek_size: int) -> int:
     newlines it held.  Memory stays at one buffer, however long the run."""
     newlines = 0
     while True:
-        head = stream.peek(peek_size)  # type: ignore[attr-defined]
+        head: bytes = stream.peek(peek_size)  # type: ignore[attr-defined]
         if not head:
             return newlines
         stripped = head.lstrip(_WHITE)
@@ -84,6 +84,7 @@ def lines(stream: IO[bytes], limit: int, first_line: int = 1
     readline = stream.readline
     piece = min(limit + 1, _CHUNK)
     lineno = first_line - 1
+    line: "bytes | bytearray | None"
     for line in iter(lambda: readline(piece), b""):
         lineno += 1
         if len(line) == piece and not line.endswith(b"\n"):

@@ -13,7 +13,7 @@ field.  Elements of a JSON array take the same two routes.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Optional, TypedDict
 
 import msgspec
 
@@ -29,14 +29,20 @@ fast_decode = _decoder.decode
 _AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
 
 
+class Where(TypedDict, total=False):
+    """Where a record is, as keywords of :class:`ExportFormatError`."""
+    line: Optional[int]
+    index: Optional[int]
+
+
 _TOO_DEEP = "nested too deeply (deeper than the JSON decoder's limit of about 1,000 levels)"
 
 
-def decode_record(data: bytes, file: str, *, line: Optional[int] = None,
+def decode_record(data: "bytes | bytearray", file: str, *, line: Optional[int] = None,
                   index: Optional[int] = None) -> DataRow:
     """Decode one record: an NDJSON line (already known to be non-blank) or
     the bytes of one JSON array element."""
-    where = {"line": line, "index": index}
+    where: Where = {"line": line, "index": index}
     try:
         row = _decoder.decode(data)
     except msgspec.ValidationError:
@@ -63,7 +69,7 @@ def decode_line(line: bytes, file: str, lineno: int) -> DataRow:
 def from_dict(record: Any, file: str, *, line: Optional[int] = None,
               index: Optional[int] = None) -> DataRow:
     """Validate one v2 record that was already parsed into builtins."""
-    where = {"line": line, "index": index}
+    where: Where = {"line": line, "index": index}
     data_row_id = _data_row_id(record)
     # Round-tripping through JSON (both steps in C) validates exactly as the
     # NDJSON path does, frame-number keys included.
@@ -110,7 +116,7 @@ def _data_row_id(record: Any) -> Optional[str]:
 
 
 def _format_error(exc: msgspec.ValidationError, record: Any, file: str,
-                  data_row_id: Optional[str], where: dict[str, Optional[int]]
+                  data_row_id: Optional[str], where: Where
                   ) -> ExportFormatError:
     message = str(exc)
     path = ""

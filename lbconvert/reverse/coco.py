@@ -89,7 +89,7 @@ class _GroundTruth:
             raise LbConvertError(f"{path}: a COCO ground truth must be a JSON object with "
                                  "'images' and 'categories'")
         self.path = path
-        self.images: dict[Any, Any] = {}
+        self.images: dict[Any, "ItemRef | str"] = {}
         self.categories: dict[Any, tuple[str, list[str]]] = {}
         for i, image in enumerate(_items(path, "images.item")):
             if not isinstance(image, dict) or type(image.get("id")) not in (int, str):
@@ -105,7 +105,7 @@ class _GroundTruth:
                 name, [str(k) for k in keypoints] if isinstance(keypoints, list) else [])
 
     @staticmethod
-    def _resolve(image: dict[str, Any], index: ManifestIndex) -> Any:
+    def _resolve(image: dict[str, Any], index: ManifestIndex) -> "ItemRef | str":
         file_name = image.get("file_name")
         found = index.find(file_name) if isinstance(file_name, str) and index else None
         if found is not None:
@@ -152,8 +152,8 @@ def _is_box_polygon(rings: list[Any], box: Optional[tuple[float, float, float, f
     if box is None or len(rings) != 1:
         return False
     left, top, width, height = box
-    return rings[0] == [left, top, left + width, top, left + width, top + height,
-                        left, top + height]
+    return bool(rings[0] == [left, top, left + width, top, left + width, top + height,
+                             left, top + height])
 
 
 def _shapes(record: dict[str, Any], box: Optional[tuple[float, float, float, float]],

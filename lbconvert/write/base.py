@@ -150,8 +150,9 @@ class Writer:
         """Throw away everything written so far.  Subclasses close their files
         first with :func:`release` (which never raises) and then call this."""
         self._closed = True
-        if getattr(self, "_manifest", None) is not None:
-            self._manifest.discard()
+        manifest: Optional[Manifest] = getattr(self, "_manifest", None)
+        if manifest is not None:
+            manifest.discard()
         staging = getattr(self, "_staging", None)
         if staging is not None:
             staging.discard()

@@ -102,7 +102,7 @@ MAX_TANGLE = 50.0
 def too_tangled(polygon: "shapely.Polygon") -> bool:
     """Whether an invalid polygon is too tangled to repair (:data:`MAX_TANGLE`)."""
     hull = polygon.convex_hull.length
-    return hull > 0 and polygon.exterior.length > MAX_TANGLE * hull
+    return bool(hull > 0 and polygon.exterior.length > MAX_TANGLE * hull)  # shapely is untyped
 
 
 def clip_ring(vertices: Ring, width: float, height: float) -> list[Ring]:

@@ -54,7 +54,7 @@ class JsonlWriter(Writer):
         self._file: IO[bytes] = open(self.out / "items.jsonl", "wb")
 
     def write(self, item: Item) -> None:
-        record = {
+        record: dict[str, Any] = {
             "data_row_id": item.data_row_id, "global_key": item.global_key,
             "external_id": item.external_id, "row_data": item.row_data, "stem": item.stem,
             "file_name": item.file_name, "split": item.split, "media_type": item.media_type,

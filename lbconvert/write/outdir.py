@@ -42,7 +42,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..errors import OutputError
 
@@ -244,7 +244,7 @@ _UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, getattr(errno, "ENOTSUP", errno.EINV
                 getattr(errno, "EOPNOTSUPP", errno.EINVAL)}
 
 
-def _renameat2() -> "Optional[ctypes._CFuncPtr]":
+def _renameat2() -> "Optional[Callable[..., int]]":
     if not sys.platform.startswith("linux"):
         return None
     try:

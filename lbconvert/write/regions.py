@@ -76,7 +76,8 @@ def _span(low: float, high: float, limit: int) -> tuple[int, int]:
     return first, end
 
 
-def absurd(coordinates: "Sequence[float] | np.ndarray", margin: float = 0.0) -> bool:
+def absurd(coordinates: "Sequence[float] | Sequence[tuple[float, float]] | np.ndarray",
+           margin: float = 0.0) -> bool:
     """Whether any coordinate is NaN, infinite or beyond +-:data:`MAX_COORDINATE`
     (less ``margin``, the half width of a band around it): a corrupt export
     (``-1e308``).  Such shapes are not rasterized."""
