@@ -186,7 +186,8 @@ class MaskPngWriter(Writer):
         return region, class_id + 1
 
     def _shape(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
-        return self.handler_of[type(obj)](obj, item, raster)
+        region: Optional[Region] = self.handler_of[type(obj)](obj, item, raster)
+        return region
 
     def handler_table(self) -> "Sequence[tuple[type, Optional[str]]]":
         if self._line_width is None:  # polylines and points need a width to cover pixels

@@ -103,7 +103,7 @@ import shutil
 import unicodedata
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, TYPE_CHECKING, Any, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, TypeAlias
 
 import msgspec
 
@@ -247,7 +247,7 @@ def _object_opening(name: str) -> str:
             "    <pose>Unspecified</pose>\n    <truncated>")
 
 
-_Pixels = "BoxAnnotation | PolygonAnnotation | Region"
+_Pixels: TypeAlias = "BoxAnnotation | PolygonAnnotation | Region"
 """What gives an object's pixels: the box or polygon annotation itself, drawn
 only with ``segmentation``, or a mask's pixels, read once."""
 
