@@ -688,6 +688,8 @@ def test_directories_whose_owner_may_live_are_left_alone(tmp_path: Path) -> None
 
 def test_the_temporary_directory_names_its_owner(tmp_path: Path) -> None:
     writer = get_writer("jsonl")(tmp_path / "out", Options())
+    assert leftovers(tmp_path) == []  # nothing on disk before open()
+    writer.open()
     try:
         name = writer.out.name
         assert name.startswith(".out." + outdir.owner_token() + "-")

@@ -1,8 +1,12 @@
 """What every writer shares: the protocol, atomic output, and accounting.
 
-A writer writes into a temporary directory beside ``out`` and moves it into
-place only in :meth:`Writer.close`; a failed conversion removes it, so no
-half-written dataset is ever left at ``out``.  ``out`` must not exist, be an
+Lifecycle: ``__init__`` checks the options and the target and makes nothing
+on disk (a failing ``__init__`` leaves nothing to clean); :meth:`Writer.open`
+(called by ``__enter__``, the first ``add()``, or ``close()``) makes the
+temporary directory beside ``out`` and the format's files in it
+(:meth:`Writer.prepare`); :meth:`Writer.close` finishes and moves it into
+place; :meth:`Writer.abort` removes it.  So no half-written dataset is ever
+left at ``out``.  ``out`` must not exist, be an
 empty directory, or be replaced with ``overwrite=True``.  The guarantees
 under faults (old-or-new at every instant, stale temporary directories,
 concurrent runs) are described in :mod:`lbconvert.write.outdir`.
@@ -11,7 +15,6 @@ concurrent runs) are described in :mod:`lbconvert.write.outdir`.
 from __future__ import annotations
 
 import errno
-import functools
 import logging
 import os
 import struct
@@ -69,27 +72,11 @@ class Writer:
     handlers: ClassVar[Sequence[tuple[type, str]]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A subclass whose ``__init__`` fails after this base made the
-        temporary directory aborts (closing what it opened) and removes it
-        again, so a refused option never leaves a ``.partial`` directory behind."""
+        """Refuse a subclass that overrides ``add`` (see :meth:`add`)."""
         super().__init_subclass__(**kwargs)
         if "add" in cls.__dict__:
             raise TypeError(f"{cls.__qualname__}: a writer implements write(item); add(item) is "
                             "the base class's (it counts the item and lists it in the manifest)")
-        init = cls.__dict__.get("__init__")
-        if init is None:
-            return
-
-        @functools.wraps(init)
-        def guarded(self: "Writer", *args: Any, **kw: Any) -> None:
-            try:
-                init(self, *args, **kw)
-            except BaseException:
-                if getattr(self, "_staging", None) is not None and not self._closed:
-                    release(self.abort, self._staging.discard)
-                raise
-
-        cls.__init__ = guarded  # type: ignore[method-assign]
 
     def __init__(self, out: "str | os.PathLike[str]", options: Optional[Options] = None,
                  report: Optional[Report] = None) -> None:
@@ -98,18 +85,49 @@ class Writer:
         self.classes = self.options.class_map()
         #: ``handler_of[type(obj)]``: the method for objects of that class (see :meth:`handler`).
         self.handler_of = _HandlerTable(self)
+        self._opened = False
         self._closed = False
-        self._staging = Staging(out, self.options.overwrite)
+        self._staging = Staging(out, self.options.overwrite)  # checks; makes nothing yet
         #: Where the dataset goes (a symbolic link or ``.``/``..`` resolved).
         self.target = self._staging.target
-        #: Where it is written until :meth:`close` moves it to :attr:`target`.
-        self.out: Path = self._staging.path  # type: ignore[assignment]
-        self._manifest = Manifest(self.out) if self.writes_manifest else None
+        self._manifest: Optional[Manifest] = None
+        self._out: Optional[Path] = None
+
+    @property
+    def out(self) -> Path:
+        """Where the dataset is written until :meth:`close` moves it to
+        :attr:`target` (then the target).  Asking for it opens the writer
+        (:meth:`open`), so a writer that makes its files in ``__init__``, as
+        before :meth:`prepare` existed, still works."""
+        if self._out is None:
+            self.open()
+        return self._out  # type: ignore[return-value]  # open() set it or raised
+
+    def open(self) -> "Writer":
+        """Make the temporary directory and the format's files in it
+        (:meth:`prepare`), once; ``__enter__``, the first :meth:`add` and
+        :meth:`close` call it.  A failure removes what it made."""
+        if not self._opened:
+            self._opened = True
+            try:
+                self._out = self._staging.open()
+                self._manifest = Manifest(self.out) if self.writes_manifest else None
+                self.prepare()
+            except BaseException:
+                release(self.abort)
+                raise
+        return self
+
+    def prepare(self) -> None:
+        """Make the format's directories and open its files in ``self.out``
+        (what a format needs before its first item)."""
 
     # --- the protocol ---
 
     def add(self, item: Item) -> None:
         """Write one item: count it, list it in the manifest (image writers), :meth:`write` it."""
+        if not self._opened:
+            self.open()
         self.report.item_started(item)
         try:
             if self._manifest is not None and _is_image(item):
@@ -133,6 +151,7 @@ class Writer:
         filled ``out`` meanwhile, the OutputError says where this run's
         dataset was kept."""
         if not self._closed:
+            self.open()  # no item came: still a complete, empty dataset
             self._closed = True
             try:
                 self.finish()
@@ -143,7 +162,7 @@ class Writer:
             except BaseException:
                 self.abort()
                 raise
-            self.out = self._staging.commit()
+            self._out = self._staging.commit()
         return self.report
 
     def abort(self) -> None:
@@ -162,7 +181,7 @@ class Writer:
         of the temporary directory), not from reading the export or images."""
         if exc.errno in _WRITE_ERRORS:
             return True
-        inside = f"{self.out}{os.sep}"
+        inside = f"{self._out or self.target}{os.sep}"
         return any(isinstance(name, str) and name.startswith(inside)
                    for name in (exc.filename, exc.filename2))
 
@@ -175,7 +194,7 @@ class Writer:
                            f"written, {self.target} is as it was")
 
     def __enter__(self) -> "Writer":
-        return self
+        return self.open()
 
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
         if exc_type is not None:

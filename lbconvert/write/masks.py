@@ -98,9 +98,11 @@ class MaskPngWriter(Writer):
             raise LbConvertError(f"line width must be positive, not {self._line_width}")
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
         self._kinds = ("semantic", "instance") if self.options.instances else ("semantic",)
+        self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
+
+    def prepare(self) -> None:
         for kind in self._kinds:
             os.makedirs(os.path.join(self.out, kind))
-        self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
 
     def _check_class_count(self) -> None:
         """Refuse a class map larger than the 8-bit PNG holds: every class has

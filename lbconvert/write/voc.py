@@ -316,12 +316,15 @@ class VocWriter(Writer):
         void = self._segmentation and self.options.void_border
         self._names = VocNames(("background", "ignored") if void else ("background",))
         self.shapes = Shapes(self.report, self.options)
-        os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
-        self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
             from .regions import ItemRaster
 
             self._raster = ItemRaster(0, 0)  # resized to each item: the canvas is reused
+
+    def prepare(self) -> None:
+        os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
+        self._annotations = SmallFiles(self.out / "Annotations")
+        if self._segmentation:
             for parts in (("SegmentationClass",), ("SegmentationObject",),
                           ("ImageSets", "Segmentation")):
                 os.makedirs(os.path.join(self.out, *parts))

@@ -143,13 +143,6 @@ class YoloWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        try:
-            self._setup()
-        except BaseException:
-            self.abort()  # no temporary directory left behind
-            raise
-
-    def _setup(self) -> None:
         options = self.options
         self.task = options.task
         self._keypoints: dict[str, int] = {}
