@@ -61,13 +61,12 @@ from .geometry import bounds, extent, ring_area
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation,
 )
-from ..images import find_image
 from .base import Writer, release
 from .shapes import (
     POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES, SECOND_KEYPOINT, Shapes, not_representable,
     pixel_bounds,
 )
-from .images import place_image
+from .images import place_item_image
 
 __all__ = ["CocoWriter"]
 
@@ -202,13 +201,8 @@ class CocoWriter(Writer):
 
     def _image_file(self, item: Item) -> str:
         """coco2017: put the item's image into ``images/<split>/``; its file name."""
-        source = find_image(item, self.options)
-        if source is None:
-            self.report.warnings["image file missing"] += 1
-            return item.file_name
-        name = self.file_stem(item) + source.suffix
-        place_image(source, self.out / "images" / item.split / name, self.options.image_mode)
-        return name
+        return place_item_image(item, self.file_stem(item), self.out / "images" / item.split,
+                                self.options, self.report) or item.file_name
 
     def _json_name(self, kind: str, split: str, single: bool) -> str:
         """``annotations.json`` / ``annotations_<split>.json``, or under coco2017

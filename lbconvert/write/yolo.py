@@ -105,17 +105,16 @@ kept per item, so the writer's memory does not grow with the export.
 from __future__ import annotations
 
 import os
-import shutil
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..errors import LbConvertError, OutputError
+from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
 from ..options import option_name
-from ..images import find_image
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .images import place_item_image
 from .shapes import (
     DEGENERATE_MASK, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES,
     POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
@@ -170,7 +169,8 @@ class YoloWriter(Writer):
         stem = self.file_stem(item)
         files.write(f"{stem}.txt", data)
         if self._link_images:
-            self._place_image(item, stem)
+            place_item_image(item, stem, self.out / "images" / item.split, self.options,
+                             self.report)
 
     def _shape_rows(self, item: Item) -> str:
         """The item's label file text (detect, segment, obb)."""
@@ -188,24 +188,6 @@ class YoloWriter(Writer):
         release(*(files.abort for files in  # absent if __init__ failed
                   getattr(self, "_label_files", {}).values()))
         super().abort()
-
-    def _place_image(self, item: Item, stem: str) -> None:
-        source = find_image(item, self.options)
-        if source is None:
-            self.report.warnings["image file missing"] += 1
-            return
-        target = self.out / "images" / item.split / (stem + source.suffix)
-        mode = self.options.image_mode
-        if mode == "copy":
-            shutil.copyfile(source, target)
-        elif mode == "hardlink":
-            try:
-                os.link(source, target)
-            except OSError as exc:
-                raise OutputError(f"cannot hard-link {source} into {self.target} ({exc}); "
-                                  "use --copy or --link") from exc
-        else:
-            os.symlink(os.path.abspath(source), target)
 
     # --- dispatch: each handler returns the object's rows, or None (dropped) ---
 
