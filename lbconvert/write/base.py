@@ -21,7 +21,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, ClassVar, NamedTuple, Optional, Sequence
+from typing import IO, Any, Callable, ClassVar, NamedTuple, Optional, Sequence, cast
 
 import orjson
 
@@ -381,7 +381,7 @@ class SmallFiles:
         try:
             self._batch.append(_END)
             self._send()
-            spool.stdin.close()  # type: ignore[union-attr]
+            _stdin(spool).close()
         except BrokenPipeError:  # it stopped early and said why
             pass
         except BaseException:
@@ -396,14 +396,14 @@ class SmallFiles:
         self._close_directory()
         if status != 0:
             raise self._failure(spool)
-        spool.stderr.close()  # type: ignore[union-attr]
+        _stderr(spool).close()
 
     def abort(self) -> None:
         """Stop without waiting for the files still on their way (never raises OSError)."""
         spool, self._spool = self._spool, None
         if spool is not None:
-            release(spool.kill, spool.wait, spool.stdin.close,  # type: ignore[union-attr]
-                    spool.stderr.close)  # type: ignore[union-attr]
+            release(spool.kill, spool.wait, _stdin(spool).close,
+                    _stderr(spool).close)
         self._batch.clear()
         self._close_directory()
 
@@ -419,7 +419,7 @@ class SmallFiles:
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError:
             return None
-        _enlarge_pipe(spool.stdin.fileno())  # type: ignore[union-attr]
+        _enlarge_pipe(_stdin(spool).fileno())
         return spool
 
     def _send(self) -> None:
@@ -427,8 +427,8 @@ class SmallFiles:
         if spool is None or not self._batch:
             return
         try:
-            spool.stdin.write(b"".join(self._batch))  # type: ignore[union-attr]
-            spool.stdin.flush()  # type: ignore[union-attr]
+            _stdin(spool).write(b"".join(self._batch))
+            _stdin(spool).flush()
         except BrokenPipeError:  # the spool process failed and said why
             self._spool = None
             self._batch.clear()
@@ -441,10 +441,10 @@ class SmallFiles:
     def _failure(self, spool: "subprocess.Popen[bytes]") -> OutputError:
         """The spool process's one line, its pipes closed."""
         try:
-            message = spool.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
+            message = _stderr(spool).read().decode("utf-8", "replace").strip()
         except OSError:
             message = ""
-        release(spool.stderr.close, spool.stdin.close)  # type: ignore[union-attr]
+        release(_stderr(spool).close, _stdin(spool).close)
         message = " ".join(message.split())  # one line, whatever it printed
         return OutputError(message or f"writing files into {self.directory} failed "
                                       f"(exit status {spool.returncode})")
@@ -453,6 +453,16 @@ class SmallFiles:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _stdin(spool: "subprocess.Popen[bytes]") -> IO[bytes]:
+    """The spool process's stdin: a pipe (``Popen(stdin=PIPE)``), never None."""
+    return cast(IO[bytes], spool.stdin)
+
+
+def _stderr(spool: "subprocess.Popen[bytes]") -> IO[bytes]:
+    """The spool process's stderr: a pipe (``Popen(stderr=PIPE)``), never None."""
+    return cast(IO[bytes], spool.stderr)
 
 
 def _enlarge_pipe(fd: int) -> None:

@@ -74,7 +74,7 @@ __all__ = ["CocoWriter"]
 _BUFFER = 1 << 20  # bytes: part files grow by a few kilobytes per image
 
 
-class _SplitFiles:
+class _SplitParts:
     """The part files and id counters of one split."""
 
     def __init__(self, out: "os.PathLike[str]", split: str, results: bool = False) -> None:
@@ -139,7 +139,7 @@ class CocoWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._splits: dict[str, _SplitFiles] = {}
+        self._splits: dict[str, _SplitParts] = {}
         keypoint_names = self.options.keypoint_names or ()
         self._keypoints = {name: i for i, name in enumerate(keypoint_names)} \
             if self.options.keypoints else {}
@@ -193,10 +193,10 @@ class CocoWriter(Writer):
             files.write_annotations(records)
         self.report.annotations_written += len(records)
 
-    def _open_split(self, split: str) -> _SplitFiles:
+    def _open_split(self, split: str) -> _SplitParts:
         if self._coco2017:
             (self.out / "images" / split).mkdir(parents=True, exist_ok=True)
-        files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
+        files = self._splits[split] = _SplitParts(self.out, split, self.options.results)
         return files
 
     def _image_file(self, item: Item) -> str:
@@ -234,10 +234,10 @@ class CocoWriter(Writer):
 
     def _polygon(self, obj: PolygonAnnotation, item: Item
                  ) -> Optional[tuple[list[float], float, Any]]:
-        found = self.shapes.polygon(obj)
-        if found is None:
+        polygon = self.shapes.polygon(obj)
+        if polygon is None:
             return None
-        xs, ys, area = found
+        xs, ys, area = polygon
         if self._plain_polygons:
             left, right = extent(xs)
             top, bottom = extent(ys)

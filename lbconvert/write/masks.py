@@ -55,7 +55,7 @@ Deterministic: same input and options, byte-identical PNGs and JSON.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, cast
 
 import numpy as np
 import orjson
@@ -123,10 +123,10 @@ class MaskPngWriter(Writer):
         instances = np.zeros((height, width), dtype=np.uint16) if self.options.instances else None
         drawn = 0
         for obj in item.objects:
-            found = self._region(obj, item, raster)
-            if found is None:
+            drawn_region = self._region(obj, item, raster)
+            if drawn_region is None:
                 continue
-            region, index = found
+            region, index = drawn_region
             if self._ignore:
                 paint_claim(semantic, region, index, IGNORE)
             else:
@@ -206,26 +206,24 @@ class MaskPngWriter(Writer):
 
     def _polygon(self, obj: PolygonAnnotation, item: Item, raster: ItemRaster
                  ) -> Optional[Region]:
-        found = self.shapes.polygon(obj)
-        if found is None:
+        polygon = self.shapes.polygon(obj)
+        if polygon is None:
             return None
-        xs, ys, _ = found
+        xs, ys, _ = polygon
         return self._placed(raster.polygon(list(zip(xs, ys))), raster, "polygon", xs, ys)
 
     def _polyline(self, obj: PolylineAnnotation, item: Item, raster: ItemRaster
                   ) -> Optional[Region]:
-        points, line_width = obj.line, self._line_width
+        points, line_width = obj.line, cast(float, self._line_width)  # set: see handler_table
         if not points:
             return self._drop(DEGENERATE_POLYLINE)
-        return self._placed(raster.polyline(points, line_width), raster,  # type: ignore[arg-type]
-                            "polyline", [p.x for p in points], [p.y for p in points],
-                            line_width / 2)  # type: ignore[operator]  # set: see handler_table
+        return self._placed(raster.polyline(points, line_width), raster, "polyline",
+                            [p.x for p in points], [p.y for p in points], line_width / 2)
 
     def _point(self, obj: PointAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
-        point, line_width = obj.point, self._line_width
-        return self._placed(raster.polyline((point,), line_width), raster,  # type: ignore[arg-type]
-                            "point", [point.x], [point.y],
-                            line_width / 2)  # type: ignore[operator]  # set: see handler_table
+        point, line_width = obj.point, cast(float, self._line_width)  # set: see handler_table
+        return self._placed(raster.polyline((point,), line_width), raster, "point",
+                            [point.x], [point.y], line_width / 2)
 
     def _without_width(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> None:
         self._drop(f"{obj.kind} without --line-width")

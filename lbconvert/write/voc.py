@@ -213,9 +213,9 @@ class VocNames:
 
 def file_safe_names(names: list[str]) -> list[str]:
     """VOC class names (see :class:`VocNames`) of these class names."""
-    found = VocNames(reserved=())
-    found.extend(names)
-    return found.names
+    voc_names = VocNames(reserved=())
+    voc_names.extend(names)
+    return voc_names.names
 
 
 def _escape(value: str) -> str:
@@ -260,7 +260,7 @@ class VocObject(msgspec.Struct, frozen=True, gc=False):
     pixels: Any  # _Pixels (msgspec cannot hold the numpy Region as a typed field)
 
 
-class _Split:
+class _SplitImageSets:
     """The image sets of one split.  During the run each item adds one
     ``stem<TAB>classes`` line to a part file (``classes``: a hexadecimal
     bit mask, bit k set when the item has an object of class id k);
@@ -286,7 +286,7 @@ class _Split:
     def close(self) -> None:
         self.part.close()
 
-    def copy_from(self, other: "_Split") -> None:
+    def copy_from(self, other: "_SplitImageSets") -> None:
         """Append what ``other`` holds so far."""
         other.part.flush()
         with open(other.part_path, encoding="utf-8") as source:
@@ -310,8 +310,8 @@ class VocWriter(Writer):
             raise LbConvertError(f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         # by split name; the key None: the trainval lists (also self._trainval)
-        self._splits: dict[Optional[str], _Split] = {}
-        self._trainval: Optional[_Split] = None  # once there are train and val items
+        self._splits: dict[Optional[str], _SplitImageSets] = {}
+        self._trainval: Optional[_SplitImageSets] = None  # once there are train and val items
         self._object_openings: list[str] = []  # per class id: see _object_opening
         void = self._segmentation and self.options.void_border
         self._names = VocNames(("background", "ignored") if void else ("background",))
@@ -352,13 +352,13 @@ class VocWriter(Writer):
         if self._trainval is not None and item.split in _TRAINVAL:
             self._trainval.add(stem, classes)
 
-    def _split(self, split: str) -> _Split:
-        found = self._splits.get(split)
-        if found is None:
+    def _split(self, split: str) -> _SplitImageSets:
+        image_sets = self._splits.get(split)
+        if image_sets is None:
             name = safe_stem(split) or "split"
-            found = self._splits[split] = _Split(str(self.out), name)
+            image_sets = self._splits[split] = _SplitImageSets(str(self.out), name)
             self._update_trainval(split)
-        return found
+        return image_sets
 
     def _update_trainval(self, new_split: str) -> None:
         """Start the ``trainval`` lists when the second of train and val
@@ -372,22 +372,22 @@ class VocWriter(Writer):
         elif (new_split in _TRAINVAL and "trainval" not in self._splits
               and all(s in self._splits for s in _TRAINVAL)):
             first = self._splits["val" if new_split == "train" else "train"]
-            self._trainval = self._splits[None] = _Split(str(self.out), "trainval",
+            self._trainval = self._splits[None] = _SplitImageSets(str(self.out), "trainval",
                                                          part_name=".trainval")
             self._trainval.copy_from(first)
 
     def _objects(self, item: Item) -> list[VocObject]:
         """The objects that get an ``<object>``; the others are dropped and counted."""
-        found: list[VocObject] = []
+        written: list[VocObject] = []
         for obj in item.objects:
             shape = self.handler_of[type(obj)](obj, item)
             if shape is not None:
                 class_id = self.class_id(obj)
                 if class_id is not None:
-                    found.append(VocObject(class_id, *shape))
-        if self._segmentation and found:
-            self._check_class_index(max(obj.class_id for obj in found))
-        return found
+                    written.append(VocObject(class_id, *shape))
+        if self._segmentation and written:
+            self._check_class_index(max(obj.class_id for obj in written))
+        return written
 
     def _check_class_index(self, class_id: int) -> None:
         """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
@@ -410,10 +410,10 @@ class VocWriter(Writer):
         return bndbox, obj
 
     def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
-        found = self.shapes.polygon(obj)
-        if found is None:
+        polygon = self.shapes.polygon(obj)
+        if polygon is None:
             return None
-        xs, ys, _ = found
+        xs, ys, _ = polygon
         width, height = item.width or 0, item.height or 0
         (left, right), (top, bottom) = extent(xs), extent(ys)
         bndbox = voc_bndbox(left, top, right, bottom, width, height)
@@ -520,7 +520,7 @@ class VocWriter(Writer):
             os.remove(split.part_path)
 
     @staticmethod
-    def _write_lists(split: _Split, stem_paths: list[str], class_paths: list[str],
+    def _write_lists(split: _SplitImageSets, stem_paths: list[str], class_paths: list[str],
                      first_class: int) -> None:
         """One pass over the split's part file: the stem lists at ``stem_paths``
         and ``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for

@@ -308,7 +308,7 @@ class YoloWriter(Writer):
                 self.report.annotations_written += 1
         for point in points:
             self._attach(point, instances)
-        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
+        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
         return "".join([f"{class_id} {_xywh(box, item)} {_keypoints(kps, sx, sy)}\n"
                         for class_id, box, kps in instances])
 
@@ -344,10 +344,10 @@ class YoloWriter(Writer):
             return None
         xs = [x for ring in rings for x, _ in ring]
         ys = [y for ring in rings for _, y in ring]
-        found = clipped(min(xs), min(ys), max(xs), max(ys), item.width or 0, item.height or 0)
-        if found is None:
+        box = clipped(min(xs), min(ys), max(xs), max(ys), item.width or 0, item.height or 0)
+        if box is None:
             self.report.drop(POLYGON_OUTSIDE)
-        return found
+        return box
 
     def _rings(self, obj: ObjectAnnotation, item: Item) -> Optional[list[Ring]]:
         if isinstance(obj, MaskAnnotation):
@@ -421,8 +421,8 @@ def _check_split_name(split: str) -> None:
 
 def _xywh(box: _Box, item: Item) -> str:
     left, top, right, bottom = box
-    width: int = item.width  # type: ignore[assignment]
-    height: int = item.height  # type: ignore[assignment]
+    width: int = item.width  # type: ignore[assignment]  # drawable: not None
+    height: int = item.height  # type: ignore[assignment]  # drawable: not None
     return "%.6f %.6f %.6f %.6f" % ((left + right) / (2 * width), (top + bottom) / (2 * height),
                                     (right - left) / width, (bottom - top) / height)
 
@@ -509,15 +509,15 @@ def _closest_pair(first: Ring, second: Ring) -> tuple[int, int]:
 
     a = np.asarray(first, dtype=np.float64)
     b = np.asarray(second, dtype=np.float64)
-    best, found = np.inf, (0, 0)
+    best, pair = np.inf, (0, 0)
     step = max(1, (1 << 20) // len(b))
     for start in range(0, len(a), step):
         distances = ((a[start:start + step, None, :] - b[None, :, :]) ** 2).sum(-1)
         flat = int(distances.argmin())
         if distances.flat[flat] < best:
             best = distances.flat[flat]
-            found = (start + flat // len(b), flat % len(b))
-    return found
+            pair = (start + flat // len(b), flat % len(b))
+    return pair
 
 
 def merge_parts(rings: list[Ring]) -> Ring:
