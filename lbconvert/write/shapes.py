@@ -72,8 +72,8 @@ def clipped(left: float, top: float, right: float, bottom: float, width: float, 
             ) -> Optional[Corners]:
     """``[left, right] x [top, bottom]`` cut to the ``width`` x ``height`` image;
     None when nothing with an area is left."""
-    # Comparisons, not max()/min(): a third of the cost, the same values
-    # (ties keep the box's own value, as max/min keep their first argument).
+    # Comparisons, not max()/min() (the plain definition, tests/test_shapes.py):
+    # a third of the cost; ties keep the box's own value, as max/min do.
     if left < 0.0:
         left = 0.0
     if top < 0.0:
@@ -119,7 +119,7 @@ class Shapes:
     def clipped_box(self, obj: BoxAnnotation, item: Item) -> Optional[Corners]:
         """The box's corners cut to the image (``degenerate box``, ``box outside image``)."""
         box = obj.bounding_box
-        if not (box.width > 0 and box.height > 0):  # self.box(obj), inlined: the hot path
+        if not (box.width > 0 and box.height > 0):  # self.box(obj): YOLO's hot path, inlined
             self.report.drop(DEGENERATE_BOX)
             return None
         corners = clipped(box.left, box.top, box.left + box.width, box.top + box.height,
