@@ -259,3 +259,20 @@ def test_objects_beyond_the_254th_are_not_painted_as_instances(tmp_path: Path, c
     else:
         assert warnings == {"object beyond the 254th of an image not painted in "
                             "SegmentationObject": 1}
+
+
+# --- label map name clashes ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name, options, clash", [
+    ("background", {}, True),                                          # always defined
+    ("background", {"segmentation": True, "void_border": True}, True),
+    ("ignored", {}, False),                                            # only the void's name
+    ("ignored", {"segmentation": True}, False),
+    ("ignored", {"segmentation": True, "void_border": True}, True),
+    ("car", {"segmentation": True, "void_border": True}, False),
+])
+def test_labelmap_name_clashes_are_warned(tmp_path: Path, name: str, options, clash: bool
+                                          ) -> None:
+    _, report = convert_objects(tmp_path, [box(name, 1, 1, 5, 5)], **options)
+    expected = {f"class named {name!r} clashes in labelmap.txt": 1} if clash else {}
+    assert dict(report.warnings) == expected

@@ -291,3 +291,28 @@ def test_segment_multi_part_object_is_one_row_or_one_per_part(tmp_path: Path) ->
     # two triangles of 3 vertices each: 3 + 1 + 3 + 1 merged vertices
     assert len(merged[0].split()) == 1 + 2 * 8
     assert sorted(len(p.split()) for p in parts) == [7, 7]
+
+
+# --- classes missing from a fixed list ----------------------------------------------------------
+
+@pytest.mark.parametrize("task, obj, options", [
+    ("detect", box("car", 10, 10, 20, 20), {}),
+    ("detect", polygon("car", [(10.0, 10.0), (30.0, 10.0), (10.0, 30.0)]),
+     {"boxes_from_shapes": True}),
+    ("segment", polygon("car", [(10.0, 10.0), (30.0, 10.0), (10.0, 30.0)]),
+     {"boxes_as_polygons": True}),
+    ("segment", box("car", 10, 10, 20, 20), {"boxes_as_polygons": True}),
+    ("obb", box("car", 10, 10, 20, 20), {}),
+    ("obb", polygon("car", [(10.0, 10.0), (30.0, 10.0), (10.0, 30.0)]), {}),
+    ("pose", box("car", 10, 10, 20, 20), {"keypoint_names": ("nose",)}),
+])
+def test_class_not_in_the_classes_file_gives_no_row(tmp_path: Path, task: str, obj, options
+                                                    ) -> None:
+    from lbconvert.classes import ClassMap
+
+    rows, report = label_rows(tmp_path, [obj, box("person", 0, 0, 200, 100)], task=task,
+                              classes=ClassMap(["person"], fixed=True), **options)
+    assert dict(report.dropped) == {"class not in classes file": 1}
+    assert report.annotations_written == 1
+    # only the person (class 0), the whole image
+    assert len(rows) == 1 and rows[0].startswith("0 0.")
