@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import random
@@ -305,6 +306,15 @@ def _environment(tree: Path) -> dict[str, str]:
     return env
 
 
+_RUNNING: set[subprocess.Popen] = set()  # suites under way, stopped on Ctrl-C
+
+
+def _stop_running() -> None:
+    for process in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def _run_suite(tree: Path, tests: list[str], timeout: float) -> tuple[str, float, str]:
     """Run pytest in ``tree``: (outcome, seconds, first failing test)."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
@@ -313,12 +323,15 @@ def _run_suite(tree: Path, tests: list[str], timeout: float) -> tuple[str, float
     process = subprocess.Popen(command, cwd=tree, env=_environment(tree), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
+    _RUNNING.add(process)
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # the suite's own subprocesses too
         process.communicate()
         return "timeout", time.monotonic() - started, ""
+    finally:
+        _RUNNING.discard(process)
     seconds = time.monotonic() - started
     if process.returncode == 0:
         return "survived", seconds, ""
@@ -397,14 +410,21 @@ def _summary(module: str, results: list[Result], seed: int, total_sites: int) ->
 def _iterate(workers: list[_Worker], chosen: list[Site], source: str, tests: list[str],
              timeout: float) -> Iterator[Result]:
     free = list(workers)
-    with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-        def job(site: Site) -> Result:
-            worker = free.pop()
-            try:
-                return worker.run(site, source, tests, timeout)
-            finally:
-                free.append(worker)
+
+    def job(site: Site) -> Result:
+        worker = free.pop()
+        try:
+            return worker.run(site, source, tests, timeout)
+        finally:
+            free.append(worker)
+
+    pool = ThreadPoolExecutor(max_workers=len(workers))
+    try:
         yield from pool.map(job, chosen)
+    finally:  # on Ctrl-C: no new mutant, and the suites under way stopped
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_running()
+        pool.shutdown(wait=True)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -447,13 +467,23 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"{args.module}: {len(sites)} sites, running {len(chosen)} "
               f"(clean suite {clean_seconds:.1f} s, timeout {timeout:.0f} s)", file=sys.stderr)
         results = []
-        for number, result in enumerate(_iterate(workers, chosen, source, tests, timeout), 1):
-            results.append(result)
-            print(f"[{number}/{len(chosen)}] {result.outcome:8} #{result.site.index} "
-                  f"line {result.site.line}: {result.site.description}"
-                  + (f"  <- {result.failed_test}" if result.failed_test else ""),
-                  file=sys.stderr, flush=True)
+        try:
+            for number, result in enumerate(_iterate(workers, chosen, source, tests, timeout),
+                                            1):
+                results.append(result)
+                print(f"[{number}/{len(chosen)}] {result.outcome:8} #{result.site.index} "
+                      f"line {result.site.line}: {result.site.description}"
+                      + (f"  <- {result.failed_test}" if result.failed_test else ""),
+                      file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            _stop_running()  # the pool then ends at once; the copies are removed
+            print(f"interrupted after {len(results)} mutants", file=sys.stderr)
+            interrupted = True
+        else:
+            interrupted = False
     print(_summary(args.module, results, args.seed, len(sites)))
+    if interrupted:
+        return 130
     if args.json:
         args.json.write_text(json.dumps([{**asdict(r.site), "outcome": r.outcome,
                                           "seconds": round(r.seconds, 2),
