@@ -395,3 +395,24 @@ def test_interpolation_stays_inside_each_segment(tmp_path: Path) -> None:
     # frames 2, 3: 0 + 30 * 1/3, 0 + 30 * 2/3; frame 9 holds frame 8
     assert lefts == {1: 0.0, 2: 10.0, 3: 20.0, 4: 30.0, 8: 80.0, 9: 80.0}
     assert report.annotations_interpolated == 3
+
+
+# --- names ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, stem", [
+    ("com1", "_com1"), ("com9", "_com9"), ("lpt9", "_lpt9"), ("LPT1.txt", "_LPT1.txt"),
+    ("nul", "_nul"), ("com10", "com10"), ("lpt", "lpt"), ("computer", "computer"),
+])
+def test_reserved_device_names(name: str, stem: str) -> None:
+    from lbconvert.select import safe_stem
+
+    assert safe_stem(name) == stem
+
+
+def test_name_set_answers_true_then_false() -> None:
+    from lbconvert.select import NameSet
+
+    names = NameSet()
+    assert names.add("a") is True
+    assert names.add("b") is True
+    assert names.add("a") is False
