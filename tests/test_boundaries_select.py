@@ -416,3 +416,65 @@ def test_name_set_answers_true_then_false() -> None:
     assert names.add("a") is True
     assert names.add("b") is True
     assert names.add("a") is False
+
+
+def test_double_dots_inside_a_plain_name_are_replaced() -> None:
+    from lbconvert.select import safe_stem
+
+    assert safe_stem("a..b") == "a_b"
+    assert safe_stem("a.b") == "a.b"
+
+
+@pytest.mark.parametrize("row_data, file_name", [
+    ("https://storage.example.com/photos/shot.PNG?sig=1", "k.PNG"),  # the URL's extension
+    ("https://storage.example.com/photos/shot", "k.jpg"),            # none: .jpg
+    (None, "k.jpg"),
+    ("http://[invalid", "k.jpg"),                                     # urlparse refuses it
+])
+def test_file_name_extension_from_the_row_data(tmp_path: Path, row_data, file_name: str) -> None:
+    record = image_row("r", {"p": project(label("a", 1))})
+    record["data_row"] = {"id": "r", "global_key": "k", "row_data": row_data}
+    items, _ = select(tmp_path, [record])
+    assert (items[0].stem, items[0].file_name) == ("k", file_name)
+
+
+# --- image sizes -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("width, height, known", [
+    (2 ** 20, 10, True), (10, 2 ** 20, True),          # the largest side believed
+    (2 ** 20 + 1, 10, False), (10, 2 ** 20 + 1, False),
+    (0, 10, False), (10, 0, False), (-5, 10, False),
+    (99.6, 10.4, True),                                  # rounded: 100 x 10
+])
+def test_claimed_image_size_limits(tmp_path: Path, width, height, known: bool) -> None:
+    record = image_row("r", {"p": project(label("a", 2))})
+    record["media_attributes"] = {"width": width, "height": height, "mime_type": "image/jpeg"}
+    items, report = select(tmp_path, [record])
+    if known:
+        assert [(i.width, i.height) for i in items] == [(round(width), round(height))]
+        assert not report.dropped
+    else:
+        assert items == []
+        assert dict(report.dropped) == {"image size unknown": 2}
+        assert dict(report.items_skipped) == {"image size unknown": 1}
+
+
+def test_video_without_a_size(tmp_path: Path) -> None:
+    from PIL import Image
+
+    record = video_row({1: {"b": video_box("b", 0, 0, 1, 1)}, 2: {"b": video_box("b", 1, 0, 1, 1)}},
+                       {})
+    record["media_attributes"] = {"mime_type": "video/mp4"}
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    # no size, and no frame directory for this video: every frame skipped
+    for options in ({}, {"frames_dir": frames}):
+        items, report = select(tmp_path, [record], **options)
+        assert items == []
+        assert dict(report.dropped) == {"image size unknown": 2}
+        assert dict(report.items_skipped) == {"image size unknown": 2}
+    # the first extracted frame gives the size
+    (frames / "clip").mkdir()
+    Image.new("RGB", (32, 24)).save(frames / "clip" / "000001.jpg")
+    items, report = select(tmp_path, [record], frames_dir=frames)
+    assert [(i.frame, i.width, i.height) for i in items] == [(1, 32, 24), (2, 32, 24)]
