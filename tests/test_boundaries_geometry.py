@@ -160,3 +160,14 @@ def test_repair_ring() -> None:
     repaired = repair_ring([(0.0, 0.0), (40.0, 40.0), (40.0, 0.0), (0.0, 40.0)])
     assert sorted((b.left, b.top, b.width, b.height, a) for b, a in parts_summary(repaired)) == [
         (0.0, 0.0, 20.0, 40.0, 400.0), (20.0, 0.0, 20.0, 40.0, 400.0)]
+
+
+def test_clip_ring_of_a_self_intersecting_polygon() -> None:
+    # bow-tie (-10,0) (30,40) (30,0) (-10,40), crossing at (10,20), cut at x = 0:
+    # right triangle (10,20) (30,40) (30,0): 40 * 20 / 2 = 400, box 10..30 x 0..40;
+    # left triangle cut to (0,10) (10,20) (0,30): 20 * 10 / 2 = 100, box 0..10 x 10..30
+    bow_tie = [(-10.0, 0.0), (30.0, 40.0), (30.0, 0.0), (-10.0, 40.0)]
+    assert parts_summary(clip_ring(bow_tie, W, H)) == [
+        (Box(left=10.0, top=0.0, width=20.0, height=40.0), 400.0),
+        (Box(left=0.0, top=10.0, width=10.0, height=20.0), 100.0),
+    ]
