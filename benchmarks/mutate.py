@@ -280,9 +280,12 @@ def _project_files(root: Path) -> list[Path]:
             cwd=root, capture_output=True, check=True).stdout.decode()
         return [Path(name) for name in listed.split("\0") if name and (root / name).is_file()]
     except (OSError, subprocess.CalledProcessError):
-        skip = {".git", ".venv", "__pycache__", ".pytest_cache", "build", "dist"}
-        return [path.relative_to(root) for path in root.rglob("*")
-                if path.is_file() and not skip & set(path.relative_to(root).parts)]
+        skip = {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache", "build",
+                "dist"}
+        generated = (Path("benchmarks", "data"), Path("benchmarks", "out"))
+        return [relative for relative in (path.relative_to(root) for path in root.rglob("*"))
+                if (root / relative).is_file() and not skip & set(relative.parts)
+                and not any(relative.is_relative_to(g) for g in generated)]
 
 
 def _copy_tree(root: Path, base: Path) -> Path:
@@ -447,7 +450,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     root = args.root.resolve()
-    source = (root / args.module).read_text(encoding="utf-8")
+    module = (root / args.module).resolve()
+    if not module.is_relative_to(root):  # the copy is mutated, never the checkout
+        parser.error(f"--module must lie inside --root ({root})")
+    args.module = str(module.relative_to(root))
+    source = module.read_text(encoding="utf-8")
     sites = find_sites(source)
     if args.list:
         for site in sites:
