@@ -171,3 +171,19 @@ def test_clip_ring_of_a_self_intersecting_polygon() -> None:
         (Box(left=10.0, top=0.0, width=20.0, height=40.0), 400.0),
         (Box(left=0.0, top=10.0, width=10.0, height=20.0), 100.0),
     ]
+
+
+def test_shoelace_of_nothing_is_zero() -> None:
+    assert shoelace([], []) == 0.0
+    assert shoelace([3.0], [4.0]) == 0.0
+
+
+def test_clip_ring_keeps_a_part_smaller_than_a_pixel() -> None:
+    # right triangle with legs 1 and 0.5 inside the image: area 0.25, kept as it is
+    tiny = [(10.0, 10.0), (11.0, 10.0), (10.0, 10.5)]
+    assert parts_summary(clip_ring(tiny, W, H)) == [
+        (Box(left=10.0, top=10.0, width=1.0, height=0.5), 0.25)]
+    # half of it outside the left edge: (0,10) (0.5,10) (0,10.25), area 0.5 * 0.25 / 2
+    half = [(-0.5, 10.0), (0.5, 10.0), (-0.5, 10.5)]
+    assert parts_summary(clip_ring(half, W, H)) == [
+        (Box(left=0.0, top=10.0, width=0.5, height=0.25), 0.0625)]

@@ -478,3 +478,38 @@ def test_video_without_a_size(tmp_path: Path) -> None:
     Image.new("RGB", (32, 24)).save(frames / "clip" / "000001.jpg")
     items, report = select(tmp_path, [record], frames_dir=frames)
     assert [(i.frame, i.width, i.height) for i in items] == [(1, 32, 24), (2, 32, 24)]
+
+
+def video_line(fid: str, vertices: list[tuple[float, float]]) -> dict[str, Any]:
+    return {"annotation_kind": "VideoPolyline", "name": "lane", "feature_id": fid,
+            "line": [{"x": x, "y": y} for x, y in vertices]}
+
+
+def test_interpolated_polylines(tmp_path: Path) -> None:
+    from lbconvert.model import PolylineAnnotation
+
+    row = video_row(
+        {1: {"l": video_line("l", [(0, 0), (10, 10)]), "m": video_line("m", [(0, 0), (10, 10)])},
+         5: {"l": video_line("l", [(40, 0), (50, 20)]),
+             "m": video_line("m", [(40, 0), (50, 20), (60, 30)])}},
+        {"l": [[1, 5]], "m": [[1, 5]]})
+    items, report = select(tmp_path, [row], interpolate=True)
+    third = {o.feature_id: [(p.x, p.y) for p in o.line] for o in items[2].objects
+             if isinstance(o, PolylineAnnotation)}
+    assert items[2].frame == 3
+    # same point count: halfway, (0,0)->(40,0) and (10,10)->(50,20)
+    assert third["l"] == [(20.0, 0.0), (30.0, 15.0)]
+    # 2 points then 3: the earlier line is held
+    assert third["m"] == [(0.0, 0.0), (10.0, 10.0)]
+    assert report.annotations_interpolated == 6
+
+
+@pytest.mark.parametrize("segments", [
+    [[1]], [[1, 2, 3]], [["1", 3]], [[1, 3.0]], [1, 3], "1-3", [None],
+])
+def test_malformed_segments_are_ignored(tmp_path: Path, segments) -> None:
+    row = video_row({1: {"b": video_box("b", 0, 0, 10, 10)}, 3: {"b": video_box("b", 20, 0, 10, 10)}},
+                    {"b": segments})
+    items, report = select(tmp_path, [row], interpolate=True)
+    assert [item.frame for item in items] == [1, 3]
+    assert report.annotations_interpolated == 0

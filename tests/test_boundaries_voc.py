@@ -276,3 +276,26 @@ def test_labelmap_name_clashes_are_warned(tmp_path: Path, name: str, options, cl
     _, report = convert_objects(tmp_path, [box(name, 1, 1, 5, 5)], **options)
     expected = {f"class named {name!r} clashes in labelmap.txt": 1} if clash else {}
     assert dict(report.warnings) == expected
+
+
+def test_labelmap_name_with_a_colon_or_line_break_is_warned(tmp_path: Path) -> None:
+    _, report = convert_objects(tmp_path, [box("a:b", 1, 1, 5, 5), box("c\nd", 1, 1, 5, 5),
+                                           box("plain", 1, 1, 5, 5)])
+    assert dict(report.warnings) == {"class name with ':' or a line break in labelmap.txt": 2}
+    lines = (tmp_path / "voc" / "labelmap.txt").read_text().splitlines()
+    assert [line.split(":")[0] for line in lines[2:]] == ["a_b", "c_d", "plain"]
+
+
+def test_nothing_drawable_still_gives_an_empty_train_set(tmp_path: Path) -> None:
+    # one text row: no image item, its object dropped; the dataset is valid and empty
+    text_row = {"data_row": {"id": "t", "global_key": "t"},
+                "media_attributes": {"mime_type": "text/plain"},
+                "projects": {"p": {"labels": [{"id": "l", "annotations": {"objects": [
+                    {"annotation_kind": "TextEntity", "name": "person",
+                     "location": {"start": 0, "end": 3}}]}}]}}}
+    export = write_export(tmp_path / "e.ndjson", [text_row])
+    out = tmp_path / "voc"
+    report = lbconvert.convert(export, "voc", out)
+    assert report.annotations_written == 0 and report.is_balanced()
+    assert (out / "ImageSets" / "Main" / "train.txt").read_text() == ""
+    assert not list((out / "Annotations").iterdir())

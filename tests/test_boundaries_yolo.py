@@ -316,3 +316,38 @@ def test_class_not_in_the_classes_file_gives_no_row(tmp_path: Path, task: str, o
     assert report.annotations_written == 1
     # only the person (class 0), the whole image
     assert len(rows) == 1 and rows[0].startswith("0 0.")
+
+
+def test_merge_enters_the_last_part_at_its_own_link_vertex() -> None:
+    first = [(0.0, 0.0), (2.0, 0.0), (1.0, 2.0)]
+    middle = [(10.0, 0.0), (12.0, 0.0), (11.0, 2.0)]
+    last = [(21.0, 2.0), (22.0, 0.0), (20.0, 0.0)]
+    # links: first[1] (2,0) - middle[0] (10,0), 64; middle[1] (12,0) - last[2] (20,0), 64
+    # (middle[1] - last[0] (21,2) is 81 + 4).  The last part starts at its index 2.
+    assert merge_parts([first, middle, last]) == [
+        (2.0, 0.0), (1.0, 2.0), (0.0, 0.0), (2.0, 0.0),
+        (10.0, 0.0), (12.0, 0.0),
+        (20.0, 0.0), (21.0, 2.0), (22.0, 0.0), (20.0, 0.0),
+        (12.0, 0.0), (11.0, 2.0), (10.0, 0.0),
+    ]
+
+
+@pytest.mark.parametrize("points, expected", [
+    # reaching half a pixel in from the left: x -20 -> 0, 0.5 / 200 = 0.0025; y / 100
+    ([(-20.0, 10.0), (0.5, 10.0), (0.5, 30.0)],
+     "0 0.000000 0.100000 0.002500 0.100000 0.002500 0.300000"),
+    # half a pixel in from the top: y -20 -> 0, 0.5 / 100 = 0.005
+    ([(10.0, -20.0), (30.0, 0.5), (10.0, 0.5)],
+     "0 0.050000 0.000000 0.150000 0.005000 0.050000 0.005000"),
+])
+def test_segment_polygon_reaching_just_inside_is_kept(tmp_path: Path, points, expected) -> None:
+    rows, report = label_rows(tmp_path, [polygon("field", points)], task="segment")
+    assert rows == [expected] and not report.dropped
+
+
+def test_segment_mask_without_its_file_is_dropped(tmp_path: Path) -> None:
+    from .inline import instance_mask
+
+    rows, report = label_rows(tmp_path, [instance_mask("blob", "f1")], task="segment")
+    assert rows == []
+    assert dict(report.dropped) == {"mask not available offline": 1}
