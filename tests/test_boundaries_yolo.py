@@ -351,3 +351,35 @@ def test_segment_mask_without_its_file_is_dropped(tmp_path: Path) -> None:
     rows, report = label_rows(tmp_path, [instance_mask("blob", "f1")], task="segment")
     assert rows == []
     assert dict(report.dropped) == {"mask not available offline": 1}
+
+
+def test_segment_mask_without_a_ring_is_dropped_once(tmp_path: Path) -> None:
+    pytest.importorskip("cv2")
+    import numpy as np
+    from PIL import Image
+
+    from .inline import composite_mask
+
+    # a composite mask whose colour covers one pixel and one 1-pixel line: no contour
+    # with 3 points and an area, so no ring
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    canvas = np.zeros((H, W, 3), dtype=np.uint8)
+    canvas[10, 10] = (5, 6, 7)
+    canvas[50, 20:40] = (5, 6, 7)
+    Image.fromarray(canvas).save(masks / "cm1.png")
+    rows, report = label_rows(tmp_path, [composite_mask("blob", "cm1", (5, 6, 7))],
+                              task="segment", masks=masks)
+    assert rows == []
+    assert dict(report.dropped) == {"degenerate mask": 1}
+    assert report.annotations_written == 0
+
+
+def test_mask_rings_without_opencv_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from lbconvert.write import yolo
+
+    monkeypatch.setattr(yolo, "_cv2_module", False)  # as if OpenCV were not installed
+    with pytest.raises(lbconvert.LbConvertError, match="mask contours need opencv"):
+        yolo.mask_rings(np.ones((4, 4), dtype=bool))
