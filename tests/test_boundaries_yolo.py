@@ -383,3 +383,31 @@ def test_mask_rings_without_opencv_is_a_clear_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(yolo, "_cv2_module", False)  # as if OpenCV were not installed
     with pytest.raises(lbconvert.LbConvertError, match="mask contours need opencv"):
         yolo.mask_rings(np.ones((4, 4), dtype=bool))
+
+
+def test_merge_middle_part_walked_the_other_way_from_an_inner_vertex() -> None:
+    middle = [(10.0, 10.0), (14.0, 10.0), (14.0, 14.0), (10.0, 14.0)]
+    first = [(18.0, 18.0), (20.0, 18.0), (20.0, 20.0), (18.0, 20.0)]
+    last = [(18.0, 4.0), (20.0, 4.0), (20.0, 6.0), (18.0, 6.0)]
+    # links: first[0] (18,18) - middle[2] (14,14), 32; middle[1] (14,10) - last[3] (18,6), 32.
+    # The middle part is entered at 2 and left at 1: reversed, [(10,14) (14,14) (14,10)
+    # (10,10)], entered at 3 - 2 = 1 and left at 3 - 1 = 2, one step.
+    assert merge_parts([first, middle, last]) == [
+        (18.0, 18.0), (20.0, 18.0), (20.0, 20.0), (18.0, 20.0), (18.0, 18.0),
+        (14.0, 14.0), (14.0, 10.0),
+        (18.0, 6.0), (18.0, 4.0), (20.0, 4.0), (20.0, 6.0), (18.0, 6.0),
+        (14.0, 10.0), (10.0, 10.0), (10.0, 14.0), (14.0, 14.0),
+    ]
+
+
+def test_merge_middle_part_entered_and_left_at_one_vertex() -> None:
+    middle = [(10.0, 0.0), (12.0, 5.0), (8.0, 5.0)]   # apex (10, 0) up
+    first = [(5.0, -5.0), (7.0, -5.0), (6.0, -7.0)]   # up-left: (7,-5) - (10,0), 9 + 25
+    last = [(13.0, -5.0), (15.0, -5.0), (14.0, -7.0)]  # up-right: (13,-5) - (10,0), 9 + 25
+    # entry = exit = the apex (index 0): not reversed, no step forward; back all round
+    assert merge_parts([first, middle, last]) == [
+        (7.0, -5.0), (6.0, -7.0), (5.0, -5.0), (7.0, -5.0),
+        (10.0, 0.0),
+        (13.0, -5.0), (15.0, -5.0), (14.0, -7.0), (13.0, -5.0),
+        (10.0, 0.0), (12.0, 5.0), (8.0, 5.0), (10.0, 0.0),
+    ]
