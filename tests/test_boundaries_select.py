@@ -513,3 +513,47 @@ def test_malformed_segments_are_ignored(tmp_path: Path, segments) -> None:
     items, report = select(tmp_path, [row], interpolate=True)
     assert [item.frame for item in items] == [1, 3]
     assert report.annotations_interpolated == 0
+
+
+# --- image files -------------------------------------------------------------------------------------------
+
+def test_image_lookup_never_leaves_the_directory(tmp_path: Path) -> None:
+    from PIL import Image
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.new("RGB", (7, 5)).save(tmp_path / "outside.png")   # beside the directory
+    Image.new("RGB", (9, 3)).save(images / "inside.png")
+    rows = []
+    for key in ("../outside.png", "inside.png"):
+        record = image_row(key.replace("/", "_"), {"p": project(label("a", 1))})
+        record["data_row"]["global_key"] = key
+        record["media_attributes"] = {"mime_type": "image/png"}
+        rows.append(record)
+    items, report = select(tmp_path, rows, images=images)
+    assert [(i.global_key, i.width, i.height) for i in items] == [("inside.png", 9, 3)]
+    assert dict(report.items_skipped) == {"image size unknown": 1}
+
+
+def test_frame_images_are_the_frames_own(tmp_path: Path) -> None:
+    from lbconvert.select import find_image
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("clip.jpg", "clip_000001.jpg"):
+        (images / name).write_bytes(b"")
+    frames = tmp_path / "frames"
+    (frames / "clip").mkdir(parents=True)
+    record = video_row({1: {"b": video_box("b", 0, 0, 1, 1)}, 2: {"b": video_box("b", 1, 0, 1, 1)}},
+                       {})
+    items, _ = select(tmp_path, [record])
+    first, second = items
+    # --images: the frame's own file, never the video's name
+    options = Options.from_kwargs(images=images)
+    assert find_image(first, options) == images / "clip_000001.jpg"
+    assert find_image(second, options) is None
+    # --frames-dir only: frame 1 is missing there, and there is no --images to fall back on
+    assert find_image(first, Options.from_kwargs(frames_dir=frames)) is None
+    (frames / "clip" / "000002.png").write_bytes(b"")
+    assert find_image(second, Options.from_kwargs(frames_dir=frames)) == \
+        frames / "clip" / "000002.png"
