@@ -557,3 +557,35 @@ def test_frame_images_are_the_frames_own(tmp_path: Path) -> None:
     (frames / "clip" / "000002.png").write_bytes(b"")
     assert find_image(second, Options.from_kwargs(frames_dir=frames)) == \
         frames / "clip" / "000002.png"
+
+
+# --- documents: one item per page ----------------------------------------------------------------------------
+
+def doc_box(page: int, size: Optional[tuple[float, float]]) -> dict[str, Any]:
+    found: dict[str, Any] = {"annotation_kind": "DocumentBoundingBox", "name": "total",
+                             "page_number": page,
+                             "bounding_box": {"top": 1, "left": 2, "height": 3, "width": 4}}
+    if size is not None:
+        found["page_dimensions"] = {"width": size[0], "height": size[1]}
+    return found
+
+
+def doc_entity(*pages: int) -> dict[str, Any]:
+    return {"annotation_kind": "DocumentEntityToken", "name": "word",
+            "location": {"groups": [{"id": f"g{p}", "page_number": p, "tokens": ["t"],
+                                     "text": "x"} for p in pages]}}
+
+
+def test_document_pages(tmp_path: Path) -> None:
+    record = {"data_row": {"id": "doc", "global_key": "invoice.pdf"},
+              "media_attributes": {"mime_type": "application/pdf"},
+              "projects": {"p": {"labels": [{"id": "l", "annotations": {"objects": [
+                  doc_box(1, (612.4, 791.6)), doc_box(2, None), doc_box(3, (100, 50)),
+                  doc_entity(3, 1)]}}]}}}
+    items, report = select(tmp_path, [record])
+    # page 1: its size rounded; page 2 has no size: skipped; page 3 holds the box and the
+    # entity, whose first token group is on page 3 (its second, on page 1, does not count)
+    assert [(i.page, i.stem, i.width, i.height, len(i.objects)) for i in items] == [
+        (1, "invoice_p1", 612, 792, 1), (3, "invoice_p3", 100, 50, 2)]
+    assert dict(report.dropped) == {"page size unknown": 1}
+    assert dict(report.items_skipped) == {"page size unknown": 1}
