@@ -91,7 +91,9 @@ class Result:
 
 
 def _segment(node: ast.AST) -> tuple[int, int, int, int]:
-    return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+    # every node passed here is an expression or a statement: they have positions
+    return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
+            node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
 def _unparse(node: ast.AST) -> str:
@@ -445,7 +447,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="seconds per mutant (default: 3x the clean run + 30)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument("--first", nargs="*", default=[],
-                        help="test files to run first (those named after the module come first anyway)")
+                        help="test files to run first (after them, those named after the module)")
     parser.add_argument("--json", type=Path, help="also write every result here")
     args = parser.parse_args(argv)
 

@@ -41,7 +41,7 @@ def test_a_single_point_is_kept() -> None:
     assert ring_xy(points((5, 6), (5, 6))) == ([5], [6])
 
 
-# --- areas and boxes -----------------------------------------------------------------------
+# --- areas and boxes ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("vertices, area", [
     ([(0, 0), (4, 0), (0, 3)], 6.0),                       # right triangle: 4 * 3 / 2
@@ -72,7 +72,7 @@ def test_extent_is_min_and_max() -> None:
     assert extent([4.0]) == (4.0, 4.0)
 
 
-# --- degenerate rings -------------------------------------------------------------------------
+# --- degenerate rings ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("vertices, degenerate", [
     ([], True),
@@ -88,7 +88,7 @@ def test_is_degenerate_ring(vertices, degenerate: bool) -> None:
     assert is_degenerate_ring(vertices) is degenerate
 
 
-# --- clipping to the image ----------------------------------------------------------------------
+# --- clipping to the image ----------------------------------------------------------------
 
 @pytest.mark.parametrize("box, expected", [
     (Box(left=10, top=10, width=20, height=20), Box(left=10, top=10, width=20, height=20)),

@@ -82,7 +82,7 @@ def counts(items: list[lbconvert.Item]) -> dict[str, int]:
     return {item.data_row_id: len(item.objects) for item in items}
 
 
-# --- which project --------------------------------------------------------------------------
+# --- which project ------------------------------------------------------------------------
 
 TWO_PROJECTS = {"p1": project(label("a", 1), name="First"),
                 "p2": project(label("b", 2), name="Second")}
@@ -119,7 +119,7 @@ def test_several_projects_without_a_choice_is_an_error(tmp_path: Path) -> None:
         select(tmp_path, [image_row("r", TWO_PROJECTS)])
 
 
-# --- which labels ---------------------------------------------------------------------------------
+# --- which labels -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("labels, selected, mode, objects, dropped, skipped", [
     # one label: used as it is
@@ -157,7 +157,7 @@ def test_merged_labels_keep_export_order(tmp_path: Path) -> None:
     assert [o.bounding_box.left for o in items[0].objects] == [1, 2, 3]
 
 
-# --- workflow status ----------------------------------------------------------------------------
+# --- workflow status ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("status, wanted, kept", [
     ("DONE", "done", True),          # compared case-insensitively
@@ -178,7 +178,7 @@ def test_status_filter_both_ways(tmp_path: Path, status, wanted, kept: bool) -> 
         assert dict(report.items_skipped) == {"workflow status filtered": 1}
 
 
-# --- model runs ------------------------------------------------------------------------------------
+# --- model runs ---------------------------------------------------------------------------
 
 def test_model_run_labels_or_predictions(tmp_path: Path) -> None:
     experiments = {"e": {"runs": {"r1": run(labels=1, predictions=2, split="Validation")}}}
@@ -239,7 +239,7 @@ def test_choosing_among_model_runs(tmp_path: Path) -> None:
     assert dict(report.dropped) == {"other model run": 3}
 
 
-# --- unlabeled rows ----------------------------------------------------------------------------------
+# --- unlabeled rows -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("projects", [{}, {"p": project()}])
 def test_skip_unlabeled_both_ways(tmp_path: Path, projects) -> None:
@@ -251,7 +251,7 @@ def test_skip_unlabeled_both_ways(tmp_path: Path, projects) -> None:
     assert dict(report.items_skipped) == {"unlabeled": 1}
 
 
-# --- splits -------------------------------------------------------------------------------------------
+# --- splits -------------------------------------------------------------------------------
 
 def position(row_id: str) -> float:
     """The documented rule: the first 8 bytes of BLAKE2b of the id, as a fraction of 2**64."""
@@ -290,7 +290,7 @@ def test_run_split_wins_over_fractions(tmp_path: Path) -> None:
     assert items[0].split == "test"
 
 
-# --- video: every N-th frame, interpolation --------------------------------------------------------------
+# --- video: every N-th frame, interpolation -----------------------------------------------
 
 def video_row(frames: dict[int, dict[str, dict[str, Any]]], segments: dict[str, list]
               ) -> dict[str, Any]:
@@ -387,7 +387,8 @@ def test_interpolated_polygons(tmp_path: Path) -> None:
 
 def test_interpolation_stays_inside_each_segment(tmp_path: Path) -> None:
     # keyframes 1, 4 and 8; segments [1, 4] and [8, 9]: frames 5-7 lie between segments
-    row = video_row({1: {"b": video_box("b", 0, 0, 10, 10)}, 4: {"b": video_box("b", 30, 0, 10, 10)},
+    row = video_row({1: {"b": video_box("b", 0, 0, 10, 10)},
+                     4: {"b": video_box("b", 30, 0, 10, 10)},
                      8: {"b": video_box("b", 80, 0, 10, 10)}},
                     {"b": [[1, 4], [8, 9]]})
     items, report = select(tmp_path, [row], interpolate=True)
@@ -397,7 +398,7 @@ def test_interpolation_stays_inside_each_segment(tmp_path: Path) -> None:
     assert report.annotations_interpolated == 3
 
 
-# --- names ------------------------------------------------------------------------------------------------
+# --- names --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, stem", [
     ("com1", "_com1"), ("com9", "_com9"), ("lpt9", "_lpt9"), ("LPT1.txt", "_LPT1.txt"),
@@ -438,7 +439,7 @@ def test_file_name_extension_from_the_row_data(tmp_path: Path, row_data, file_na
     assert (items[0].stem, items[0].file_name) == ("k", file_name)
 
 
-# --- image sizes -------------------------------------------------------------------------------------------
+# --- image sizes --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("width, height, known", [
     (2 ** 20, 10, True), (10, 2 ** 20, True),          # the largest side believed
@@ -508,14 +509,15 @@ def test_interpolated_polylines(tmp_path: Path) -> None:
     [[1]], [[1, 2, 3]], [["1", 3]], [[1, 3.0]], [1, 3], "1-3", [None],
 ])
 def test_malformed_segments_are_ignored(tmp_path: Path, segments) -> None:
-    row = video_row({1: {"b": video_box("b", 0, 0, 10, 10)}, 3: {"b": video_box("b", 20, 0, 10, 10)}},
+    row = video_row({1: {"b": video_box("b", 0, 0, 10, 10)},
+                     3: {"b": video_box("b", 20, 0, 10, 10)}},
                     {"b": segments})
     items, report = select(tmp_path, [row], interpolate=True)
     assert [item.frame for item in items] == [1, 3]
     assert report.annotations_interpolated == 0
 
 
-# --- image files -------------------------------------------------------------------------------------------
+# --- image files --------------------------------------------------------------------------
 
 def test_image_lookup_never_leaves_the_directory(tmp_path: Path) -> None:
     from PIL import Image
@@ -559,7 +561,7 @@ def test_frame_images_are_the_frames_own(tmp_path: Path) -> None:
         frames / "clip" / "000002.png"
 
 
-# --- documents: one item per page ----------------------------------------------------------------------------
+# --- documents: one item per page ---------------------------------------------------------
 
 def doc_box(page: int, size: Optional[tuple[float, float]]) -> dict[str, Any]:
     found: dict[str, Any] = {"annotation_kind": "DocumentBoundingBox", "name": "total",

@@ -39,9 +39,9 @@ def convert_objects(tmp_path: Path, objects: list[dict[str, Any]], width: int = 
     found = []
     for element in root.iterfind("object"):
         bndbox = element.find("bndbox")
+        corners = tuple(int(bndbox.findtext(t)) for t in ("xmin", "ymin", "xmax", "ymax"))
         found.append({"name": element.findtext("name"),
-                      "truncated": int(element.findtext("truncated")),
-                      "box": tuple(int(bndbox.findtext(t)) for t in ("xmin", "ymin", "xmax", "ymax"))})
+                      "truncated": int(element.findtext("truncated")), "box": corners})
     assert report.annotations_written == len(found)
     return found, report
 

@@ -41,7 +41,7 @@ def label_rows(tmp_path: Path, objects: list[dict[str, Any]], **options: Any
     return rows, report
 
 
-# --- detect: boxes on every side ------------------------------------------------------------
+# --- detect: boxes on every side ----------------------------------------------------------
 
 @pytest.mark.parametrize("left, top, width, height, expected", [
     # the whole image: centre (100, 50) -> 0.5 0.5, size 1 x 1
@@ -113,7 +113,7 @@ def test_obb_box_corners_are_clipped(tmp_path: Path, left, top, width, height, e
     assert rows == [expected]
 
 
-# --- detect: boxes of shapes -----------------------------------------------------------------
+# --- detect: boxes of shapes --------------------------------------------------------------
 
 def test_box_of_a_polygon_across_the_top_left_corner(tmp_path: Path) -> None:
     # vertices x -20..60, y -10..40 -> clipped 0..60 x 0..40:
@@ -123,7 +123,7 @@ def test_box_of_a_polygon_across_the_top_left_corner(tmp_path: Path) -> None:
     assert rows == ["0 0.150000 0.200000 0.300000 0.400000"]
 
 
-# --- segment: coordinates clamped, polygons on every side --------------------------------------
+# --- segment: coordinates clamped, polygons on every side ---------------------------------
 
 def test_segment_coordinates_are_clamped_to_the_unit_square(tmp_path: Path) -> None:
     # (-20, 10) (100, -0.0) (250, 50) (100, 120): x / 200, y / 100, then clamped:
@@ -178,7 +178,7 @@ def test_segment_polygon_inside_is_written_as_exported(tmp_path: Path) -> None:
         ("0.100000", "0.100000"), ("0.250000", "0.600000"), ("0.400000", "0.100000")]
 
 
-# --- pose: keypoints on the edges of a box -----------------------------------------------------
+# --- pose: keypoints on the edges of a box ------------------------------------------------
 
 @pytest.mark.parametrize("x, y, attached", [
     (10.0, 10.0, True),    # the box's top-left corner (edges belong to the box)
@@ -196,7 +196,7 @@ def test_pose_keypoint_on_the_box_edge(tmp_path: Path, x: float, y: float, attac
     assert dict(report.dropped) == ({} if attached else {"point outside every box": 1})
 
 
-# --- joining parts (Ultralytics' merge_multi_segment rule) -------------------------------------
+# --- joining parts (Ultralytics' merge_multi_segment rule) --------------------------------
 
 def test_merge_three_parts_with_a_reversed_middle_part() -> None:
     first = [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)]
@@ -293,7 +293,7 @@ def test_segment_multi_part_object_is_one_row_or_one_per_part(tmp_path: Path) ->
     assert sorted(len(p.split()) for p in parts) == [7, 7]
 
 
-# --- classes missing from a fixed list ----------------------------------------------------------
+# --- classes missing from a fixed list ----------------------------------------------------
 
 @pytest.mark.parametrize("task, obj, options", [
     ("detect", box("car", 10, 10, 20, 20), {}),
