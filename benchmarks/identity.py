@@ -96,13 +96,16 @@ def _convert(export: Path, to: str, options: dict[str, Any], out: Path) -> dict[
     return _hashes(out)
 
 
-def collect(data: Path, rows: int, raster_rows: int) -> dict[str, dict[str, str]]:
+def collect(data: Path, rows: int, raster_rows: int, writers: "set[str] | None" = None
+            ) -> dict[str, dict[str, str]]:
     every, raster = _inputs(data, rows, raster_rows)
     results: dict[str, dict[str, str]] = {}
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None  # output on a tmpfs when there is one
     with tempfile.TemporaryDirectory(dir=shm) as scratch:
         for cases, inputs in ((CASES, every), (RASTER_CASES, raster)):
             for (to, label, options), export in itertools.product(cases, inputs):
+                if writers and to not in writers:
+                    continue
                 key = f"{to}/{label}/{export.name}"
                 out = Path(scratch) / key.replace("/", "_")
                 results[key] = _convert(export, to, options, out)
@@ -115,16 +118,22 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--compare", type=Path, help="compare with hashes saved earlier")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--raster-rows", type=int, default=500)
+    parser.add_argument("--writers", help="only these writers (comma-separated); --compare "
+                        "then checks only their conversions")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "lbconvert-bench")
     args = parser.parse_args(argv)
     args.data.mkdir(parents=True, exist_ok=True)
-    results = collect(args.data, args.rows, args.raster_rows)
+    writers = set(args.writers.split(",")) if args.writers else None
+    results = collect(args.data, args.rows, args.raster_rows, writers)
     files = sum(len(v) for v in results.values())
     print(f"{len(results)} conversions, {files} files", file=sys.stderr)
     if args.save:
         args.save.write_text(json.dumps(results, indent=1, sort_keys=True))
     if args.compare:
         before = json.loads(args.compare.read_text())
+        if writers:
+            before = {case: files for case, files in before.items()
+                      if case.split("/")[0] in writers}
         differing = [f"{case}: {name}" for case in sorted(set(before) | set(results))
                      for name in sorted(set(before.get(case, {})) | set(results.get(case, {})))
                      if before.get(case, {}).get(name) != results.get(case, {}).get(name)]

@@ -402,12 +402,9 @@ class VocWriter(Writer):
         box = self.shapes.box(obj)
         if box is None:
             return None
-        bndbox = voc_bndbox(box.left, box.top, box.left + box.width, box.top + box.height,
-                            item.width or 0, item.height or 0)
-        if bndbox is None:
-            self.report.drop(BOX_OUTSIDE)
-            return None
-        return bndbox, obj
+        return self._inside(voc_bndbox(box.left, box.top, box.left + box.width,
+                                       box.top + box.height, item.width or 0, item.height or 0),
+                            obj, BOX_OUTSIDE)
 
     def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
         polygon = self.shapes.polygon(obj)
@@ -419,10 +416,15 @@ class VocWriter(Writer):
         bndbox = voc_bndbox(left, top, right, bottom, width, height)
         if bndbox is not None and bndbox.truncated and self.options.clip:
             bndbox = _clipped_bndbox(list(zip(xs, ys)), width, height)
+        return self._inside(bndbox, obj, POLYGON_OUTSIDE)
+
+    def _inside(self, bndbox: Optional[BndBox], pixels: _Pixels, outside: str
+                ) -> Optional[tuple[BndBox, _Pixels]]:
+        """The box and pixels, or None with the drop ``outside`` when no box is left."""
         if bndbox is None:
-            self.report.drop(POLYGON_OUTSIDE)
+            self.report.drop(outside)
             return None
-        return bndbox, obj
+        return bndbox, pixels
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
         pixels = self.shapes.mask(obj, item)
