@@ -1,8 +1,8 @@
 """A small mutation runner: does the test suite notice one small change to the code?
 
     python -m benchmarks.mutate --module lbconvert/write/voc.py --sample 60 --seed 1
-    python -m benchmarks.mutate --module lbconvert/select.py --list
-    python -m benchmarks.mutate --module lbconvert/geometry.py --only 12 40
+    python -m benchmarks.mutate --module lbconvert/select/items.py --list
+    python -m benchmarks.mutate --module lbconvert/write/geometry.py --only 12 40
 
 It parses ``--module`` with :mod:`ast`, enumerates every mutation site, picks
 a seeded sample of them and applies one at a time to a *copy* of the source

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from lbconvert.geometry import (
-    bounds, clip_box, clip_ring, extent, is_degenerate_ring, repair_ring, ring, ring_area,
-    ring_xy, shoelace,
-)
 from lbconvert.model import Box, Point
+from lbconvert.write.geometry import (
+    bounds, clip_ring, extent, is_degenerate_ring, repair_ring, ring, ring_area, ring_xy,
+    shoelace,
+)
+from lbconvert.write.shapes import clipped
 
 W, H = 200.0, 100.0
 
@@ -112,7 +113,9 @@ def test_is_degenerate_ring(vertices, degenerate: bool) -> None:
     (Box(left=10, top=10, width=20, height=0), None),
 ])
 def test_clip_box(box: Box, expected) -> None:
-    assert clip_box(box, 200, 100) == expected
+    corners = clipped(box.left, box.top, box.left + box.width, box.top + box.height, 200, 100)
+    assert corners == (None if expected is None else (
+        expected.left, expected.top, expected.left + expected.width, expected.top + expected.height))
 
 
 def parts_summary(rings) -> list[tuple[Box, float]]:

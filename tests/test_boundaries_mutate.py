@@ -75,7 +75,7 @@ def test_columns_count_utf8_bytes() -> None:
 
 
 def test_every_mutant_of_a_real_module_compiles_and_differs() -> None:
-    source = (ROOT / "lbconvert" / "geometry.py").read_text(encoding="utf-8")
+    source = (ROOT / "lbconvert" / "write" / "geometry.py").read_text(encoding="utf-8")
     sites = find_sites(source)
     assert len(sites) > 50
     for site in sites:
@@ -85,7 +85,8 @@ def test_every_mutant_of_a_real_module_compiles_and_differs() -> None:
 
 
 def test_the_sample_is_seeded_and_sorted() -> None:
-    sites = find_sites((ROOT / "lbconvert" / "geometry.py").read_text(encoding="utf-8"))
+    sites = find_sites((ROOT / "lbconvert" / "write" / "geometry.py")
+                       .read_text(encoding="utf-8"))
     first = _choose(sites, 10, 1, [])
     assert first == _choose(sites, 10, 1, [])
     assert first != _choose(sites, 10, 2, [])
