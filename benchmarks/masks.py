@@ -56,7 +56,7 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
 def pillow_floor(path: Path, out: Path) -> float:
     from PIL import Image, ImageDraw
 
-    from lbconvert.palette import voc_palette
+    from lbconvert.write.palette import voc_palette
 
     out.mkdir(parents=True, exist_ok=True)
     palette = voc_palette()

@@ -16,7 +16,7 @@ from .options import ConvertOptions, Options
 from .read import ExportReader, Source, refuse_text_mode
 from .report import Report
 from .select import Selector
-from .select_legacy import legacy_records
+from .select.legacy import legacy_records
 from .write import Writer, get_writer
 from .write.outdir import check_inputs, resolve_target
 

@@ -10,7 +10,7 @@ import pytest
 import lbconvert
 from lbconvert import BoxAnnotation, PolygonAnnotation
 from lbconvert.classes import ClassMap
-from lbconvert.geometry import ring, ring_area
+from lbconvert.write.geometry import ring, ring_area
 from lbconvert.inspect import inspect_export
 
 from .conftest import FIXTURES

@@ -326,7 +326,7 @@ def _radio(question: str, answer: str, nested: list | None = None) -> dict:
 def test_safe_key_part(name: str, key: str) -> None:
     from urllib.parse import unquote
 
-    from lbconvert.attributes import safe_key_part
+    from lbconvert.write.attributes import safe_key_part
 
     assert safe_key_part(name) == key
     assert unquote(key) == name

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from lbconvert.attributes import flatten_classifications
-from lbconvert.geometry import extent, ring_xy
+from lbconvert.write.attributes import flatten_classifications
+from lbconvert.write.geometry import extent, ring_xy
 from lbconvert.model import Answer, Classification, Point, TextAnswer
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 import lbconvert
 from lbconvert.errors import ExportFormatError, LbConvertError
 from lbconvert.model import PointAnnotation, PolygonAnnotation
-from lbconvert.select_legacy import HOLES_WARNING, NO_HEIGHT_WARNING, IdTable
+from lbconvert.select.legacy import HOLES_WARNING, NO_HEIGHT_WARNING, IdTable
 
 PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "fixtures-public"
 
@@ -251,7 +251,7 @@ def test_all_merges_three_records_far_apart(tmp_path: Path) -> None:
 
 
 def test_y_up_flips_video_frames_too(tmp_path: Path) -> None:
-    from lbconvert.select_legacy import _flip_row
+    from lbconvert.select.legacy import _flip_row
 
     export = tmp_path / "video.json"
     export.write_text(json.dumps([{"ID": "l1", "DataRow ID": "v1", "Label": [
@@ -303,7 +303,7 @@ def test_2018_records_without_data_row_id_group_by_image_url(
 
 
 def test_waiting_records_are_on_disk_not_in_memory(fixtures: Path) -> None:
-    from lbconvert.select_legacy import _Spill
+    from lbconvert.select.legacy import _Spill
 
     rows = list(lbconvert.read(fixtures / "legacy/relabelled.json"))
     with _Spill() as held:

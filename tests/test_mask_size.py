@@ -15,7 +15,7 @@ from PIL import Image
 
 import lbconvert
 from lbconvert.convert import StrictError
-from lbconvert.masks import SIZE_DIFFERS
+from lbconvert.write.mask_files import SIZE_DIFFERS
 
 from .inline import box, composite_mask, instance_mask, row, write_export
 
@@ -52,7 +52,7 @@ def _export(tmp_path: Path) -> tuple[Path, Path]:
 def test_mismatched_mask_is_dropped_and_the_rest_written(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, to: str, options: dict[str, Any]) -> None:
     export, masks = _export(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="lbconvert.masks"):
+    with caplog.at_level(logging.WARNING, logger="lbconvert.write.mask_files"):
         report = lbconvert.convert(export, to, tmp_path / "out", masks=masks, **options)
     assert report.dropped == {SIZE_DIFFERS: 2}, report.to_dict()
     assert report.items == 3 and report.annotations_written == 2  # good mask and the car box

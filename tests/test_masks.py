@@ -14,8 +14,8 @@ from PIL import Image
 
 import lbconvert
 from lbconvert.classes import ClassMap
-from lbconvert.palette import voc_colormap, voc_palette
-from lbconvert.raster import polyline_geometry
+from lbconvert.write.palette import voc_colormap, voc_palette
+from lbconvert.write.polylines import polyline_geometry
 
 from .conftest import FIXTURES
 from .inline import (
@@ -302,7 +302,7 @@ def test_byte_identical_output(tmp_path: Path) -> None:
 
 
 def test_grey_alpha_composite_masks_resolve(tmp_path: Path) -> None:
-    from lbconvert.masks import MaskSource
+    from lbconvert.write.mask_files import MaskSource
 
     grey = np.zeros((4, 6, 2), dtype=np.uint8)
     grey[1:3, 2:5] = (200, 255)

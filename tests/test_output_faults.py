@@ -383,7 +383,7 @@ class OsWithFullDisk:
 
 
 def fill_the_disk(monkeypatch: pytest.MonkeyPatch, disk: Disk) -> None:
-    from lbconvert.write import coco, jsonl, png, voc, yolo
+    from lbconvert.write import coco, jsonl, masks, voc, yolo
 
     real_open = open
 
@@ -391,7 +391,7 @@ def fill_the_disk(monkeypatch: pytest.MonkeyPatch, disk: Disk) -> None:
         handle = real_open(path, mode, *args, **kwargs)
         return FullFile(handle, disk) if ("w" in mode or "a" in mode) else handle
 
-    for module in (coco, jsonl, png, voc, yolo):
+    for module in (coco, jsonl, masks, voc, yolo):
         monkeypatch.setattr(module, "open", opened, raising=False)
     monkeypatch.setattr(base, "os", OsWithFullDisk(disk))
     real_write_bytes = pathlib.Path.write_bytes
@@ -402,13 +402,13 @@ def fill_the_disk(monkeypatch: pytest.MonkeyPatch, disk: Disk) -> None:
 
     monkeypatch.setattr(pathlib.Path, "write_bytes", write_bytes)
     for name in ("save_palette_png", "save_png16"):
-        real = getattr(png, name)
+        real = getattr(masks, name)
 
         def save(path: Any, array: Any, real: Callable[..., None] = real) -> None:
             disk.take(array.size)
             real(path, array)
 
-        monkeypatch.setattr(png, name, save)
+        monkeypatch.setattr(masks, name, save)
 
 
 @pytest.mark.parametrize("writer", WRITERS)
@@ -688,6 +688,8 @@ def test_directories_whose_owner_may_live_are_left_alone(tmp_path: Path) -> None
 
 def test_the_temporary_directory_names_its_owner(tmp_path: Path) -> None:
     writer = get_writer("jsonl")(tmp_path / "out", Options())
+    assert leftovers(tmp_path) == []  # nothing on disk before open()
+    writer.open()
     try:
         name = writer.out.name
         assert name.startswith(".out." + outdir.owner_token() + "-")

@@ -1,4 +1,4 @@
-"""Tests for lbconvert.raster: the pixel-centre rule, polygon/box/polyline
+"""Tests for lbconvert.write.fill: the pixel-centre rule, polygon/box/polyline
 filling, size limits and COCO RLE."""
 
 from __future__ import annotations
@@ -7,21 +7,11 @@ import numpy as np
 import pytest
 import shapely
 
-from lbconvert import raster
-from lbconvert.raster import (
-    box_mask,
-    check_raster_size,
-    fill_box,
-    fill_geometry,
-    fill_polygon,
-    fill_polyline,
-    new_canvas,
-    polygon_mask,
-    polyline_geometry,
-    rle_area,
-    rle_decode,
-    rle_encode,
-)
+from lbconvert.write import canvas, fill
+from lbconvert.write.canvas import check_raster_size, new_canvas
+from lbconvert.write.fill import box_mask, fill_box, fill_polygon, polygon_mask
+from lbconvert.write.polylines import fill_geometry, fill_polyline, polyline_geometry
+from lbconvert.write.rle import rle_area, rle_decode, rle_encode
 
 
 def centre_grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -286,8 +276,8 @@ def test_internal_paths_agree(
     sizes = rng.integers(3, 30, 20)
     randoms = [rng.uniform(-20, [W + 20, H + 20], size=(int(n), 2)) for n in sizes]
     random_expected = [polygon_mask(points, W, H) for points in randoms]
-    monkeypatch.setattr(raster, "_DENSE_CELLS", dense_cells)
-    monkeypatch.setattr(raster, "_MAX_SPAN_RANKS", max_ranks)
+    monkeypatch.setattr(fill, "_DENSE_CELLS", dense_cells)
+    monkeypatch.setattr(fill, "_MAX_SPAN_RANKS", max_ranks)
     for points, mask in zip(randoms, random_expected):  # self-intersecting, even-odd
         assert np.array_equal(polygon_mask(points, W, H), mask)
     for name, points in SHAPES.items():
@@ -305,8 +295,8 @@ def test_row_banding_gives_identical_results(monkeypatch: pytest.MonkeyPatch) ->
     points = star(80.0, 60.0, 70.0, 15.0, n=25)
     polygon = shapely.Polygon(points)
     unbanded = polygon_mask(points, W, H)
-    monkeypatch.setattr(raster, "_CHUNK_CROSSINGS", 64)
-    monkeypatch.setattr(raster, "_CHUNK_CELLS", 3 * W)
+    monkeypatch.setattr(fill, "_CHUNK_CROSSINGS", 64)
+    monkeypatch.setattr(fill, "_CHUNK_CELLS", 3 * W)
     banded = polygon_mask(points, W, H)
     assert np.array_equal(banded, unbanded)
     assert_matches_reference(banded, shapely_reference(polygon, W, H), polygon)
@@ -467,7 +457,7 @@ def test_check_raster_size_refuses_huge_images_without_allocating(
     def no_allocation(*args, **kwargs):
         raise AssertionError("allocation attempted")
 
-    monkeypatch.setattr(raster.np, "zeros", no_allocation)
+    monkeypatch.setattr(canvas.np, "zeros", no_allocation)
     message = "image size 1000000x1000000 exceeds the pixel limit 268435456 (max_pixels=)"
     with pytest.raises(ValueError) as err:
         check_raster_size(10**6, 10**6)

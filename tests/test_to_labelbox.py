@@ -226,7 +226,7 @@ def test_coco_results_written_by_lbconvert_find_their_ground_truth(tmp_path: Pat
 
 
 def test_masks_from_rle_are_binary_pngs(tmp_path: Path) -> None:
-    from lbconvert.raster import rle_encode
+    from lbconvert.write.rle import rle_encode
 
     mask = np.zeros((4, 6), dtype=bool)
     mask[1:3, 2:5] = True

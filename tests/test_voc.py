@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import msgspec
 import pytest
 import shapely
 from PIL import Image
@@ -16,9 +17,9 @@ from PIL import Image
 import lbconvert
 from lbconvert import BoxAnnotation, PolygonAnnotation
 from lbconvert.classes import ClassMap
-from lbconvert.geometry import ring
+from lbconvert.write.geometry import ring
 from lbconvert.options import Options
-from lbconvert.palette import voc_palette
+from lbconvert.write.palette import voc_palette
 from lbconvert.report import Report
 from lbconvert.select import Selector
 from lbconvert.write.voc import file_safe_names, voc_bndbox
@@ -182,7 +183,7 @@ def test_xml_is_what_elementtree_writes(tmp_path: Path) -> None:
 ])
 def test_bndbox_mapping(edges, expected) -> None:
     found = voc_bndbox(*edges, 10, 10)
-    assert (None if found is None else tuple(found)) == expected
+    assert (None if found is None else msgspec.structs.astuple(found)) == expected
 
 
 def test_classes_file_drops_unknown_classes(tmp_path: Path) -> None:

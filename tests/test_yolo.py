@@ -16,7 +16,7 @@ from PIL import Image
 import lbconvert
 from lbconvert.cli import main
 from lbconvert.errors import LbConvertError
-from lbconvert.geometry import ring_area
+from lbconvert.write.geometry import ring_area
 from lbconvert.write import yolo as yolo_module
 from lbconvert.write.yolo import merge_parts
 

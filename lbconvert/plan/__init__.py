@@ -52,6 +52,8 @@ def serial_reason(export: object, to: str, options: Options) -> Optional[str]:
     apart) are converted by one process, with the same output."""
     if to not in MERGEABLE:
         return f"the {to} writer has no part merge"
+    if to == "coco" and options.layout != "default":
+        return "the coco2017 layout is not merged"
     if to == "yolo" and options.absolute:
         return "yolo --absolute writes the output path into data.yaml"
     if not isinstance(export, (str, os.PathLike)):
@@ -87,6 +89,7 @@ def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", 
     writer_class = get_writer(to)
     staging = Staging(out, options.overwrite)
     try:
+        staging.open()
         total = Report()
         total.started(options, to)  # the options as given (nothing below changes them)
         probe = writer_class(_path(staging) / ".options-check", copy.deepcopy(options),

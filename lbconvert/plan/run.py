@@ -41,7 +41,8 @@ from ..classes import ClassMap
 from ..errors import LbConvertError
 from ..options import Options
 from ..report import Report
-from ..select import NameSet, Selector, _digest
+from ..names import NameSet, digest as _digest
+from ..select import Selector
 from ..write import get_writer
 from ..write.base import IMAGE_MEDIA
 from ..write.outdir import Staging
@@ -178,6 +179,7 @@ def write_part(part: ByteRange, to: str, directory: str, options: Options, renam
         writer_class = get_writer(to)
         writer = writer_class(directory, options, report=report)
         try:
+            writer.open()
             writer.open_splits(splits)
             selector = _PartSelector(options, report, renamed=renamed,
                                      require_size=getattr(writer_class, "needs_image_size", True))

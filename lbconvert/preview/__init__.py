@@ -173,11 +173,11 @@ def _wanted_classes(dataset: Dataset, classes: Optional[Iterable[str]]) -> Optio
 
 def _image_finder(dataset: Dataset, images: Optional[Path]) -> Callable[[Entry], Optional[Path]]:
     """How an entry's image is found: in ``--images`` as YOLO's ``--images``
-    looks it up (:func:`lbconvert.select.find_image`), else where the format
+    looks it up (:func:`lbconvert.images.find_image`), else where the format
     keeps its images (YOLO ``images/<split>/``, VOC ``JPEGImages/``)."""
     from ..model import Item
     from ..options import Options
-    from ..select import _image_file, find_image
+    from ..images import find_image, image_file
 
     options = Options(images=images) if images is not None else None
 
@@ -197,7 +197,7 @@ def _image_finder(dataset: Dataset, images: Optional[Path]) -> Callable[[Entry],
         for split, directory in dataset.image_dirs:
             if split and split != entry.split:
                 continue
-            found = _image_file(Path(directory), [entry.file_name, entry.stem])
+            found = image_file(Path(directory), [entry.file_name, entry.stem])
             if found is not None:
                 return found
         return None

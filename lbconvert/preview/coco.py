@@ -9,7 +9,7 @@ of the image is used, else ``train``.
 Mapping back: ``bbox [x, y, w, h]`` is the box; a ``segmentation`` that is
 the box's own 4-corner polygon (how lbconvert writes boxes) draws as the box;
 other polygons draw as their rings; RLE (compressed or not) is decoded with
-numpy (:func:`lbconvert.raster.rle_decode`) and drawn as a translucent mask;
+numpy (:func:`lbconvert.write.rle.rle_decode`) and drawn as a translucent mask;
 ``keypoints`` ``[x, y, v]`` triples with ``v > 0`` are dots named by the
 category's ``keypoints`` list (skeleton lines when the category has one).
 Category ``id`` k gets the masks palette colour of index k, which is the
@@ -211,7 +211,7 @@ def _is_box_polygon(segmentation: list[list[float]], bbox: list[float]) -> bool:
 
 
 def _mask(rle: dict[str, Any], name: str, entry: Entry) -> MaskShape:
-    from ..raster import rle_decode
+    from ..write.rle import rle_decode
 
     size = rle.get("size")
     if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)

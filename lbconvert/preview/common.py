@@ -9,7 +9,7 @@ from typing import Any, Optional, Sequence
 import orjson
 
 from ..errors import LbConvertError
-from ..select import strip_image_extension
+from ..names import strip_image_extension
 from ..write.manifest import MANIFEST, REPORT, read_manifest
 from .model import ClassInfo, class_color
 

@@ -21,7 +21,7 @@ origin at the top-left corner) lands at ``(x·s, y·s)`` in the thumbnail.
 * every object gets a label with its class name in a box of its colour at
   its top-left corner.
 
-Colours: one per class, the masks palette's (:mod:`lbconvert.palette`).
+Colours: one per class, the masks palette's (:mod:`lbconvert.write.palette`).
 """
 
 from __future__ import annotations

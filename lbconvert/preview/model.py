@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
-from ..palette import voc_colormap
+from ..write.palette import voc_colormap
 
 if TYPE_CHECKING:  # numpy loads with the first mask, not with ``import lbconvert``
     import numpy as np

@@ -110,11 +110,11 @@ def _entry(root: Path, split: str, path: Path, manifest: Manifest,
     if record and record.get("width") and record.get("height"):
         return Entry(stem, split, int(record["width"]), int(record["height"]),
                      str(record.get("file_name") or stem), record)
-    from ..select import _image_file
+    from ..images import image_file
 
-    found = _image_file(root / "images" / split, [stem])
+    found = image_file(root / "images" / split, [stem])
     if found is None and images is not None:
-        found = _image_file(images, [stem])
+        found = image_file(images, [stem])
     if found is None:
         return None
     from PIL import Image

@@ -161,7 +161,7 @@ def _shapes(record: dict[str, Any], box: Optional[tuple[float, float, float, flo
     """``(kind, geometry)`` of one annotation; an empty list: degenerate."""
     segmentation = record.get("segmentation")
     if isinstance(segmentation, dict):
-        from ..raster import rle_decode
+        from ..write.rle import rle_decode
 
         try:
             return [("mask", rle_decode(segmentation))]

@@ -22,7 +22,7 @@ BUILTIN_WRITERS: dict[str, str] = {
     "jsonl": "lbconvert.write.jsonl:JsonlWriter",
     "geojson": "lbconvert.write.geojson:GeoJsonWriter",
     "voc": "lbconvert.write.voc:VocWriter",
-    "masks": "lbconvert.write.png:MaskPngWriter",
+    "masks": "lbconvert.write.masks:MaskPngWriter",
     "yolo": "lbconvert.write.yolo:YoloWriter",
 }
 

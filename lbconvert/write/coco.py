@@ -39,11 +39,11 @@ YOLO (``file_name`` is then the stem plus the found image's own extension);
 a missing image is a warning (``image file missing``).
 
 Ids start at 1 (images, annotations, categories).  Object classifications go
-to ``attributes`` (see :func:`lbconvert.attributes.flatten_classifications`),
+to ``attributes`` (see :func:`lbconvert.write.attributes.flatten_classifications`),
 keyed so that document stores such as FiftyOne accept every key (``.``,
 ``/``, ``$``, ``%`` and NUL in a question or answer name become ``%2E``,
 ``%2F``, ``%24``, ``%25``, ``%00``, a leading ``_`` ``%5F``:
-:func:`lbconvert.attributes.safe_key_part`);
+:func:`lbconvert.write.attributes.safe_key_part`);
 predictions carry ``score``.  No timestamps: output is byte-identical for the
 same input.
 """
@@ -56,18 +56,17 @@ from typing import IO, Any, Optional
 
 import orjson
 
-from ..attributes import flatten_classifications
-from ..geometry import (
-    bounds, clip_box, clip_ring, extent, is_degenerate_ring, repair_ring, ring_area, ring_xy,
-    shoelace,
-)
+from .attributes import flatten_classifications
+from .geometry import bounds, extent, ring_area
 from ..model import (
-    BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
-    PolygonAnnotation,
+    BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation,
 )
-from ..select import find_image
 from .base import Writer, release
-from .images import place_image
+from .shapes import (
+    POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES, SECOND_KEYPOINT, Shapes, not_representable,
+    pixel_bounds,
+)
+from .images import place_item_image
 
 __all__ = ["CocoWriter"]
 
@@ -75,7 +74,7 @@ __all__ = ["CocoWriter"]
 _BUFFER = 1 << 20  # bytes: part files grow by a few kilobytes per image
 
 
-class _SplitFiles:
+class _SplitParts:
     """The part files and id counters of one split."""
 
     def __init__(self, out: "os.PathLike[str]", split: str, results: bool = False) -> None:
@@ -135,19 +134,16 @@ def _is_box_polygon(record: dict[str, Any]) -> bool:
 class CocoWriter(Writer):
     name = "coco"
     writes_manifest = True
+    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
+                (MaskAnnotation, "_mask"), (PointAnnotation, "_point"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._splits: dict[str, _SplitFiles] = {}
+        self._splits: dict[str, _SplitParts] = {}
         keypoint_names = self.options.keypoint_names or ()
         self._keypoints = {name: i for i, name in enumerate(keypoint_names)} \
             if self.options.keypoints else {}
-        self._masks = None
-        if self.options.masks is not None:  # numpy and Pillow load only when needed
-            from ..masks import MaskSource
-
-            self._masks = MaskSource.from_options(self.options)
-        self._handlers: dict[type, Any] = {}
+        self.shapes = Shapes(self.report, self.options)
         self._clip = self.options.clip
         self._plain_polygons = not (self.options.fix_geometry or self.options.clip)
         self._coco2017 = self.options.layout == "coco2017"
@@ -170,21 +166,16 @@ class CocoWriter(Writer):
         first_id = files.annotation_id + 1
         records: list[dict[str, Any]] = []
         points = []
-        handlers = self._handlers
-        ids = self._ids_by_name  # see Writer.class_id, inlined
         for obj in item.objects:
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
                 continue
-            handler = handlers.get(type(obj)) or self._handler(type(obj))
-            shape = handler(obj, item)
+            shape = self.handler_of[type(obj)](obj, item)
             if shape is None:
                 continue
-            category = ids.get(obj.name) if ids is not None else None  # type: ignore[arg-type]
+            category = self.class_id(obj)
             if category is None:
-                category = self.class_id(obj)
-                if category is None:
-                    continue
+                continue
             bbox, area, segmentation = shape
             record = {"id": first_id + len(records), "image_id": image_id,
                       "category_id": category + 1, "bbox": bbox, "area": area, "iscrowd": 0,
@@ -202,26 +193,16 @@ class CocoWriter(Writer):
             files.write_annotations(records)
         self.report.annotations_written += len(records)
 
-    def open_splits(self, splits: list[str]) -> None:
-        for split in splits:
-            if split not in self._splits:
-                self._open_split(split)
-
-    def _open_split(self, split: str) -> _SplitFiles:
+    def _open_split(self, split: str) -> _SplitParts:
         if self._coco2017:
             (self.out / "images" / split).mkdir(parents=True, exist_ok=True)
-        files = self._splits[split] = _SplitFiles(self.out, split, self.options.results)
+        files = self._splits[split] = _SplitParts(self.out, split, self.options.results)
         return files
 
     def _image_file(self, item: Item) -> str:
         """coco2017: put the item's image into ``images/<split>/``; its file name."""
-        source = find_image(item, self.options)
-        if source is None:
-            self.report.warnings["image file missing"] += 1
-            return item.file_name
-        name = self.file_stem(item) + source.suffix
-        place_image(source, self.out / "images" / item.split / name, self.options.image_mode)
-        return name
+        return place_item_image(item, self.file_stem(item), self.out / "images" / item.split,
+                                self.options, self.report) or item.file_name
 
     def _json_name(self, kind: str, split: str, single: bool) -> str:
         """``annotations.json`` / ``annotations_<split>.json``, or under coco2017
@@ -231,62 +212,41 @@ class CocoWriter(Writer):
                                                f"_{split}.json")
         return f"{kind}.json" if single else f"{kind}_{split}.json"
 
-    def _handler(self, cls: type) -> Any:
-        """The shape function for an object class (subclasses included)."""
-        for base, handler in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
-                              (MaskAnnotation, self._mask), (PointAnnotation, self._point)):
-            if issubclass(cls, base):
-                break
-        else:
-            handler = self._unsupported
-        self._handlers[cls] = handler
-        return handler
-
-    def _unsupported(self, obj: ObjectAnnotation, item: Item) -> None:
-        self.report.drop(f"{obj.kind} not representable in coco")
-        return None
-
-    def _point(self, obj: ObjectAnnotation, item: Item) -> None:
-        self.report.drop("point not representable in coco (see --keypoints)")
+    def _point(self, obj: PointAnnotation, item: Item) -> None:
+        self.report.drop(not_representable("point", "coco") + " (see --keypoints)")
         return None
 
     def _box(self, obj: BoxAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
-        box = obj.bounding_box
-        if box.width <= 0 or box.height <= 0:
-            self.report.drop("degenerate box")
-            return None
         if self._clip:
-            clipped = clip_box(box, item.width or 0, item.height or 0)
-            if clipped is None:
-                self.report.drop("box outside image")
+            corners = self.shapes.clipped_box(obj, item)
+            if corners is None:
                 return None
-            box = clipped
-        left, top, width, height = box.left, box.top, box.width, box.height
+            left, top, right, bottom = corners
+            width, height = right - left, bottom - top
+        else:
+            box = self.shapes.box(obj)
+            if box is None:
+                return None
+            left, top, width, height = box.left, box.top, box.width, box.height
         right, bottom = left + width, top + height
         return ([left, top, width, height], width * height,
                 [[left, top, right, top, right, bottom, left, bottom]])
 
     def _polygon(self, obj: PolygonAnnotation, item: Item
                  ) -> Optional[tuple[list[float], float, Any]]:
-        xs, ys = ring_xy(obj.polygon)
-        area = shoelace(xs, ys)
-        if area == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
-            self.report.drop("degenerate polygon")
+        polygon = self.shapes.polygon(obj)
+        if polygon is None:
             return None
+        xs, ys, area = polygon
         if self._plain_polygons:
             left, right = extent(xs)
             top, bottom = extent(ys)
             flat = [0.0] * (2 * len(xs))
             flat[0::2], flat[1::2] = xs, ys
             return [left, top, right - left, bottom - top], area, [flat]
-        rings = [list(zip(xs, ys))]
-        if self.options.fix_geometry:
-            rings = repair_ring(rings[0])
-        if self.options.clip:
-            rings = [part for r in rings for part in clip_ring(r, item.width or 0, item.height or 0)]
-            if not rings:
-                self.report.drop("polygon outside image")
-                return None
+        rings = self.shapes.rings(xs, ys, item)
+        if rings is None:
+            return None
         box = bounds([v for r in rings for v in r])
         segmentation = [[c for xy in r for c in xy] for r in rings]
         area = sum(ring_area(r) for r in rings)
@@ -294,22 +254,14 @@ class CocoWriter(Writer):
 
     def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[list[float], float, Any]]:
         """Compressed RLE of the local mask pixels; bbox and area from the pixels."""
-        from ..masks import mask_pixels
-
-        pixels = mask_pixels(self._masks, obj, item, self.report)
+        pixels = self.shapes.mask(obj, item)
         if pixels is None:
             return None
-        from ..raster import rle_encode
+        from .rle import rle_encode
 
-        area = int(pixels.sum())
-        if area == 0:
-            self.report.drop("empty mask")
-            return None
-        rows = pixels.any(axis=1).nonzero()[0]
-        cols = pixels.any(axis=0).nonzero()[0]
-        bbox = [float(cols[0]), float(rows[0]), float(cols[-1] + 1 - cols[0]),
-                float(rows[-1] + 1 - rows[0])]
-        return bbox, float(area), rle_encode(pixels)
+        col0, row0, col1, row1 = pixel_bounds(pixels)
+        bbox = [float(col0), float(row0), float(col1 - col0), float(row1 - row0)]
+        return bbox, float(int(pixels.sum())), rle_encode(pixels)
 
     def _attach_keypoints(self, points: list[PointAnnotation], records: list[dict[str, Any]]
                           ) -> None:
@@ -322,16 +274,16 @@ class CocoWriter(Writer):
         for point in points:
             slot = self._keypoints.get(point.name or point.value or "")
             if slot is None:
-                self.report.drop("point class not in --keypoints")
+                self.report.drop(POINT_CLASS_UNLISTED)
                 continue
             x, y = point.point.x, point.point.y
             owner = next((r for r in records if r["bbox"][0] <= x <= r["bbox"][0] + r["bbox"][2]
                           and r["bbox"][1] <= y <= r["bbox"][1] + r["bbox"][3]), None)
             if owner is None:
-                self.report.drop("point outside every box")
+                self.report.drop(POINT_OUTSIDE_BOXES)
                 continue
             if owner["keypoints"][3 * slot + 2]:
-                self.report.drop("second point of the same keypoint in one box")
+                self.report.drop(SECOND_KEYPOINT)
                 continue
             owner["keypoints"][3 * slot: 3 * slot + 3] = [x, y, 2]
             owner["num_keypoints"] += 1

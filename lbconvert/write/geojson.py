@@ -13,7 +13,7 @@ Feature ``properties``: ``class``, ``value``, ``feature_id``, ``schema_id``,
 ``kind`` and the object's classifications under ``attributes``.  Every
 geometry is checked with shapely: an invalid one is repaired with
 ``make_valid`` under ``fix_geometry`` (unless it is too tangled to repair in
-reasonable time, see :data:`lbconvert.geometry.MAX_TANGLE`) and otherwise
+reasonable time, see :data:`lbconvert.write.geometry.MAX_TANGLE`) and otherwise
 dropped (``invalid geometry``).  Objects of other media are dropped (``not geospatial``).
 """
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..attributes import flatten_classifications
+from .attributes import flatten_classifications
 from ..errors import LbConvertError
-from ..geometry import too_tangled
+from .geometry import too_tangled
 from ..model import (
     BoxAnnotation, GeoAnnotation, Item, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, IO
 
-from ..attributes import flatten_classifications
+from .attributes import flatten_classifications
 from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, ConversationEntityAnnotation, CuboidAnnotation, DocumentBoxAnnotation, DocumentEntityAnnotation,
@@ -49,8 +49,7 @@ class JsonlWriter(Writer):
     name = "jsonl"
     needs_image_size = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def prepare(self) -> None:
         self._file: IO[bytes] = open(self.out / "items.jsonl", "wb")
 
     def write(self, item: Item) -> None:

@@ -302,9 +302,13 @@ class Staging:
         check_target(self.target, overwrite)
         self._made: list[Path] = []  # parent directories this run created, outermost first
         self.path: Optional[Path] = None
+
+    def open(self) -> Path:
+        """Make the temporary directory (and missing parents of the target): :attr:`path`."""
         try:
             self._make_parents(self.target.parent)
             self.path = self._make_temporary()
+            return self.path
         except OSError as exc:
             self.discard()
             raise OutputError(f"cannot make a temporary directory beside {self.target}: "

@@ -19,7 +19,7 @@ Output (``OUT/``):
 * ``labelmap.txt``: the CVAT / Datumaro label map,
   ``# label:color_rgb:parts:actions``, ``background:0,0,0::``, then
   ``name:r,g,b::`` per class in class-id order (colours of the VOC colour map,
-  :mod:`lbconvert.palette`), so Datumaro and CVAT import custom classes.
+  :mod:`lbconvert.write.palette`), so Datumaro and CVAT import custom classes.
   With ``void_border`` a last line ``ignored:224,224,192::`` declares the
   void colour, as Datumaro's default VOC label map does (without it Datumaro
   refuses the PNGs: "Undeclared color").
@@ -56,7 +56,7 @@ Coordinate mapping (the model's float pixels, origin top-left):
   clipped to the image), mapped the same way, ``truncated`` when a vertex lies
   outside the image; degenerate rings are dropped
   (``degenerate polygon``), rings entirely outside (``polygon outside image``).
-* masks (pixels from ``--masks DIR``, :class:`lbconvert.masks.MaskSource`) give
+* masks (pixels from ``--masks DIR``, :class:`lbconvert.write.mask_files.MaskSource`) give
   the box of their pixels: columns ``c0..c1`` (0-based) become
   ``xmin = c0 + 1``, ``xmax = c1 + 1``; ``truncated`` is 0.  Without a file
   they are dropped (``mask not available offline``); an empty mask is dropped
@@ -65,7 +65,7 @@ Coordinate mapping (the model's float pixels, origin top-left):
   (``<kind> not representable in voc``); objects of a class missing from a
   fixed class list are dropped (``class not in classes file``).
 
-Segmentation pixels use the centre rule of :mod:`lbconvert.raster`: boxes
+Segmentation pixels use the centre rule of :mod:`lbconvert.write.fill`: boxes
 paint their rectangle, polygons their ring (even-odd rule), masks their
 pixels; objects are painted in export order, later over earlier.  Only 254
 classes fit the 8-bit class PNG (255 is void): more is an error with
@@ -103,18 +103,21 @@ import shutil
 import unicodedata
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, TypeAlias
+
+import msgspec
 
 from ..errors import LbConvertError
 from ..options import option_name
-from ..geometry import bounds, clip_ring, extent, is_degenerate_ring, ring, ring_xy, shoelace
-from ..model import BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PolygonAnnotation
-from ..palette import voc_colormap
-from ..select import safe_stem
+from .geometry import bounds, clip_ring, extent, ring
+from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
+from .palette import voc_colormap
+from ..names import safe_stem
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
 
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
-    from ..regions import ItemRaster, Region
+    from .regions import ItemRaster, Region
 
 __all__ = ["VocWriter", "voc_bndbox", "voc_class_name", "VocNames", "file_safe_names"]
 
@@ -128,10 +131,15 @@ _BATCH_BYTES = 1 << 16
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-BndBox = tuple[int, int, int, int, int]
-"""``(xmin, ymin, xmax, ymax, truncated)``: 1-based inclusive pixel indices, and
-1 when the box was clipped at the image border (a plain tuple: one is built
-per object, and a NamedTuple costs several times more)."""
+class BndBox(msgspec.Struct, frozen=True, gc=False):
+    """A VOC ``<bndbox>``: 1-based inclusive pixel indices, and ``truncated``
+    1 when the box was clipped at the image border."""
+
+    xmin: int
+    ymin: int
+    xmax: int
+    ymax: int
+    truncated: int
 
 
 def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int, height: int
@@ -149,7 +157,7 @@ def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int,
         right, truncated = width, 1
     if bottom > height:
         bottom, truncated = height, 1
-    return floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated
+    return BndBox(floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated)
 
 
 #: What a VOC class name cannot hold: characters XML 1.0 cannot, control
@@ -205,9 +213,9 @@ class VocNames:
 
 def file_safe_names(names: list[str]) -> list[str]:
     """VOC class names (see :class:`VocNames`) of these class names."""
-    found = VocNames(reserved=())
-    found.extend(names)
-    return found.names
+    voc_names = VocNames(reserved=())
+    voc_names.extend(names)
+    return voc_names.names
 
 
 def _escape(value: str) -> str:
@@ -219,21 +227,6 @@ def _escape(value: str) -> str:
     if "&" in value:
         value = value.replace("&", "&amp;")
     return value.replace("<", "&lt;").replace(">", "&gt;")
-
-
-#: Numbers whose decimal text VocWriter keeps in a list (see _Decimal).
-_LISTED_NUMBERS = 1 << 16
-
-
-class _Decimal:
-    """``_Decimal()[n] == str(n)``.  The XML is written with ``decimals[n]``
-    where ``decimals`` is a list of the texts of 0, 1, 2 … up to the image's
-    larger side: every number in it is in that range, and looking a text up
-    costs less than half of formatting the int.  For an image larger than
-    the list may grow (:data:`_LISTED_NUMBERS`) this stands in for it."""
-
-    def __getitem__(self, number: int) -> str:
-        return str(number)
 
 
 def _xml_head(file_name: str, width: str, height: str, segmented: str) -> str:
@@ -254,16 +247,20 @@ def _object_opening(name: str) -> str:
             "    <pose>Unspecified</pose>\n    <truncated>")
 
 
-_Shape = tuple[BndBox, "BoxAnnotation | PolygonAnnotation | Region"]
-"""An object's box and what gives its pixels: the box or polygon annotation
-itself, drawn only with ``segmentation`` (a closure per object cost a sixth
-of the box's time), or a mask's pixels, read once."""
-_Object = tuple[int, BndBox, "BoxAnnotation | PolygonAnnotation | Region"]
-"""One object on its way to the XML and the segmentation PNGs: class id, box
-and what gives its pixels (see :data:`_Shape`)."""
+_Pixels: TypeAlias = "BoxAnnotation | PolygonAnnotation | Region"
+"""What gives an object's pixels: the box or polygon annotation itself, drawn
+only with ``segmentation``, or a mask's pixels, read once."""
 
 
-class _Split:
+class VocObject(msgspec.Struct, frozen=True, gc=False):
+    """One object on its way to the XML and the segmentation PNGs."""
+
+    class_id: int
+    box: BndBox
+    pixels: Any  # _Pixels (msgspec cannot hold the numpy Region as a typed field)
+
+
+class _SplitImageSets:
     """The image sets of one split.  During the run each item adds one
     ``stem<TAB>classes`` line to a part file (``classes``: a hexadecimal
     bit mask, bit k set when the item has an object of class id k);
@@ -289,7 +286,7 @@ class _Split:
     def close(self) -> None:
         self.part.close()
 
-    def copy_from(self, other: "_Split") -> None:
+    def copy_from(self, other: "_SplitImageSets") -> None:
         """Append what ``other`` holds so far."""
         other.part.flush()
         with open(other.part_path, encoding="utf-8") as source:
@@ -303,6 +300,8 @@ _TRAINVAL = ("train", "val")
 class VocWriter(Writer):
     name = "voc"
     writes_manifest = True
+    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
+                (MaskAnnotation, "_mask"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -311,24 +310,21 @@ class VocWriter(Writer):
             raise LbConvertError(f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
                                  f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
         # by split name; the key None: the trainval lists (also self._trainval)
-        self._splits: dict[Optional[str], _Split] = {}
-        self._trainval: Optional[_Split] = None  # once there are train and val items
+        self._splits: dict[Optional[str], _SplitImageSets] = {}
+        self._trainval: Optional[_SplitImageSets] = None  # once there are train and val items
         self._object_openings: list[str] = []  # per class id: see _object_opening
         void = self._segmentation and self.options.void_border
         self._names = VocNames(("background", "ignored") if void else ("background",))
-        self._decimals: list[str] = []  # str(n) at n: see _Decimal
-        self._shapes: dict[type, Callable[[Any, Item], Optional[_Shape]]] = {}
-        self._masks = None
-        if self.options.masks is not None:  # numpy and Pillow load only when needed
-            from ..masks import MaskSource
+        self.shapes = Shapes(self.report, self.options)
+        if self._segmentation:
+            from .regions import ItemRaster
 
-            self._masks = MaskSource.from_options(self.options)
+            self._raster = ItemRaster(0, 0)  # resized to each item: the canvas is reused
+
+    def prepare(self) -> None:
         os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
         self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
-            from ..regions import ItemRaster
-
-            self._raster = ItemRaster(0, 0)  # resized to each item: the canvas is reused
             for parts in (("SegmentationClass",), ("SegmentationObject",),
                           ("ImageSets", "Segmentation")):
                 os.makedirs(os.path.join(self.out, *parts))
@@ -350,8 +346,8 @@ class VocWriter(Writer):
         if self._segmentation:
             self._write_segmentation(stem, item, objects)
         classes = 0
-        for class_id, _, _ in objects:
-            classes |= 1 << class_id
+        for obj in objects:
+            classes |= 1 << obj.class_id
         self._split(item.split).add(stem, classes)
         if self._trainval is not None and item.split in _TRAINVAL:
             self._trainval.add(stem, classes)
@@ -360,13 +356,13 @@ class VocWriter(Writer):
         for split in splits:
             self._split(split)
 
-    def _split(self, split: str) -> _Split:
-        found = self._splits.get(split)
-        if found is None:
+    def _split(self, split: str) -> _SplitImageSets:
+        image_sets = self._splits.get(split)
+        if image_sets is None:
             name = safe_stem(split) or "split"
-            found = self._splits[split] = _Split(str(self.out), name)
+            image_sets = self._splits[split] = _SplitImageSets(str(self.out), name)
             self._update_trainval(split)
-        return found
+        return image_sets
 
     def _update_trainval(self, new_split: str) -> None:
         """Start the ``trainval`` lists when the second of train and val
@@ -380,23 +376,22 @@ class VocWriter(Writer):
         elif (new_split in _TRAINVAL and "trainval" not in self._splits
               and all(s in self._splits for s in _TRAINVAL)):
             first = self._splits["val" if new_split == "train" else "train"]
-            self._trainval = self._splits[None] = _Split(str(self.out), "trainval",
+            self._trainval = self._splits[None] = _SplitImageSets(str(self.out), "trainval",
                                                          part_name=".trainval")
             self._trainval.copy_from(first)
 
-    def _objects(self, item: Item) -> list[_Object]:
+    def _objects(self, item: Item) -> list[VocObject]:
         """The objects that get an ``<object>``; the others are dropped and counted."""
-        found: list[_Object] = []
-        shapes = self._shapes
+        written: list[VocObject] = []
         for obj in item.objects:
-            shape = (shapes.get(type(obj)) or self._shape_function(type(obj)))(obj, item)
+            shape = self.handler_of[type(obj)](obj, item)
             if shape is not None:
                 class_id = self.class_id(obj)
                 if class_id is not None:
-                    found.append((class_id, *shape))
-        if self._segmentation and found:
-            self._check_class_index(max(class_id for class_id, _, _ in found))
-        return found
+                    written.append(VocObject(class_id, *shape))
+        if self._segmentation and written:
+            self._check_class_index(max(obj.class_id for obj in written))
+        return written
 
     def _check_class_index(self, class_id: int) -> None:
         """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
@@ -405,74 +400,46 @@ class VocWriter(Writer):
                                  f"would be index {class_id + 1}; an 8-bit PNG holds at most "
                                  f"{MAX_INDEX} classes (255 is void)")
 
-    def _shape_function(self, cls: type) -> Callable[[Any, Item], Optional[_Shape]]:
-        """The function giving the box and pixels of objects of ``cls`` (a
-        subclass of a box, polygon or mask counts as one); looked up once per class."""
-        function: Callable[[Any, Item], Optional[_Shape]]
-        for base, function in ((BoxAnnotation, self._box), (PolygonAnnotation, self._polygon),
-                               (MaskAnnotation, self._mask)):
-            if issubclass(cls, base):
-                break
-        else:
-            function = self._dropper(f"{getattr(cls, 'kind', 'object')} not representable in voc")
-        self._shapes[cls] = function
-        return function
+    # --- the box and pixels of one object (None: dropped) ---
 
-    def _dropper(self, reason: str) -> Callable[[Any, Item], None]:
-        dropped = self.report.dropped
-
-        def drop(obj: ObjectAnnotation, item: Item) -> None:
-            dropped[reason] += 1
-        return drop
-
-    def _box(self, obj: BoxAnnotation, item: Item) -> Optional[_Shape]:
-        box = obj.bounding_box
-        if box.width <= 0 or box.height <= 0:
-            self.report.drop("degenerate box")
+    def _box(self, obj: BoxAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
+        box = self.shapes.box(obj)
+        if box is None:
             return None
-        found = voc_bndbox(box.left, box.top, box.left + box.width, box.top + box.height,
-                           item.width, item.height)  # type: ignore[arg-type]  # drawable
-        if found is None:
-            self.report.drop("box outside image")
-            return None
-        return found, obj
+        return self._inside(voc_bndbox(box.left, box.top, box.left + box.width,
+                                       box.top + box.height, item.width or 0, item.height or 0),
+                            obj, BOX_OUTSIDE)
 
-    def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[_Shape]:
-        xs, ys = ring_xy(obj.polygon)
-        if shoelace(xs, ys) == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
-            self.report.drop("degenerate polygon")
+    def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
+        polygon = self.shapes.polygon(obj)
+        if polygon is None:
             return None
-        width: int = item.width  # type: ignore[assignment]  # drawable: not None
-        height: int = item.height  # type: ignore[assignment]
+        xs, ys, _ = polygon
+        width, height = item.width or 0, item.height or 0
         (left, right), (top, bottom) = extent(xs), extent(ys)
-        found = voc_bndbox(left, top, right, bottom, width, height)
-        if found is not None and found[4] and self.options.clip:  # clipped
-            parts = clip_ring(list(zip(xs, ys)), width, height)
-            inner = bounds([v for part in parts for v in part]) if parts else None
-            found = None if inner is None else voc_bndbox(
-                inner.left, inner.top, inner.left + inner.width, inner.top + inner.height,
-                width, height)
-            found = found and (*found[:4], 1)
-        if found is None:
-            self.report.drop("polygon outside image")
+        bndbox = voc_bndbox(left, top, right, bottom, width, height)
+        if bndbox is not None and bndbox.truncated and self.options.clip:
+            bndbox = _clipped_bndbox(list(zip(xs, ys)), width, height)
+        return self._inside(bndbox, obj, POLYGON_OUTSIDE)
+
+    def _inside(self, bndbox: Optional[BndBox], pixels: _Pixels, outside: str
+                ) -> Optional[tuple[BndBox, _Pixels]]:
+        """The box and pixels, or None with the drop ``outside`` when no box is left."""
+        if bndbox is None:
+            self.report.drop(outside)
             return None
-        return found, obj
+        return bndbox, pixels
 
-    def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[_Shape]:
-        from ..masks import mask_pixels
-
-        pixels = mask_pixels(self._masks, obj, item, self.report)
+    def _mask(self, obj: MaskAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
+        pixels = self.shapes.mask(obj, item)
         if pixels is None:
             return None
-        from ..regions import mask_region
+        from .regions import mask_region
 
-        region = mask_region(pixels)
-        if region is None:
-            self.report.drop("empty mask")
-            return None
+        region: Region = mask_region(pixels)  # type: ignore[assignment]  # not empty: a Region
         c0, r0 = region.col, region.row
         r1, c1 = r0 + region.mask.shape[0], c0 + region.mask.shape[1]
-        return (c0 + 1, r0 + 1, c1, r1, 0), region
+        return BndBox(c0 + 1, r0 + 1, c1, r1, 0), region
 
     # --- output of one item ---
 
@@ -487,55 +454,43 @@ class VocWriter(Writer):
         self._object_openings.extend(
             map(_object_opening, names.names[len(self._object_openings):]))
 
-    def _xml(self, item: Item, objects: list[_Object]) -> bytes:
+    def _xml(self, item: Item, objects: list[VocObject]) -> bytes:
         openings = self._object_openings
-        width: int = item.width  # type: ignore[assignment]  # drawable: not None
-        height: int = item.height  # type: ignore[assignment]
-        decimals = self._decimals_up_to(max(width, height))
-        parts = [_xml_head(item.file_name, decimals[width], decimals[height],
-                           decimals[self._segmentation])]
-        for class_id, (xmin, ymin, xmax, ymax, truncated), _ in objects:
-            parts.append(f"{openings[class_id]}{decimals[truncated]}</truncated>\n"
+        parts = [_xml_head(item.file_name, str(item.width), str(item.height),
+                           str(self._segmentation))]
+        for obj in objects:
+            box = obj.box
+            parts.append(f"{openings[obj.class_id]}{box.truncated}</truncated>\n"
                          "    <difficult>0</difficult>\n    <bndbox>\n"
-                         f"      <xmin>{decimals[xmin]}</xmin>\n"
-                         f"      <ymin>{decimals[ymin]}</ymin>\n"
-                         f"      <xmax>{decimals[xmax]}</xmax>\n"
-                         f"      <ymax>{decimals[ymax]}</ymax>\n"
+                         f"      <xmin>{box.xmin}</xmin>\n"
+                         f"      <ymin>{box.ymin}</ymin>\n"
+                         f"      <xmax>{box.xmax}</xmax>\n"
+                         f"      <ymax>{box.ymax}</ymax>\n"
                          "    </bndbox>\n  </object>\n")
         parts.append("</annotation>\n")
         return "".join(parts).encode("utf-8")
 
-    def _decimals_up_to(self, largest: int) -> "list[str] | _Decimal":
-        """The decimal texts of 0 … ``largest``: the list, grown as needed, or
-        the stand-in past :data:`_LISTED_NUMBERS`."""
-        decimals = self._decimals
-        if largest >= len(decimals):
-            if largest >= _LISTED_NUMBERS:
-                return _Decimal()
-            decimals.extend(map(str, range(len(decimals), largest + 1)))
-        return decimals
-
     def _raster_size(self, item: Item) -> tuple[int, int]:
-        from ..regions import raster_size
+        from .regions import raster_size
 
         return raster_size(item, self.options.max_pixels)
 
-    def _write_segmentation(self, stem: str, item: Item, objects: list[_Object]) -> None:
+    def _write_segmentation(self, stem: str, item: Item, objects: list[VocObject]) -> None:
         import numpy as np
 
-        from ..palette import save_palette_png
-        from ..regions import inner_border, paint
+        from .palette import save_palette_png
+        from .regions import inner_border, paint
 
         width, height = self._raster_size(item)
         raster = self._raster
         raster.resize(width, height)
         classes = np.zeros((height, width), dtype=np.uint8)
         instances = np.zeros((height, width), dtype=np.uint8)
-        for number, (class_id, _, shape) in enumerate(objects, 1):
-            region = _pixels(shape, raster)
+        for number, obj in enumerate(objects, 1):
+            region = _pixels(obj.pixels, raster)
             if region is None:
                 continue
-            paint(classes, region, class_id + 1)
+            paint(classes, region, obj.class_id + 1)
             if number <= MAX_INDEX:
                 paint(instances, region, number)
             else:
@@ -571,7 +526,7 @@ class VocWriter(Writer):
             os.remove(split.part_path)
 
     @staticmethod
-    def _write_lists(split: _Split, stem_paths: list[str], class_paths: list[str],
+    def _write_lists(split: _SplitImageSets, stem_paths: list[str], class_paths: list[str],
                      first_class: int) -> None:
         """One pass over the split's part file: the stem lists at ``stem_paths``
         and ``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for
@@ -611,8 +566,20 @@ class VocWriter(Writer):
 _RENAMED = "class name changed for voc (see labelmap.txt)"
 
 
-def _pixels(shape: "BoxAnnotation | PolygonAnnotation | Region", raster: "ItemRaster"
-            ) -> "Optional[Region]":
+def _clipped_bndbox(vertices: list[tuple[float, float]], width: int, height: int
+                    ) -> Optional[BndBox]:
+    """The box of a polygon cut to the image (marked truncated), None when nothing is left."""
+    parts = clip_ring(vertices, width, height)
+    if not parts:
+        return None
+    inner = bounds([v for part in parts for v in part])
+    bndbox = voc_bndbox(inner.left, inner.top, inner.left + inner.width,
+                        inner.top + inner.height, width, height)
+    return None if bndbox is None else BndBox(bndbox.xmin, bndbox.ymin, bndbox.xmax,
+                                              bndbox.ymax, truncated=1)
+
+
+def _pixels(shape: _Pixels, raster: "ItemRaster") -> "Optional[Region]":
     """The pixels of an object on the item's ``raster`` (None when none are inside)."""
     if isinstance(shape, BoxAnnotation):
         return raster.box(shape.bounding_box)

@@ -5,14 +5,14 @@ Output::
     OUT/data.yaml
     OUT/labels/<split>/<stem>.txt      one per drawable item, empty when it has no objects
     OUT/images/<split>/<stem><ext>     only with ``--images DIR`` / ``--frames-dir DIR``
-                                       (found by :func:`lbconvert.select.find_image`)
+                                       (found by :func:`lbconvert.images.find_image`)
 
 ``images/<split>/`` is always created (empty without ``--images``) so the
 paths in ``data.yaml`` exist.  Images are symlinked (default, absolute
 target), copied or hard-linked (``image_mode``); an image not found in the
 directory is counted in ``report.warnings["image file missing"]`` (its label
 file is still written; ``--strict`` fails on warnings).  The image is looked
-up as :func:`lbconvert.select.find_image` says (global key, external id, data
+up as :func:`lbconvert.images.find_image` says (global key, external id, data
 row id, the file name of ``row_data``; video frames in ``--frames-dir``); the
 copy is named ``<stem>`` plus the found file's extension, so Ultralytics
 pairs it with ``labels/<split>/<stem>.txt``.
@@ -105,17 +105,21 @@ kept per item, so the writer's memory does not grow with the export.
 from __future__ import annotations
 
 import os
-import shutil
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..errors import LbConvertError, OutputError
+from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
     PolygonAnnotation,
 )
 from ..options import option_name
-from ..select import find_image
 from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .images import place_item_image
+from .shapes import (
+    DEGENERATE_MASK, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES,
+    POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
+    pixel_bounds,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -128,10 +132,8 @@ __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 #: Keys of data.yaml that a split name must not shadow.
 _YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
                         "yaml_file", "minival"})
-_OPENCV_MISSING = "mask contours need opencv (pip install lbconvert[masks])"
-_Handler = Callable[[Any, Item, list[str]], None]
-_Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
-Ring = list[tuple[float, float]]  # as lbconvert.geometry.Ring
+_Box = Corners  # left, top, right, bottom in pixels
+Ring = list[tuple[float, float]]  # as lbconvert.write.geometry.Ring
 
 
 class YoloWriter(Writer):
@@ -140,13 +142,6 @@ class YoloWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        try:
-            self._setup()
-        except BaseException:
-            self.abort()  # no temporary directory left behind
-            raise
-
-    def _setup(self) -> None:
         options = self.options
         self.task = options.task
         self._keypoints: dict[str, int] = {}
@@ -157,13 +152,8 @@ class YoloWriter(Writer):
                                      f"{option_name('keypoint_names')} with their names")
         for split in options.split or ():
             _check_split_name(split)
-        self._masks = None
-        if options.masks is not None:
-            from ..masks import MaskSource
-            self._masks = MaskSource.from_options(options)
+        self.shapes = Shapes(self.report, options)
         self._label_files: dict[str, SmallFiles] = {}  # by split
-        self._handlers: dict[type, _Handler] = {}
-        self._table = self._dispatch_table()
         self._rows: Callable[[Item], str] = \
             self._pose_rows if self.task == "pose" else self._shape_rows
         self._link_images = options.images is not None or options.frames_dir is not None
@@ -179,15 +169,14 @@ class YoloWriter(Writer):
         stem = self.file_stem(item)
         files.write(f"{stem}.txt", data)
         if self._link_images:
-            self._place_image(item, stem)
+            place_item_image(item, stem, self.out / "images" / item.split, self.options,
+                             self.report)
 
     def _shape_rows(self, item: Item) -> str:
         """The item's label file text (detect, segment, obb)."""
-        rows: list[str] = []
-        handlers = self._handlers
-        for obj in item.objects:
-            (handlers.get(type(obj)) or self._handler(type(obj)))(obj, item, rows)
-        return "".join(rows)
+        handler_of = self.handler_of
+        rows = [handler_of[type(obj)](obj, item) for obj in item.objects]
+        return "".join([row for row in rows if row is not None])
 
     def open_splits(self, splits: list[str]) -> None:
         for split in splits:
@@ -205,61 +194,28 @@ class YoloWriter(Writer):
                   getattr(self, "_label_files", {}).values()))
         super().abort()
 
-    def _place_image(self, item: Item, stem: str) -> None:
-        source = find_image(item, self.options)
-        if source is None:
-            self.report.warnings["image file missing"] += 1
-            return
-        target = self.out / "images" / item.split / (stem + source.suffix)
-        mode = self.options.image_mode
-        if mode == "copy":
-            shutil.copyfile(source, target)
-        elif mode == "hardlink":
-            try:
-                os.link(source, target)
-            except OSError as exc:
-                raise OutputError(f"cannot hard-link {source} into {self.target} ({exc}); "
-                                  "use --copy or --link") from exc
-        else:
-            os.symlink(os.path.abspath(source), target)
+    # --- dispatch: each handler returns the object's rows, or None (dropped) ---
 
-    # --- dispatch ---
-
-    def _dispatch_table(self) -> list[tuple[type, Optional[_Handler]]]:
-        """(class, row function) pairs; None: not representable in this task."""
+    def handler_table(self) -> list[tuple[type, Optional[str]]]:
+        """(class, row method) pairs of the task; None: not representable in it."""
         options, task = self.options, self.task
         if task == "detect":
-            shapes = self._detect_shape if options.boxes_from_shapes else None
-            return [(BoxAnnotation, self._detect_box), (PolygonAnnotation, shapes),
+            shapes = "_detect_shape" if options.boxes_from_shapes else None
+            return [(BoxAnnotation, "_detect_box"), (PolygonAnnotation, shapes),
                     (MaskAnnotation, shapes)]
         if task == "segment":
-            boxes = self._box_corners if options.boxes_as_polygons else None
-            return [(PolygonAnnotation, self._segment), (MaskAnnotation, self._segment),
+            boxes = "_box_corners" if options.boxes_as_polygons else None
+            return [(PolygonAnnotation, "_segment"), (MaskAnnotation, "_segment"),
                     (BoxAnnotation, boxes)]
         if task == "obb":
-            return [(BoxAnnotation, self._box_corners), (PolygonAnnotation, self._obb_shape),
-                    (MaskAnnotation, self._obb_shape)]
+            return [(BoxAnnotation, "_box_corners"), (PolygonAnnotation, "_obb_shape"),
+                    (MaskAnnotation, "_obb_shape")]
         return []  # pose has its own loop
 
-    def _handler(self, cls: type) -> _Handler:
-        """The row function for an object class (subclasses included)."""
-        handler = next((h for base, h in self._table if issubclass(cls, base)), None)
-        if handler is None:
-            handler = self._dropper(self._unsupported_reason(cls))
-        self._handlers[cls] = handler
-        return handler
-
-    def _dropper(self, reason: str) -> _Handler:
-        dropped = self.report.dropped
-
-        def drop(obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
-            dropped[reason] += 1
-        return drop
-
-    def _unsupported_reason(self, cls: type) -> str:
-        if issubclass(cls, MaskAnnotation) and self._masks is None:
+    def unsupported_reason(self, cls: type) -> str:
+        if issubclass(cls, MaskAnnotation) and self.shapes.masks is None:
             return "mask not available offline"  # no option would make it writable
-        reason = f"{getattr(cls, 'kind', 'object')} not representable in yolo {self.task}"
+        reason = not_representable(getattr(cls, "kind", "object"), f"yolo {self.task}")
         if self.task in ("detect", "pose") and issubclass(cls, (PolygonAnnotation, MaskAnnotation)):
             reason += " (see --boxes-from-shapes)"
         elif self.task == "segment" and issubclass(cls, BoxAnnotation):
@@ -268,90 +224,67 @@ class YoloWriter(Writer):
 
     # --- detect ---
 
-    def _detect_box(self, obj: BoxAnnotation, item: Item, rows: list[str]) -> None:
-        """The hot path: :meth:`_clipped_box` and :func:`_xywh` inlined."""
-        box = obj.bounding_box
-        if not (box.width > 0 and box.height > 0):
-            self.report.drop("degenerate box")
-            return
-        width: int = item.width  # type: ignore[assignment]  # drawable: not None
-        height: int = item.height  # type: ignore[assignment]
-        left, top = box.left, box.top
-        right, bottom = left + box.width, top + box.height
-        if left < 0.0:
-            left = 0.0
-        if top < 0.0:
-            top = 0.0
-        if right > width:
-            right = width
-        if bottom > height:
-            bottom = height
-        if right <= left or bottom <= top:
-            self.report.drop("box outside image")
-            return
+    def _detect_box(self, obj: BoxAnnotation, item: Item) -> Optional[str]:
+        return self._box_row(obj, self.shapes.clipped_box(obj, item), item)
+
+    def _detect_shape(self, obj: ObjectAnnotation, item: Item) -> Optional[str]:
+        return self._box_row(obj, self._box_of_shape(obj, item), item)
+
+    def _box_row(self, obj: ObjectAnnotation, box: Optional[_Box], item: Item) -> Optional[str]:
+        if box is None:
+            return None
         class_id = self.class_id(obj)
         if class_id is None:
-            return
-        # %-formatting a tuple is about twice as fast as an f-string with four specs
-        rows.append("%d %.6f %.6f %.6f %.6f\n" % (
-            class_id, (left + right) / (2 * width), (top + bottom) / (2 * height),
-            (right - left) / width, (bottom - top) / height))
+            return None
         self.report.annotations_written += 1
-
-    def _detect_shape(self, obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
-        box = self._box_of_shape(obj, item)
-        if box is None:
-            return
-        class_id = self.class_id(obj)
-        if class_id is not None:
-            rows.append(f"{class_id} {_xywh(box, item)}\n")
-            self.report.annotations_written += 1
+        return f"{class_id} {_xywh(box, item)}\n"
 
     # --- segment ---
 
-    def _segment(self, obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
+    def _segment(self, obj: ObjectAnnotation, item: Item) -> Optional[str]:
         rings = self._rings(obj, item)
         if rings is None:
-            return
+            return None
         class_id = self.class_id(obj)
         if class_id is None:
-            return
+            return None
         if len(rings) > 1 and not self.options.split_parts:
             rings = [merge_parts(rings)]
-        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
-        rows.extend(f"{class_id} {_flat(ring, sx, sy)}\n" for ring in rings)
+        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
         self.report.annotations_written += 1
+        return "".join([f"{class_id} {_flat(ring, sx, sy)}\n" for ring in rings])
 
-    def _box_corners(self, obj: BoxAnnotation, item: Item, rows: list[str]) -> None:
+    def _box_corners(self, obj: BoxAnnotation, item: Item) -> Optional[str]:
         """A box as its 4 clipped corners (segment with boxes_as_polygons, obb)."""
-        box = self._clipped_box(obj, item)
+        box = self.shapes.clipped_box(obj, item)
         if box is None:
-            return
-        self._polygon_row(obj, _corners(box), item, rows)
+            return None
+        return self._polygon_row(obj, _corners(box), item)
 
     # --- obb ---
 
-    def _obb_shape(self, obj: ObjectAnnotation, item: Item, rows: list[str]) -> None:
+    def _obb_shape(self, obj: ObjectAnnotation, item: Item) -> Optional[str]:
         rings = self._rings(obj, item)
         if rings is None:
-            return
-        from ..regions import absurd
+            return None
+        from .regions import absurd
 
         if absurd([v for ring in rings for v in ring]):  # GEOS fails on them, now and then
-            self.report.drop("coordinates out of range")
-            return
+            self.report.drop(OUT_OF_RANGE)
+            return None
         corners = _rotated_rectangle([v for ring in rings for v in ring])
         if corners is None:
-            self.report.drop(f"degenerate {obj.kind}")
-            return
-        self._polygon_row(obj, corners, item, rows)
+            self.report.drop(degenerate(obj.kind))
+            return None
+        return self._polygon_row(obj, corners, item)
 
-    def _polygon_row(self, obj: ObjectAnnotation, ring: Ring, item: Item, rows: list[str]) -> None:
+    def _polygon_row(self, obj: ObjectAnnotation, ring: Ring, item: Item) -> Optional[str]:
         class_id = self.class_id(obj)
-        if class_id is not None:
-            sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
-            rows.append(f"{class_id} {_flat(ring, sx, sy)}\n")
-            self.report.annotations_written += 1
+        if class_id is None:
+            return None
+        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
+        self.report.annotations_written += 1
+        return f"{class_id} {_flat(ring, sx, sy)}\n"
 
     # --- pose ---
 
@@ -366,11 +299,11 @@ class YoloWriter(Writer):
                 points.append(obj)
                 continue
             if isinstance(obj, BoxAnnotation):  # document boxes included
-                box = self._clipped_box(obj, item)
+                box = self.shapes.clipped_box(obj, item)
             elif shapes and isinstance(obj, (PolygonAnnotation, MaskAnnotation)):
                 box = self._box_of_shape(obj, item)
             else:
-                self.report.drop(self._unsupported_reason(type(obj)))
+                self.report.drop(self.unsupported_reason(type(obj)))
                 continue
             if box is None:
                 continue
@@ -380,7 +313,7 @@ class YoloWriter(Writer):
                 self.report.annotations_written += 1
         for point in points:
             self._attach(point, instances)
-        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]
+        sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
         return "".join([f"{class_id} {_xywh(box, item)} {_keypoints(kps, sx, sy)}\n"
                         for class_id, box, kps in instances])
 
@@ -388,102 +321,56 @@ class YoloWriter(Writer):
                 instances: list[tuple[int, _Box, list[Optional[tuple[float, float]]]]]) -> None:
         slot = self._keypoints.get(point.name or point.value or "")
         if slot is None:
-            self.report.drop("point class not in --keypoints")
+            self.report.drop(POINT_CLASS_UNLISTED)
             return
         x, y = point.point.x, point.point.y
         owner = next((kps for _, (left, top, right, bottom), kps in instances
                       if left <= x <= right and top <= y <= bottom), None)
         if owner is None:
-            self.report.drop("point outside every box")
+            self.report.drop(POINT_OUTSIDE_BOXES)
         elif owner[slot] is not None:
-            self.report.drop("second point of the same keypoint in one box")
+            self.report.drop(SECOND_KEYPOINT)
         else:
             owner[slot] = (x, y)
             self.report.annotations_written += 1
 
     # --- geometry of one object (drops and returns None when there is none) ---
 
-    def _clipped_box(self, obj: BoxAnnotation, item: Item) -> Optional[_Box]:
-        box = obj.bounding_box
-        if not (box.width > 0 and box.height > 0):
-            self.report.drop("degenerate box")
-            return None
-        found = _clip((box.left, box.top, box.left + box.width, box.top + box.height), item)
-        if found is None:
-            self.report.drop("box outside image")
-        return found
-
     def _box_of_shape(self, obj: ObjectAnnotation, item: Item) -> Optional[_Box]:
         """The clipped box around a polygon's rings or a mask's pixels."""
         if isinstance(obj, MaskAnnotation):
-            pixels = self._pixels(obj, item)
+            pixels = self.shapes.mask(obj, item)
             if pixels is None:
                 return None
-            rows = pixels.any(axis=1).nonzero()[0]
-            cols = pixels.any(axis=0).nonzero()[0]
-            return (float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1))
-        rings = self._polygon_rings(obj, item)  # type: ignore[arg-type]
+            col0, row0, col1, row1 = pixel_bounds(pixels)
+            return float(col0), float(row0), float(col1), float(row1)
+        rings = self.shapes.polygon_rings(obj, item)  # type: ignore[arg-type]  # a polygon
         if rings is None:
             return None
         xs = [x for ring in rings for x, _ in ring]
         ys = [y for ring in rings for _, y in ring]
-        found = _clip((min(xs), min(ys), max(xs), max(ys)), item)
-        if found is None:
-            self.report.drop("polygon outside image")
-        return found
+        box = clipped(min(xs), min(ys), max(xs), max(ys), item.width or 0, item.height or 0)
+        if box is None:
+            self.report.drop(POLYGON_OUTSIDE)
+        return box
 
     def _rings(self, obj: ObjectAnnotation, item: Item) -> Optional[list[Ring]]:
         if isinstance(obj, MaskAnnotation):
             return self._mask_rings(obj, item)
-        return self._polygon_rings(obj, item)  # type: ignore[arg-type]
-
-    def _polygon_rings(self, obj: PolygonAnnotation, item: Item) -> Optional[list[Ring]]:
-        """The polygon's ring(s) in pixels: repaired / clipped when asked; None
-        (dropped) when degenerate or wholly outside the image."""
-        from ..geometry import clip_ring, is_degenerate_ring, repair_ring, ring_xy, shoelace
-
-        xs, ys = ring_xy(obj.polygon)
-        vertices = list(zip(xs, ys))
-        if shoelace(xs, ys) == 0.0 and is_degenerate_ring(vertices):
-            self.report.drop("degenerate polygon")
-            return None
-        width, height = item.width or 0, item.height or 0
-        if max(xs) <= 0 or max(ys) <= 0 or min(xs) >= width or min(ys) >= height:
-            self.report.drop("polygon outside image")
-            return None
-        rings = [vertices]
-        if self.options.fix_geometry:
-            rings = repair_ring(vertices)
-        if self.options.clip:
-            rings = [part for r in rings for part in clip_ring(r, width, height)]
-            if not rings:
-                self.report.drop("polygon outside image")
-                return None
-        return rings
-
-    def _pixels(self, obj: MaskAnnotation, item: Item) -> Optional[np.ndarray]:
-        from ..masks import mask_pixels
-
-        pixels = mask_pixels(self._masks, obj, item, self.report)
-        if pixels is None:
-            return None
-        if not pixels.any():
-            self.report.drop("empty mask")
-            return None
-        return pixels
+        return self.shapes.polygon_rings(obj, item)  # type: ignore[arg-type]  # a polygon
 
     def _mask_rings(self, obj: MaskAnnotation, item: Item) -> Optional[list[Ring]]:
         """Outer contours of the mask through boundary pixel centres, largest first."""
-        pixels = self._pixels(obj, item)  # first: a mask without a file needs no OpenCV
+        pixels = self.shapes.mask(obj, item)  # first: a mask without a file needs no OpenCV
         if pixels is None:
             return None
         cv2 = _opencv()
         if cv2 is None:
-            self.report.drop(_OPENCV_MISSING)
+            self.report.drop(OPENCV_MISSING)
             return None
         rings = mask_rings(pixels, cv2)
         if not rings:
-            self.report.drop("degenerate mask")
+            self.report.drop(DEGENERATE_MASK)
             return None
         return rings
 
@@ -537,19 +424,10 @@ def _check_split_name(split: str) -> None:
         raise LbConvertError(f"split name {split!r} cannot be used for yolo")
 
 
-def _clip(box: _Box, item: Item) -> Optional[_Box]:
-    left, top, right, bottom = box
-    left, top = max(left, 0.0), max(top, 0.0)
-    right, bottom = min(right, float(item.width or 0)), min(bottom, float(item.height or 0))
-    if right <= left or bottom <= top:
-        return None
-    return left, top, right, bottom
-
-
 def _xywh(box: _Box, item: Item) -> str:
     left, top, right, bottom = box
-    width: int = item.width  # type: ignore[assignment]
-    height: int = item.height  # type: ignore[assignment]
+    width: int = item.width  # type: ignore[assignment]  # drawable: not None
+    height: int = item.height  # type: ignore[assignment]  # drawable: not None
     return "%.6f %.6f %.6f %.6f" % ((left + right) / (2 * width), (top + bottom) / (2 * height),
                                     (right - left) / width, (bottom - top) / height)
 
@@ -561,8 +439,7 @@ def _unit(value: float) -> float:
 
 def _flat(ring: Ring, sx: float, sy: float) -> str:
     """``x1 y1 x2 y2 …`` normalised and clamped to [0, 1]."""
-    values = [0.0 if v <= 0.0 else 1.0 if v >= 1.0 else v  # _unit, inlined
-              for x, y in ring for v in (x * sx, y * sy)]
+    values = [_unit(v) for x, y in ring for v in (x * sx, y * sy)]
     return ("%.6f " * len(values))[:-1] % tuple(values)
 
 
@@ -608,11 +485,11 @@ def mask_rings(pixels: np.ndarray, cv2: Any = None) -> list[Ring]:
     largest first; parts with fewer than 3 points or no area are left out."""
     import numpy as np
 
-    from ..geometry import shoelace
+    from .geometry import shoelace
 
     cv2 = cv2 or _opencv()
     if cv2 is None:
-        raise LbConvertError(_OPENCV_MISSING)
+        raise LbConvertError(OPENCV_MISSING)
     contours, _ = cv2.findContours(pixels.astype(np.uint8), cv2.RETR_EXTERNAL,
                                    cv2.CHAIN_APPROX_SIMPLE)
     parts = []
@@ -637,15 +514,15 @@ def _closest_pair(first: Ring, second: Ring) -> tuple[int, int]:
 
     a = np.asarray(first, dtype=np.float64)
     b = np.asarray(second, dtype=np.float64)
-    best, found = np.inf, (0, 0)
+    best, pair = np.inf, (0, 0)
     step = max(1, (1 << 20) // len(b))
     for start in range(0, len(a), step):
         distances = ((a[start:start + step, None, :] - b[None, :, :]) ** 2).sum(-1)
         flat = int(distances.argmin())
         if distances.flat[flat] < best:
             best = distances.flat[flat]
-            found = (start + flat // len(b), flat % len(b))
-    return found
+            pair = (start + flat // len(b), flat % len(b))
+    return pair
 
 
 def merge_parts(rings: list[Ring]) -> Ring:

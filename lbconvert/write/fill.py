@@ -1,4 +1,4 @@
-"""Vectorised rasterisation of annotation geometry into numpy arrays.
+"""Filling polygons and boxes into numpy arrays: the pixel-centre rule, vectorised.
 
 Pixel convention
 ----------------
@@ -40,54 +40,20 @@ Results are always clipped to the canvas; coordinates outside the image are
 fine.  Image sizes are checked against a pixel budget
 (:func:`check_raster_size`) before anything is allocated.
 
-COCO RLE helpers (:func:`rle_encode`, :func:`rle_decode`, :func:`rle_area`)
-produce exactly what ``pycocotools.mask.encode`` produces, without needing
-pycocotools.
+Sizes, canvases and the input forms accepted are in :mod:`.canvas`;
+polylines and shapely geometry in :mod:`.polylines`; COCO RLE in :mod:`.rle`.
 """
 
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Sequence, Union
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from .options import option_name
+from .canvas import DEFAULT_MAX_PIXELS, PointsLike, as_points, canvas_value, new_canvas
 
-if TYPE_CHECKING:
-    import shapely
-
-#: Anything :func:`as_points` accepts: an ``(N, 2)`` array, ``(x, y)`` pairs,
-#: or Labelbox-style ``{"x": ..., "y": ...}`` mappings.
-PointsLike = Union[np.ndarray, Sequence[Sequence[float]], Sequence[Mapping[str, float]]]
-
-__all__ = [
-    "DEFAULT_MAX_PIXELS",
-    "MAX_COORDINATE",
-    "PointsLike",
-    "as_points",
-    "box_mask",
-    "check_raster_size",
-    "fill_box",
-    "fill_geometry",
-    "fill_polygon",
-    "fill_polyline",
-    "new_canvas",
-    "polygon_mask",
-    "polyline_geometry",
-    "rle_area",
-    "rle_decode",
-    "rle_encode",
-]
-
-#: Default upper bound on ``width * height`` for any raster we allocate (256 Mpx).
-DEFAULT_MAX_PIXELS = 2**28
-
-#: Coordinates beyond +-this are treated as corrupt and rejected (ValueError).
-MAX_COORDINATE = 1e15
+__all__ = ["fill_polygon", "polygon_mask", "fill_box", "box_mask", "scan_fill"]
 
 # Up to this many spans in one pixel row, spans are painted through
 # comparison passes over a bounding-box mask; beyond it every covered pixel is
@@ -104,155 +70,6 @@ _DENSE_CELLS = 1 << 14
 # beyond these element counts (roughly 16-32 MiB each).
 _CHUNK_CROSSINGS = 1 << 21
 _CHUNK_CELLS = 1 << 21
-
-
-# ---------------------------------------------------------------------------
-# Sizes and canvases
-# ---------------------------------------------------------------------------
-
-
-def _as_dimension(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise TypeError(f"image {name} must be an integer, got {value!r}")
-    try:
-        result = operator.index(value)
-    except TypeError:
-        try:
-            as_float = float(value)
-        except (TypeError, ValueError):
-            raise TypeError(f"image {name} must be an integer, got {value!r}") from None
-        if not math.isfinite(as_float) or not as_float.is_integer():
-            raise ValueError(f"image {name} must be a whole number, got {value!r}") from None
-        result = int(as_float)
-    if result <= 0:
-        raise ValueError(f"image {name} must be positive, got {result}")
-    return result
-
-
-def check_raster_size(
-    width: int, height: int, max_pixels: int | None = DEFAULT_MAX_PIXELS
-) -> tuple[int, int]:
-    """Validate an image size before allocating a raster for it.
-
-    ``width`` and ``height`` must be positive whole numbers (ints, or floats
-    such as ``1920.0``).  ``max_pixels`` bounds ``width * height``; ``None``
-    disables the bound.
-
-    Returns ``(width, height)`` as ints.
-
-    Raises:
-        ValueError: the size is not positive, or exceeds ``max_pixels``, e.g.
-            ``image size 1000000x1000000 exceeds the pixel limit 268435456
-            (--max-pixels)``.
-        TypeError: a dimension is not a number.
-    """
-    w = _as_dimension(width, "width")
-    h = _as_dimension(height, "height")
-    if max_pixels is not None and w * h > max_pixels:
-        raise ValueError(
-            f"image size {w}x{h} exceeds the pixel limit {max_pixels} ({option_name('max_pixels')})"
-        )
-    return w, h
-
-
-def new_canvas(
-    width: int,
-    height: int,
-    dtype: npt.DTypeLike = np.uint8,
-    max_pixels: int | None = DEFAULT_MAX_PIXELS,
-) -> np.ndarray:
-    """Return a zero-filled ``(height, width)`` array of ``dtype``.
-
-    The size is checked with :func:`check_raster_size` first, so an absurd
-    size raises ``ValueError`` instead of attempting the allocation.
-    """
-    w, h = check_raster_size(width, height, max_pixels)
-    return np.zeros((h, w), dtype=dtype)
-
-
-# ---------------------------------------------------------------------------
-# Input normalisation
-# ---------------------------------------------------------------------------
-
-
-def _check_coordinates(arr: np.ndarray, what: str) -> None:
-    # One reduction covers NaN (comparison is False), inf and absurd values.
-    if arr.size and not (np.abs(arr).max() <= MAX_COORDINATE):
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{what} contain NaN or infinite coordinates")
-        raise ValueError(f"{what} contain coordinates beyond +-{MAX_COORDINATE:g}")
-
-
-def as_points(points: PointsLike) -> np.ndarray:
-    """Convert a point list to a float64 array of shape ``(N, 2)``.
-
-    Accepts an ``(N, 2)`` array, a sequence of ``(x, y)`` pairs, or a
-    sequence of mappings with ``"x"`` and ``"y"`` keys (the Labelbox export
-    shape).  An empty input gives shape ``(0, 2)``.
-
-    Raises:
-        ValueError: wrong shape, non-numeric values, or a coordinate that is
-            NaN, infinite or beyond +-:data:`MAX_COORDINATE`.
-    """
-    if isinstance(points, np.ndarray):
-        arr: Any = points
-    else:
-        seq: list[Any] = list(points)
-        if seq and isinstance(seq[0], Mapping):
-            try:
-                seq = [(p["x"], p["y"]) for p in seq]
-            except (KeyError, TypeError) as exc:
-                raise ValueError(f"point mappings need 'x' and 'y' keys: {exc}") from None
-        arr = seq
-    try:
-        arr = np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"points must be numeric (x, y) pairs: {exc}") from None
-    if arr.size == 0:
-        return np.empty((0, 2), dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"points must have shape (N, 2), got {arr.shape}")
-    _check_coordinates(arr, "points")
-    return np.asarray(arr)
-
-
-_INT_RANGES: dict[np.dtype, tuple[int, int]] = {}
-
-
-def _canvas_value(canvas: np.ndarray, value: Any) -> np.ndarray:
-    """Cast ``value`` to the canvas dtype, refusing values that do not fit."""
-    if not isinstance(canvas, np.ndarray):
-        raise TypeError("canvas must be a numpy array")
-    if canvas.ndim not in (2, 3):
-        raise ValueError(f"canvas must be 2-D (H, W) or 3-D (H, W, C), got shape {canvas.shape}")
-    dtype = canvas.dtype
-    val = np.asarray(value)
-    if val.dtype != dtype:
-        if dtype.kind in "iu":
-            if val.dtype.kind == "f":
-                if not (np.isfinite(val).all() and (val == np.round(val)).all()):
-                    raise ValueError(
-                        f"value {value!r} is not a whole number for the {dtype} canvas"
-                    )
-            elif val.dtype.kind not in "iub":
-                raise ValueError(f"value {value!r} cannot be painted into a {dtype} canvas")
-            bounds = _INT_RANGES.get(dtype)
-            if bounds is None:
-                info = np.iinfo(dtype)
-                bounds = _INT_RANGES[dtype] = (int(info.min), int(info.max))
-            if val.ndim == 0:
-                low = high = val.item()
-            else:
-                low, high = (val.min(), val.max()) if val.size else (0, 0)
-            if low < bounds[0] or high > bounds[1]:
-                raise ValueError(f"value {value!r} does not fit the canvas dtype {dtype}")
-        val = val.astype(dtype)
-    if val.ndim != 0 and (canvas.ndim == 2 or val.ndim != 1):
-        raise ValueError(
-            "value must be a scalar (or, for an (H, W, C) canvas, a per-channel vector)"
-        )
-    return val
-
 
 # ---------------------------------------------------------------------------
 # Scanline core
@@ -272,7 +89,7 @@ def _canvas_value(canvas: np.ndarray, value: Any) -> np.ndarray:
 #    many spans per row, by indexing every covered pixel.
 
 
-def _scan_fill(
+def scan_fill(
     canvas: np.ndarray,
     x0: np.ndarray,
     y0: np.ndarray,
@@ -548,12 +365,12 @@ def fill_polygon(canvas: np.ndarray, points: PointsLike, value: Any) -> None:
     ...), or a 3-D ``(H, W, C)`` array with a scalar or per-channel value.
     A value that does not fit the dtype raises ``ValueError``.
     """
-    val = _canvas_value(canvas, value)
+    val = canvas_value(canvas, value)
     pts = as_points(points)
     if len(pts) < 3:
         return
     closed = np.concatenate((pts, pts[:1]))
-    _scan_fill(canvas, closed[:-1, 0], closed[:-1, 1], closed[1:, 0], closed[1:, 1], None, val)
+    scan_fill(canvas, closed[:-1, 0], closed[:-1, 1], closed[1:, 0], closed[1:, 1], None, val)
 
 
 def polygon_mask(
@@ -589,7 +406,7 @@ def fill_box(
     ``j`` when ``top <= j + 0.5 < top + height``.  A non-positive width or
     height covers nothing; the box is clipped to the canvas.
     """
-    val = _canvas_value(canvas, value)
+    val = canvas_value(canvas, value)
     H, W = canvas.shape[:2]
     c0, c1 = _box_span(left, width, W)
     r0, r1 = _box_span(top, height, H)
@@ -610,220 +427,3 @@ def box_mask(
     mask = new_canvas(image_width, image_height, bool, max_pixels)
     fill_box(mask, left, top, width, height, True)
     return mask
-
-
-# ---------------------------------------------------------------------------
-# Shapely geometry and polylines
-# ---------------------------------------------------------------------------
-
-
-def _polygon_parts(geometry: shapely.Geometry) -> list[shapely.Polygon]:
-    import shapely
-
-    parts = np.asarray(shapely.get_parts(geometry))
-    if parts.size == 0:
-        return []
-    kinds = shapely.get_type_id(parts)
-    out = list(parts[kinds == 3])  # Polygon
-    for nested in parts[(kinds == 6) | (kinds == 7)]:  # MultiPolygon, GeometryCollection
-        out.extend(_polygon_parts(nested))
-    return out
-
-
-def fill_geometry(canvas: np.ndarray, geometry: shapely.Geometry, value: Any) -> None:
-    """Paint a shapely Polygon / MultiPolygon (holes included) into ``canvas``.
-
-    Within each polygon the exterior and interior rings are combined with
-    the even-odd rule, so holes stay unpainted; separate polygons of a
-    MultiPolygon (or GeometryCollection) are united.  Parts without area
-    (points, lines) cover no pixel centre and are ignored, as is an empty
-    geometry.  Same centre rule and canvas handling as :func:`fill_polygon`.
-    """
-    import shapely
-
-    if not isinstance(geometry, shapely.Geometry):
-        raise TypeError(f"expected a shapely geometry, got {type(geometry).__name__}")
-    val = _canvas_value(canvas, value)
-    if geometry.is_empty:
-        return
-    polygons = _polygon_parts(geometry)
-    if not polygons:
-        return
-    rings, poly_index = shapely.get_rings(np.asarray(polygons, dtype=object), return_index=True)
-    coords, ring_index = shapely.get_coordinates(rings, return_index=True)
-    if len(coords) < 2:
-        return
-    _check_coordinates(coords, "geometry coordinates")
-    # Shapely rings are closed, so consecutive vertices of the same ring are
-    # exactly the ring's edges.
-    same_ring = ring_index[:-1] == ring_index[1:]
-    start = coords[:-1][same_ring]
-    end = coords[1:][same_ring]
-    group = np.asarray(poly_index)[ring_index[:-1][same_ring]]
-    _scan_fill(canvas, start[:, 0], start[:, 1], end[:, 0], end[:, 1], group, val)
-
-
-def polyline_geometry(
-    points: PointsLike,
-    line_width: float,
-    *,
-    cap_style: str = "round",
-    join_style: str = "round",
-    quad_segs: int = 8,
-) -> shapely.Geometry:
-    """The band of ``line_width`` pixels around a polyline, as a shapely geometry.
-
-    The polyline is buffered by ``line_width / 2`` with round caps and round
-    joins by default (so the band is the set of points within
-    ``line_width / 2`` of the line; a single point becomes a disc).  Pass
-    ``cap_style="flat"`` / ``"square"`` or ``join_style="mitre"`` /
-    ``"bevel"`` to change that.  Self-crossing lines give one united band
-    (possibly with holes).
-    """
-    import shapely
-
-    width = float(line_width)
-    if not math.isfinite(width) or width <= 0:
-        raise ValueError(f"line_width must be a positive number, got {line_width!r}")
-    pts = as_points(points)
-    if len(pts) == 0:
-        return shapely.Polygon()
-    if (pts == pts[0]).all():
-        line = shapely.Point(pts[0])
-    else:
-        line = shapely.LineString(pts)
-    return shapely.buffer(
-        line, width / 2.0, quad_segs=quad_segs, cap_style=cap_style, join_style=join_style
-    )
-
-
-def fill_polyline(
-    canvas: np.ndarray,
-    points: PointsLike,
-    value: Any,
-    line_width: float,
-    *,
-    cap_style: str = "round",
-    join_style: str = "round",
-    quad_segs: int = 8,
-) -> None:
-    """Paint a polyline as a band ``line_width`` pixels wide (in place).
-
-    The band is :func:`polyline_geometry` (shapely buffer of the whole line
-    by ``line_width / 2``, round caps and joins by default) and is filled
-    with :func:`fill_geometry`, i.e. the same centre rule as polygons.
-    Raises ``ValueError`` for a non-positive ``line_width``.
-    """
-    val = _canvas_value(canvas, value)
-    geometry = polyline_geometry(
-        points, line_width, cap_style=cap_style, join_style=join_style, quad_segs=quad_segs
-    )
-    fill_geometry(canvas, geometry, val)
-
-
-# ---------------------------------------------------------------------------
-# COCO run-length encoding
-# ---------------------------------------------------------------------------
-
-
-def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """Column-major run lengths of a 2-D mask, starting with a (maybe empty) zero run."""
-    flat = (np.asarray(mask) != 0).T.ravel()
-    if flat.size == 0:
-        return np.zeros(1, dtype=np.int64)
-    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    bounds = np.concatenate(([0], change, [flat.size]))
-    runs = np.diff(bounds).astype(np.int64)
-    if flat[0]:
-        runs = np.concatenate(([0], runs))
-    return runs
-
-
-def _counts_to_string(counts: np.ndarray) -> str:
-    """pycocotools' ``rleToString``: delta rule for i > 2, 5 bits per char."""
-    x = counts.astype(np.int64)
-    if len(x) > 3:
-        x[3:] -= counts[1:-2]
-    bits = int(np.abs(x).max()).bit_length() + 1  # + sign bit
-    n_groups = bits // 5 + 1
-    chars = np.empty((len(x), n_groups), dtype=np.int64)
-    more = np.empty((len(x), n_groups), dtype=bool)
-    rest = x
-    for k in range(n_groups):
-        c = rest & 0x1F
-        rest = rest >> 5
-        more[:, k] = np.where(c & 0x10, rest != -1, rest != 0)
-        chars[:, k] = c + 48 + 0x20 * more[:, k]
-    # ``more`` is monotone (once False it stays False), so the number of
-    # characters for a value is 1 + the number of True flags.
-    length = 1 + more.sum(axis=1)
-    used = np.arange(n_groups)[None, :] < length[:, None]
-    return str(chars[used].astype(np.uint8).tobytes().decode("ascii"))
-
-
-def _string_to_counts(s: str | bytes) -> np.ndarray:
-    """pycocotools' ``rleFrString`` (inverse of :func:`_counts_to_string`)."""
-    if isinstance(s, str):
-        s = s.encode("ascii")
-    c = np.frombuffer(s, dtype=np.uint8).astype(np.int64) - 48
-    if c.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if (c < 0).any() or (c > 63).any() or (c[-1] & 0x20):
-        raise ValueError("malformed RLE counts string")
-    last = (c & 0x20) == 0
-    value_id = np.concatenate(([0], np.cumsum(last)[:-1]))
-    first = np.concatenate(([True], last[:-1]))
-    start_pos = np.flatnonzero(first)
-    k = np.arange(c.size) - start_pos[value_id]
-    x = np.zeros(int(last.sum()), dtype=np.int64)
-    np.add.at(x, value_id, (c & 0x1F) << (5 * k))
-    # Sign-extend values whose final character has bit 0x10 set.
-    n_chars = np.bincount(value_id)
-    negative = (c[last] & 0x10) != 0
-    x[negative] |= -1 << (5 * n_chars[negative])
-    # Undo the delta rule: cnts[i] = x[i] + cnts[i - 2] for i > 2.
-    counts = x.copy()
-    counts[1::2] = np.cumsum(x[1::2])
-    counts[2::2] = np.cumsum(x[2::2])
-    return np.asarray(counts)
-
-
-def rle_encode(mask: np.ndarray) -> dict[str, Any]:
-    """COCO compressed RLE of a 2-D mask: ``{"size": [h, w], "counts": str}``.
-
-    Identical to ``pycocotools.mask.encode(np.asfortranarray(mask.astype(np.uint8)))``
-    for 0/1 masks, except that ``counts`` is an ASCII ``str`` (JSON-ready)
-    rather than ``bytes``.  Any non-zero value counts as foreground.  Runs
-    are taken in column-major order starting with a (possibly empty) run of
-    background pixels.
-    """
-    arr = np.asarray(mask)
-    if arr.ndim != 2:
-        raise ValueError(f"mask must be 2-D, got shape {arr.shape}")
-    h, w = arr.shape
-    return {"size": [int(h), int(w)], "counts": _counts_to_string(_run_lengths(arr))}
-
-
-def _rle_counts(rle: Mapping[str, Any]) -> np.ndarray:
-    counts = rle["counts"]
-    if isinstance(counts, (str, bytes)):
-        return _string_to_counts(counts)
-    return np.asarray(counts, dtype=np.int64)
-
-
-def rle_decode(rle: Mapping[str, Any]) -> np.ndarray:
-    """Decode a COCO RLE (compressed string or uncompressed list counts) to a bool mask."""
-    h, w = (int(v) for v in rle["size"])
-    counts = _rle_counts(rle)
-    if counts.sum() != h * w or (counts < 0).any():
-        raise ValueError(f"RLE counts do not cover a {h}x{w} mask")
-    values = np.arange(len(counts)) % 2 == 1
-    flat = np.repeat(values, counts)
-    return np.asarray(flat.reshape(w, h).T.copy())
-
-
-def rle_area(mask: np.ndarray | Mapping[str, Any]) -> int:
-    """Foreground pixel count of a mask array, or of a COCO RLE dict."""
-    if isinstance(mask, Mapping):
-        return int(_rle_counts(mask)[1::2].sum())
-    return int(np.count_nonzero(mask))

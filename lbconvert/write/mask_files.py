@@ -16,7 +16,7 @@ at them.  Two layouts are accepted:
 Writers ask :func:`mask_pixels`, which counts what it could not give: a mask
 with no file is dropped as ``mask not available offline``; a mask whose size
 differs from the image's is dropped as ``mask size differs from image`` (one
-countable reason; both sizes and the file go to the ``lbconvert.masks`` log,
+countable reason; both sizes and the file go to the ``lbconvert.write.mask_files`` log,
 for the first few), so that one bad pairing does not stop a conversion of
 100,000 rows.  Under ``--strict`` that drop fails the run like any other.
 """
@@ -32,11 +32,11 @@ from typing import Any, Optional
 import numpy as np
 import orjson
 
-from .errors import LbConvertError
-from .model import Item, MaskAnnotation
-from .options import Options
-from .raster import check_raster_size
-from .report import Report
+from ..errors import LbConvertError
+from ..model import Item, MaskAnnotation
+from ..options import Options
+from .canvas import check_raster_size
+from ..report import Report
 
 __all__ = ["MaskSource", "MaskSizeError", "composite_mask_id", "mask_pixels",
            "NOT_OFFLINE", "SIZE_DIFFERS"]

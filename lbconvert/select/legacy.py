@@ -39,13 +39,13 @@ from typing import IO, Callable, Iterable, Iterator, Optional, Union
 
 import msgspec
 
-from .errors import LbConvertError
-from .model import (
+from ..errors import LbConvertError
+from ..model import (
     Box, BoxAnnotation, DataRow, Label, ObjectAnnotation, Point, PointAnnotation,
     PolygonAnnotation, PolylineAnnotation, Project,
 )
-from .read import ExportReader, Source
-from .select import Selector
+from ..read import ExportReader, Source
+from .items import Selector
 
 __all__ = ["legacy_records", "group_key", "IdTable", "HOLES_WARNING", "NO_HEIGHT_WARNING"]
 

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, Optional, Union
 
-from .model import Classification
+from ..model import Classification
 
 __all__ = ["flatten_classifications", "safe_key_part"]
 

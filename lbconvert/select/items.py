@@ -36,96 +36,33 @@ Rules (see the README for the full list):
 
 from __future__ import annotations
 
-import hashlib
-from array import array
-import os
-import re
-import unicodedata
-from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
-from urllib.parse import unquote, urlparse
+from typing import Iterable, Iterator, Optional
 
 import msgspec
 
-from .errors import LbConvertError, SelectionError
-from .model import (
-    Box, BoxAnnotation, DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation,
-    Frame, Item, Label, ObjectAnnotation, Point, PointAnnotation, PolygonAnnotation,
-    PolylineAnnotation, Project, Run,
+from ..errors import LbConvertError, SelectionError
+from ..images import frame_size, image_file, ordered_names, read_image_size, url_name
+from ..model import (
+    DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation, Frame, Item, Label,
+    ObjectAnnotation, Project, Run,
 )
-from .options import Options, option_name
-from .report import Report
+from ..names import NameSet, digest, safe_stem, split_image_extension
+from ..options import Options, option_name
+from ..report import Report
+from .interpolate import interpolate
 
-__all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image",
-           "IMAGE_EXTENSIONS"]
+__all__ = ["Selector", "split_of", "MAX_SIDE"]
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
-#: Stripped from stems too, but never used as an item's image extension.
-OTHER_MEDIA_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".dcm", ".pdf")
 #: Larger claimed sides are not believed (the size counts as unknown).
 MAX_SIDE = 1 << 20
-_EXTENSION_SET = frozenset(IMAGE_EXTENSIONS)
-_OTHER_SET = frozenset(OTHER_MEDIA_EXTENSIONS)
-_MAX_STEM = 150
-#: A longer ``segments`` range is refused by ``interpolate`` (9 hours at 30 fps):
-#: filling it would hold every frame in memory.
-MAX_SEGMENT_FRAMES = 1_000_000
-_PLAIN = re.compile(r"[A-Za-z0-9_\-. ]+")
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-             *(f"lpt{i}" for i in range(10))}
 _RUN_SPLITS = {"training": "train", "train": "train", "validation": "val", "val": "val",
                "test": "test", "testing": "test"}
 _TEXT_MEDIA = {"text", "html", "audio", "conversational", "llm"}
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
-
-
-def split_image_extension(name: str) -> tuple[str, str]:
-    """``("img-001", ".jpg")`` for ``"img-001.jpg"``; ``("clip", "")`` for
-    ``"clip.mp4"`` (video, DICOM and PDF extensions are stripped but are no
-    image extension); ``(name, "")`` otherwise.  Any case."""
-    dot = name.rfind(".")
-    if dot > 0:
-        extension = name[dot:].lower()
-        if extension in _EXTENSION_SET:
-            return name[:dot], name[dot:]
-        if extension in _OTHER_SET:
-            return name[:dot], ""
-    return name, ""
-
-
-def strip_image_extension(name: str) -> str:
-    return split_image_extension(name)[0]
-
-
-def safe_stem(name: str) -> str:
-    """A file stem that cannot leave the output directory.
-
-    Path separators, control characters and characters Windows forbids
-    become ``_``; ``..`` sequences become ``_``; leading dots and spaces
-    go; reserved device names get a ``_`` prefix; long names are cut to 150
-    characters plus a hash of the whole name.  Returns ``""`` when nothing
-    usable is left.
-    """
-    if _PLAIN.fullmatch(name) and len(name) <= _MAX_STEM and ".." not in name:
-        if name[0] != "." and name[-1] not in ". " and name.split(".")[0].lower() not in _RESERVED:
-            return name
-    stem = unicodedata.normalize("NFC", name)
-    stem = _UNSAFE.sub("_", stem).replace("..", "_")
-    stem = stem.strip(" .")
-    if stem.split(".")[0].lower() in _RESERVED:
-        stem = "_" + stem
-    if len(stem) > _MAX_STEM:
-        stem = f"{stem[:_MAX_STEM - 17]}_{_digest(name):016x}"
-    return stem
-
-
 def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
     """The split a data row falls in, from a hash of its id (no RNG)."""
-    position = _digest(data_row_id) / 2.0 ** 64
+    position = digest(data_row_id) / 2.0 ** 64
     cumulative = 0.0
     last = "train"
     for name, fraction in fractions:
@@ -134,45 +71,6 @@ def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
         if position < cumulative:
             return name
     return last
-
-
-class NameSet:
-    """Names used so far (the stems of items), as 64-bit hashes in an
-    open-addressing table: 16–32 bytes per name where a Python ``set`` of
-    them would take about 70, so memory stays small as rows grow.  Two
-    different stems with equal hashes in one run (odds of about 1e-10 per
-    100,000 rows) would only cost one needless suffix."""
-
-    def __init__(self) -> None:
-        self._table = array("q", bytes(8 * 1024))  # signed: hash() fits as it is
-        self._mask = len(self._table) - 1
-        self._count = 0
-
-    def add(self, text: str) -> bool:
-        """Add ``text``; False when it was there already."""
-        key = hash(text) or 1  # 0 marks an empty slot
-        table, mask = self._table, self._mask
-        slot = key & mask
-        while found := table[slot]:
-            if found == key:
-                return False
-            slot = (slot + 1) & mask
-        table[slot] = key
-        self._count += 1
-        if 2 * self._count > mask:
-            self._grow()
-        return True
-
-    def _grow(self) -> None:
-        old = self._table
-        table = self._table = array("q", bytes(16 * len(old)))
-        mask = self._mask = len(table) - 1
-        for key in old:
-            if key:
-                slot = key & mask
-                while table[slot]:
-                    slot = (slot + 1) & mask
-                table[slot] = key
 
 
 class _Choice(msgspec.Struct, frozen=True, gc=False):
@@ -373,7 +271,7 @@ class Selector:
         objects, size and name."""
         width, height = self._size(row)
         if width is None and self.options.frames_dir is not None:
-            width, height = _frame_size(self.options.frames_dir / video.stem)
+            width, height = frame_size(self.options.frames_dir / video.stem)
         frames: dict[tuple[str, int], list[Frame]] = {}
         added: dict[tuple[str, int], list[ObjectAnnotation]] = {}
         for label in labels:
@@ -452,12 +350,12 @@ class Selector:
         if self.options.name_by is None:
             name = info.global_key or info.external_id or info.id
         else:
-            name = _ordered_names(info.global_key, info.external_id, info.id,
+            name = ordered_names(info.global_key, info.external_id, info.id,
                                   self.options.name_by)[0]
         base, extension = split_image_extension(name)
         stem = safe_stem(base) or safe_stem(info.id) or "item"
         if not extension:
-            extension = split_image_extension(_url_name(info.row_data))[1] or ".jpg"
+            extension = split_image_extension(url_name(info.row_data))[1] or ".jpg"
         return self._claim_stem(stem, info.id), extension
 
     def _claim_stem(self, stem: str, key: str) -> str:
@@ -467,11 +365,11 @@ class Selector:
         if self._stems.add(stem.lower()):
             return stem
         self.report.warnings["duplicate file name, renamed"] += 1
-        renamed = f"{stem}__{_digest(key):016x}"
+        renamed = f"{stem}__{digest(key):016x}"
         attempt = 1
         while not self._stems.add(renamed.lower()):  # only a row named like a renamed one
             attempt += 1
-            renamed = f"{stem}__{_digest(key):016x}_{attempt}"
+            renamed = f"{stem}__{digest(key):016x}_{attempt}"
         return renamed
 
     def image_size(self, row: DataRow) -> tuple[Optional[int], Optional[int]]:
@@ -486,160 +384,11 @@ class Selector:
                 return round(width), round(height)
         if self.options.images is not None:
             info = row.data_row
-            names = _ordered_names(info.global_key, info.external_id, info.id,
+            names = ordered_names(info.global_key, info.external_id, info.id,
                                    self.options.name_by)
-            found = _image_file(self.options.images, [*names, _url_name(info.row_data)])
+            found = image_file(self.options.images, [*names, url_name(info.row_data)])
             if found is not None:
-                return _read_image_size(found)
+                return read_image_size(found)
         return None, None
 
 
-def _ordered_names(global_key: Optional[str], external_id: Optional[str], data_row_id: str,
-                   name_by: Optional[str]) -> list[str]:
-    """A row's candidate names, in the order that names its files."""
-    names = [global_key, external_id, data_row_id]
-    if name_by:
-        names.insert(0, names.pop(("global_key", "external_id", "id").index(name_by)))
-    return [name for name in names if name]
-
-
-def find_image(item: Item, options: Options) -> Optional[Path]:
-    """The image file of an item, never outside the directories given.
-
-    Video frames: ``frames_dir/<video stem>/<frame>.<ext>`` (frame number as
-    exported, or zero-padded to 6 digits; for DICOM the directory is
-    ``<stem>_<group>``), else ``images/<stem>_<frame:06d>.<ext>``.  Images:
-    ``images/<name>`` for the global key, external id, data row id (in
-    ``name_by`` order) and the row-data URL's file name, with the name's own
-    extension or any image extension.
-    """
-    if item.frame is not None and options.frames_dir is not None:
-        found = _image_file(options.frames_dir / item.stem[:-7],
-                            [str(item.frame), f"{item.frame:06d}"])
-        if found is not None:
-            return found
-    if options.images is None:
-        return None
-    if item.frame is not None or item.page is not None:
-        return _image_file(options.images, [item.file_name])
-    names = _ordered_names(item.global_key, item.external_id, item.data_row_id, options.name_by)
-    names += [_url_name(item.row_data), item.file_name]
-    return _image_file(options.images, [n for n in names if n])
-
-
-def _frame_size(directory: Path) -> tuple[Optional[int], Optional[int]]:
-    """The size of the first extracted frame image in ``directory``."""
-    if not directory.is_dir():
-        return None, None
-    first = min((p for p in directory.iterdir() if split_image_extension(p.name)[1]),
-                default=None)
-    return (None, None) if first is None else _read_image_size(first)
-
-
-def _url_name(url: Optional[str]) -> str:
-    if not url:
-        return ""
-    try:
-        return unquote(os.path.basename(urlparse(url).path))
-    except ValueError:
-        return ""
-
-
-def _image_file(directory: Path, names: list[str]) -> Optional[Path]:
-    """The first existing image for these names, never outside ``directory``."""
-    for name in names:
-        if not name or name != os.path.basename(name) or name in (".", ".."):
-            continue
-        candidates = [name] if split_image_extension(name)[1] else []
-        candidates += [strip_image_extension(name) + ext for ext in IMAGE_EXTENSIONS]
-        for candidate in candidates:
-            path = directory / candidate
-            if _is_file(path):
-                return path
-    return None
-
-
-def _is_file(path: Path) -> bool:
-    """``path.is_file()``, False for a name the file system refuses (too long:
-    ENAMETOOLONG, or otherwise unusable): that image cannot be there."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
-    """Width and height from the image header only (Pillow opens lazily)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            return int(width), int(height)
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
-        return None, None
-
-
-def interpolate(frames: dict[int, Frame], segments: dict[str, Any]
-                ) -> Iterator[tuple[int, ObjectAnnotation]]:
-    """The annotations Labelbox's ``interpolated_frames`` option would add.
-
-    Inside each ``[start, end]`` segment of a feature, every frame without an
-    exported annotation of that feature gets one: box corners (and the points
-    of polygons, polylines and points, when both ends have as many points)
-    move linearly from the nearest exported frame before to the nearest one
-    after; with no frame after, or point counts that differ, or a kind that
-    does not move (masks), the frame before is held.  Frames already in the
-    export are used as they are.
-    """
-    tracks: dict[str, dict[int, ObjectAnnotation]] = {}
-    for number, frame in frames.items():
-        for feature_id, obj in frame.objects.items():
-            tracks.setdefault(feature_id, {})[number] = obj
-    for feature_id, ranges in segments.items():
-        track = tracks.get(feature_id)
-        if not track or not isinstance(ranges, list):
-            continue
-        for bounds in ranges:
-            if not (isinstance(bounds, list) and len(bounds) == 2
-                    and all(isinstance(b, int) for b in bounds)):
-                continue
-            start, end = bounds
-            if end - start > MAX_SEGMENT_FRAMES:
-                raise ValueError(f"segment [{start}, {end}] of feature {feature_id} spans more "
-                                 f"than {MAX_SEGMENT_FRAMES:,} frames; not interpolated")
-            known = sorted(n for n in track if start <= n <= end)
-            if not known:
-                continue
-            for before, after in zip(known, known[1:] + [None]):
-                last = end if after is None else after - 1
-                for number in range(before + 1, last + 1):
-                    if after is None:
-                        yield number, track[before]
-                    else:
-                        fraction = (number - before) / (after - before)
-                        yield number, _between(track[before], track[after], fraction)
-
-
-def _between(first: ObjectAnnotation, second: ObjectAnnotation, t: float) -> ObjectAnnotation:
-    """``first`` moved a fraction ``t`` of the way to ``second``."""
-    match first, second:
-        case BoxAnnotation(bounding_box=a), BoxAnnotation(bounding_box=b):
-            return msgspec.structs.replace(first, bounding_box=Box(
-                left=_lerp(a.left, b.left, t), top=_lerp(a.top, b.top, t),
-                width=_lerp(a.width, b.width, t), height=_lerp(a.height, b.height, t)))
-        case PolygonAnnotation(polygon=a), PolygonAnnotation(polygon=b) if len(a) == len(b):
-            return msgspec.structs.replace(first, polygon=_lerp_points(a, b, t))
-        case PolylineAnnotation(line=a), PolylineAnnotation(line=b) if len(a) == len(b):
-            return msgspec.structs.replace(first, line=_lerp_points(a, b, t))
-        case PointAnnotation(point=a), PointAnnotation(point=b):
-            return msgspec.structs.replace(first, point=_lerp_points((a,), (b,), t)[0])
-    return first
-
-
-def _lerp(a: float, b: float, t: float) -> float:
-    return a + (b - a) * t
-
-
-def _lerp_points(a: tuple[Point, ...], b: tuple[Point, ...], t: float) -> tuple[Point, ...]:
-    return tuple(Point(x=_lerp(p.x, q.x, t), y=_lerp(p.y, q.y, t)) for p, q in zip(a, b))

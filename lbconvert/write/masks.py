@@ -4,9 +4,9 @@ Output (``OUT/``):
 
 * ``semantic/<stem>.png`` for every item with pixels (``semantic/<split>/<stem>.png``
   when the items are in several splits: the split name made file-safe with
-  :func:`lbconvert.select.safe_stem`): an 8-bit palette PNG,
+  :func:`lbconvert.names.safe_stem`): an 8-bit palette PNG,
   pixel = class index (0 background, classes 1..N in class-id order), with
-  the VOC colour map as its palette (:mod:`lbconvert.palette`) so it looks
+  the VOC colour map as its palette (:mod:`lbconvert.write.palette`) so it looks
   right in any viewer.  Objects are painted in export order and **later
   objects paint over earlier ones** (``overlap="paint"``, the default).  With
   ``overlap="ignore"`` a pixel claimed by objects of two different classes
@@ -23,13 +23,13 @@ Output (``OUT/``):
   ``overlap="ignore"``.  Colours are the PNG palette's.
 
 Pixels (the model's float pixel coordinates, origin top-left) follow the
-centre rule of :mod:`lbconvert.raster`: a pixel belongs to a shape when its
+centre rule of :mod:`lbconvert.write.fill`: a pixel belongs to a shape when its
 centre lies inside it.  Boxes paint ``left <= x + 0.5 < left + width``
 (likewise rows); polygons their exported ring with the even-odd rule (a
 self-intersecting ring is not repaired, ``fix_geometry`` has no effect);
 masks the pixels of their local file (``--masks DIR``, see
-:class:`lbconvert.masks.MaskSource`); with ``line_width`` polylines paint a
-band that wide (round caps and joins, :func:`lbconvert.raster.fill_polyline`)
+:class:`lbconvert.write.mask_files.MaskSource`); with ``line_width`` polylines paint a
+band that wide (round caps and joins, :func:`lbconvert.write.polylines.fill_polyline`)
 and points a disc of that diameter.  Geometry outside the image is cut off.
 
 Accounting: an object counts once in ``annotations_written`` when it is
@@ -55,21 +55,23 @@ Deterministic: same input and options, byte-identical PNGs and JSON.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, cast
 
 import numpy as np
 import orjson
 
 from ..errors import LbConvertError
-from ..geometry import is_degenerate_ring, ring_xy, shoelace
 from ..model import (
     BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation,
 )
-from ..palette import save_palette_png, save_png16, voc_colormap
-from ..regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim, raster_size
-from ..select import safe_stem
+from .palette import save_palette_png, save_png16, voc_colormap
+from .regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim, raster_size
+from ..names import safe_stem
 from .base import Writer
+from .shapes import (
+    DEGENERATE_POLYLINE, NO_PIXEL_CENTRE, OUT_OF_RANGE, Shapes, outside,
+)
 
 __all__ = ["MaskPngWriter"]
 
@@ -82,21 +84,25 @@ MAX_INSTANCES = 65535
 class MaskPngWriter(Writer):
     name = "masks"
     writes_manifest = True
+    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
+                (PolylineAnnotation, "_polyline"), (PointAnnotation, "_point"),
+                (MaskAnnotation, "_mask"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._check_class_count()
-        from ..masks import MaskSource
-        self._masks = MaskSource.from_options(self.options)
+        self.shapes = Shapes(self.report, self.options)
         self._ignore = self.options.overlap == "ignore"
         self._line_width = self.options.line_width
         if self._line_width is not None and not self._line_width > 0:
             raise LbConvertError(f"line width must be positive, not {self._line_width}")
         self._raster = ItemRaster(0, 0)  # resized to each item: the scratch canvas is reused
         self._kinds = ("semantic", "instance") if self.options.instances else ("semantic",)
+        self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
+
+    def prepare(self) -> None:
         for kind in self._kinds:
             os.makedirs(os.path.join(self.out, kind))
-        self._split_dirs: dict[str, str] = {}  # split -> directory in semantic/ ("": none)
 
     def _check_class_count(self) -> None:
         """Refuse a class map larger than the 8-bit PNG holds: every class has
@@ -117,10 +123,10 @@ class MaskPngWriter(Writer):
         instances = np.zeros((height, width), dtype=np.uint16) if self.options.instances else None
         drawn = 0
         for obj in item.objects:
-            found = self._region(obj, item, raster)
-            if found is None:
+            drawn_region = self._region(obj, item, raster)
+            if drawn_region is None:
                 continue
-            region, index = found
+            region, index = drawn_region
             if self._ignore:
                 paint_claim(semantic, region, index, IGNORE)
             else:
@@ -175,7 +181,7 @@ class MaskPngWriter(Writer):
         if region is None:
             return None
         if not region.mask.any():
-            self.report.drop("shape covers no pixel centre")
+            self.report.drop(NO_PIXEL_CENTRE)
             return None
         class_id = self.class_id(obj)
         if class_id is None:
@@ -187,38 +193,49 @@ class MaskPngWriter(Writer):
         return region, class_id + 1
 
     def _shape(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
-        line_width = self._line_width
-        match obj:
-            case BoxAnnotation(bounding_box=box):
-                if box.width <= 0 or box.height <= 0:
-                    return self._drop("degenerate box")
-                return self._placed(raster.box(box), raster, "box",
-                                    [box.left, box.left + box.width],
-                                    [box.top, box.top + box.height])
-            case PolygonAnnotation(polygon=points):
-                xs, ys = ring_xy(points)
-                if shoelace(xs, ys) == 0.0 and is_degenerate_ring(list(zip(xs, ys))):
-                    return self._drop("degenerate polygon")
-                return self._placed(raster.polygon(list(zip(xs, ys))), raster, "polygon", xs, ys)
-            case PolylineAnnotation(line=points) if line_width is not None:
-                if not points:
-                    return self._drop("degenerate polyline")
-                return self._placed(raster.polyline(points, line_width), raster, "polyline",
-                                    [p.x for p in points], [p.y for p in points], line_width / 2)
-            case PointAnnotation(point=point) if line_width is not None:
-                return self._placed(raster.polyline((point,), line_width), raster, "point",
-                                    [point.x], [point.y], line_width / 2)
-            case PolylineAnnotation() | PointAnnotation():
-                return self._drop(f"{obj.kind} without --line-width")
-            case MaskAnnotation():
-                from ..masks import mask_pixels
+        region: Optional[Region] = self.handler_of[type(obj)](obj, item, raster)
+        return region
 
-                pixels = mask_pixels(self._masks, obj, item, self.report)
-                if pixels is None:
-                    return None
-                return mask_region(pixels) or self._drop("empty mask")
-            case _:
-                return self._drop(f"{obj.kind} not representable in masks")
+    def handler_table(self) -> "Sequence[tuple[type, Optional[str]]]":
+        if self._line_width is None:  # polylines and points need a width to cover pixels
+            return [(cls, "_without_width" if cls in (PolylineAnnotation, PointAnnotation)
+                     else name) for cls, name in self.handlers]
+        return self.handlers
+
+    def _box(self, obj: BoxAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
+        box = self.shapes.box(obj)
+        if box is None:
+            return None
+        return self._placed(raster.box(box), raster, "box", [box.left, box.left + box.width],
+                            [box.top, box.top + box.height])
+
+    def _polygon(self, obj: PolygonAnnotation, item: Item, raster: ItemRaster
+                 ) -> Optional[Region]:
+        polygon = self.shapes.polygon(obj)
+        if polygon is None:
+            return None
+        xs, ys, _ = polygon
+        return self._placed(raster.polygon(list(zip(xs, ys))), raster, "polygon", xs, ys)
+
+    def _polyline(self, obj: PolylineAnnotation, item: Item, raster: ItemRaster
+                  ) -> Optional[Region]:
+        points, line_width = obj.line, cast(float, self._line_width)  # set: see handler_table
+        if not points:
+            return self._drop(DEGENERATE_POLYLINE)
+        return self._placed(raster.polyline(points, line_width), raster, "polyline",
+                            [p.x for p in points], [p.y for p in points], line_width / 2)
+
+    def _point(self, obj: PointAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
+        point, line_width = obj.point, cast(float, self._line_width)  # set: see handler_table
+        return self._placed(raster.polyline((point,), line_width), raster, "point",
+                            [point.x], [point.y], line_width / 2)
+
+    def _without_width(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> None:
+        self._drop(f"{obj.kind} without --line-width")
+
+    def _mask(self, obj: MaskAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
+        pixels = self.shapes.mask(obj, item)
+        return None if pixels is None else mask_region(pixels)
 
     def _placed(self, region: Optional[Region], raster: ItemRaster, what: str,
                 xs: Sequence[float], ys: Sequence[float], margin: float = 0.0
@@ -227,10 +244,10 @@ class MaskPngWriter(Writer):
         if region is not None:
             return region
         if absurd(xs, margin + 1.0) or absurd(ys, margin + 1.0):
-            return self._drop("coordinates out of range")
-        outside = (max(xs) + margin <= 0 or max(ys) + margin <= 0
+            return self._drop(OUT_OF_RANGE)
+        beyond = (max(xs) + margin <= 0 or max(ys) + margin <= 0
                    or min(xs) - margin >= raster.width or min(ys) - margin >= raster.height)
-        return self._drop(f"{what} outside image" if outside else "shape covers no pixel centre")
+        return self._drop(outside(what) if beyond else NO_PIXEL_CENTRE)
 
     def _drop(self, reason: str) -> Optional[Region]:
         """Count the drop; None, so that ``return region or self._drop(…)`` reads well."""

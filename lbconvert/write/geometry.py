@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from operator import mul
-from typing import Optional, Sequence
+from typing import Sequence
 
 from typing import TYPE_CHECKING
 
-from .model import Box, Point
+from ..model import Box, Point
 
 if TYPE_CHECKING:
     import shapely
 
 __all__ = [
-    "ring", "ring_xy", "shoelace", "ring_area", "bounds", "extent", "is_degenerate_ring", "clip_box",
+    "ring", "ring_xy", "shoelace", "ring_area", "bounds", "extent", "is_degenerate_ring",
     "clip_ring", "repair_ring", "too_tangled", "Ring",
 ]
 
@@ -80,16 +80,6 @@ def is_degenerate_ring(vertices: Ring) -> bool:
     if too_tangled(polygon):  # crossings everywhere: it has area
         return False
     return bool(shapely.make_valid(polygon).area == 0.0)
-
-
-def clip_box(box: Box, width: float, height: float) -> Optional[Box]:
-    """The part of the box inside the image, or None when nothing is left."""
-    left, top = max(box.left, 0.0), max(box.top, 0.0)
-    right = min(box.left + box.width, float(width))
-    bottom = min(box.top + box.height, float(height))
-    if right <= left or bottom <= top:
-        return None
-    return Box(left=left, top=top, width=right - left, height=bottom - top)
 
 
 def _rings_of(geometry: "shapely.Geometry") -> list[Ring]:

@@ -5,11 +5,11 @@ A :class:`Region` is a boolean window of the image: ``mask[j, i]`` is True when
 the pixel ``(row + j, col + i)`` belongs to the object.  Windows are cut to
 the object's extent, so painting an object costs its size, not the image's.
 
-Pixels follow :mod:`lbconvert.raster`'s convention: a pixel belongs to a shape
+Pixels follow :mod:`lbconvert.write.fill`'s convention: a pixel belongs to a shape
 when its centre lies inside it (half-open on the right and bottom edges).
-Boxes use exactly the rule of :func:`lbconvert.raster.fill_box`; polygons are
-filled with :func:`lbconvert.raster.fill_polygon` (even-odd rule) and
-polylines with :func:`lbconvert.raster.fill_polyline` (a band ``line_width``
+Boxes use exactly the rule of :func:`lbconvert.write.fill.fill_box`; polygons are
+filled with :func:`lbconvert.write.fill.fill_polygon` (even-odd rule) and
+polylines with :func:`lbconvert.write.polylines.fill_polyline` (a band ``line_width``
 pixels wide, round caps and joins) on a scratch canvas of the image's size,
 so the result is bit-identical to filling the whole image.
 """
@@ -21,9 +21,11 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .errors import LbConvertError
-from .model import Box, Item, Point
-from .raster import MAX_COORDINATE, check_raster_size, fill_polygon, fill_polyline
+from ..errors import LbConvertError
+from ..model import Box, Item, Point
+from .canvas import MAX_COORDINATE, check_raster_size
+from .fill import fill_polygon
+from .polylines import fill_polyline
 
 __all__ = [
     "Region", "ItemRaster", "raster_size", "mask_region", "paint", "paint_claim", "inner_border",
