@@ -1,0 +1,82 @@
+"""Regressions found by attacking the merged code as a user would (issue 11's promises
+applied to every subcommand: an output never destroys an input, links and odd
+``-o`` values end in one line, failed runs leave nothing behind)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lbconvert
+from lbconvert.cli import main
+
+from .conftest import FIXTURES
+
+PROJECT = "cl3vyrz2zafeq76e6zyfvrz89"
+
+
+def coco_dataset(tmp_path: Path) -> Path:
+    out = tmp_path / "coco"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "coco", out, project=PROJECT)
+    return out
+
+
+def run_cli(args: list[str], capsys: Any) -> tuple[int, str]:
+    code = main(args)
+    return code, capsys.readouterr().err.strip()
+
+
+@pytest.mark.parametrize("target", ["manifest.jsonl", "annotations.json",
+                                    "lbconvert-report.json"])
+def test_to_labelbox_never_replaces_a_file_of_its_input_dataset(
+        tmp_path: Path, capsys: Any, target: str) -> None:
+    ds = coco_dataset(tmp_path)
+    before = (ds / target).read_bytes()
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "coco", "-o", str(ds / target)],
+                        capsys)
+    assert code == 1 and "\n" not in err and "would be replaced" in err
+    assert (ds / target).read_bytes() == before
+    assert sorted(p.name for p in ds.iterdir()) == ["annotations.json",
+                                                    "lbconvert-report.json", "manifest.jsonl"]
+
+
+def test_to_labelbox_never_replaces_its_source_or_manifest_given_by_path(
+        tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    annotations = ds / "annotations.json"
+    before = annotations.read_bytes()
+    for out in (annotations, ds / "manifest.jsonl"):
+        code, err = run_cli(["to-labelbox", str(annotations), "--from", "coco",
+                             "--manifest", str(ds / "manifest.jsonl"), "-o", str(out)], capsys)
+        assert code == 1 and "is an input of this run" in err
+    assert annotations.read_bytes() == before
+
+
+def test_to_labelbox_writes_an_ndjson_inside_the_dataset_and_reruns(
+        tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    for _ in range(2):  # an earlier NDJSON output is ours to replace
+        assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(ds / "p.ndjson")]) == 0
+    assert len((ds / "p.ndjson").read_text().splitlines()) == 5
+
+
+def test_to_labelbox_dangling_link_is_refused_and_kept(tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    link = tmp_path / "link.ndjson"
+    link.symlink_to("nowhere/x.ndjson")
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "coco", "-o", str(link)], capsys)
+    assert code == 1 and "\n" not in err and "which is nothing" in err
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == [
+        "coco", "link.ndjson"]
+
+
+def test_to_labelbox_through_a_link_to_a_file_writes_the_file(tmp_path: Path) -> None:
+    ds = coco_dataset(tmp_path)
+    target = tmp_path / "real.ndjson"
+    target.write_text("old\n")
+    link = tmp_path / "link.ndjson"
+    link.symlink_to(target.name)
+    assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(link)]) == 0
+    assert link.is_symlink() and len(target.read_text().splitlines()) == 5
