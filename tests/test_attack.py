@@ -80,3 +80,63 @@ def test_to_labelbox_through_a_link_to_a_file_writes_the_file(tmp_path: Path) ->
     link.symlink_to(target.name)
     assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(link)]) == 0
     assert link.is_symlink() and len(target.read_text().splitlines()) == 5
+
+
+# --- preview -o ----------------------------------------------------------------------
+
+
+def test_preview_into_the_dataset_itself_is_refused(tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    code, err = run_cli(["preview", str(ds), "-o", str(ds)], capsys)
+    assert code == 1 and "\n" not in err and "is the dataset itself" in err
+    assert sorted(p.name for p in ds.iterdir()) == ["annotations.json",
+                                                    "lbconvert-report.json", "manifest.jsonl"]
+
+
+def test_preview_dangling_link_is_one_clear_line(tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    link = tmp_path / "pv"
+    link.symlink_to("nowhere")
+    code, err = run_cli(["preview", str(ds), "-o", str(link)], capsys)
+    assert code == 1 and "\n" not in err and "which is nothing" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coco", "pv"]
+
+
+def test_preview_that_fails_while_drawing_keeps_the_old_page(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    dest = tmp_path / "pv"
+    lbconvert.preview(ds, dest, n=2, thumb_size=32)
+    before = {p.relative_to(dest): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    assert len(before) == 3
+    from lbconvert.preview import draw
+
+    calls = []
+    real = draw.render
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(draw, "render", full_disk)
+    with pytest.raises(OSError):
+        lbconvert.preview(ds, dest, n=5, thumb_size=32, seed=3)
+    after = {p.relative_to(dest): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    assert after == before and sorted(p.name for p in dest.iterdir()) == ["index.html",
+                                                                         "thumbs"]
+
+
+def test_preview_removes_the_staging_of_a_killed_run(tmp_path: Path) -> None:
+    ds = coco_dataset(tmp_path)
+    dest = tmp_path / "pv"
+    dest.mkdir()
+    from lbconvert.write import outdir
+
+    machine = outdir.owner_token().split("-")[0]
+    dead = dest / f".thumbs.{machine}-999999999-1-0123abcd.partial"
+    dead.mkdir()
+    (dead / "001.png").write_bytes(b"x")
+    lbconvert.preview(ds, dest, n=1, thumb_size=32)
+    assert sorted(p.name for p in dest.iterdir()) == ["index.html", "thumbs"]

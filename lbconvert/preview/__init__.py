@@ -20,11 +20,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Union
 
 from ..errors import LbConvertError
+from ..write.outdir import owner_token, remove_stale
 from .common import PreviewError
 from .model import Dataset, Entry
 
@@ -82,9 +85,6 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
             thumb_size: int = 480) -> list[Path]:
     """Write ``dest/index.html`` and its thumbnails for the dataset in ``out``;
     return the files written (index.html first)."""
-    from .draw import render
-    from .page import Tile, page
-
     splits = [splits] if isinstance(splits, str) else splits  # one name, not its letters
     classes = [classes] if isinstance(classes, str) else classes
     if n < 0:
@@ -94,10 +94,50 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     dataset = read_dataset(out, format, images)
     wanted = _wanted_classes(dataset, classes)
     chosen = sample(dataset, n, seed, splits, wanted)
-    destination = Path(dest)
+    destination = _destination(Path(dest), Path(out))
     thumbs = destination / "thumbs"
-    thumbs.mkdir(parents=True, exist_ok=True)
-    _remove_old_thumbnails(thumbs)
+    staging = _staging(destination, thumbs)
+    index = destination / "index.html"
+    try:
+        return _write_page(dataset, out, images, n, seed, splits, wanted, chosen, staging,
+                           thumbs, index, staging / "index.html", thumb_size)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _destination(dest: Path, out: Path) -> Path:
+    """``dest``, refused when it is the dataset itself (the page and its
+    thumbnails would become files of the dataset) or a link to nothing."""
+    if dest.is_symlink() and not dest.exists():
+        raise LbConvertError(f"{dest} is a symbolic link to {os.readlink(dest)}, which is "
+                             "nothing; give a directory (or a link to one)")
+    if dest.exists() and not dest.is_dir():
+        raise LbConvertError(f"{dest}: not a directory; -o names the preview directory")
+    if dest.exists() and out.exists() and os.path.samefile(dest, out):
+        raise LbConvertError(f"-o {dest} is the dataset itself; name another directory, "
+                             "e.g. -o preview")
+    return dest
+
+
+def _staging(destination: Path, thumbs: Path) -> Path:
+    """A private directory for the new thumbnails; those of killed runs are removed."""
+    destination.mkdir(parents=True, exist_ok=True)
+    remove_stale(thumbs)
+    staging = destination / f".thumbs.{owner_token()}-{secrets.token_hex(4)}.partial"
+    staging.mkdir()
+    return staging
+
+
+def _write_page(dataset: Dataset, out: PathLike, images: Optional[PathLike], n: int,
+                seed: Union[int, str], splits: Optional[Iterable[str]],
+                wanted: Optional[set[str]], chosen: list[Entry], staging: Path, thumbs: Path,
+                index: Path, partial: Path, thumb_size: int) -> list[Path]:
+    """Draw into ``staging`` and write the page beside it; only when all of that
+    succeeded (a full disk, a bad image fail before) are the old thumbnails
+    replaced and the page moved into place."""
+    from .draw import render
+    from .page import Tile, page
+
     colors = {c.name: c.color for c in dataset.classes}
     find = _image_finder(dataset, Path(images) if images is not None else None)
     notes: Counter = Counter(dataset.notes)
@@ -109,12 +149,12 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
             notes["image size differs from the dataset's (drawn scaled to the dataset's)"] += 1
         thumbnail = render(shapes, entry.width, entry.height, colors, thumb_size, image_path)
         name = f"{number:03d}." + ("jpg" if image_path is not None else "png")
-        path = thumbs / name
+        path = staging / name
         if image_path is not None:
             thumbnail.save(path, format="JPEG", quality=90, subsampling=0)
         else:
             thumbnail.save(path, format="PNG")
-        written.append(path)
+        written.append(thumbs / name)
         tiles.append(Tile(f"thumbs/{name}", thumbnail.width, thumbnail.height, entry.stem,
                           entry.split, entry.width, entry.height,
                           sum(count for cls, count in entry.counts.items()
@@ -126,9 +166,11 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
               "image not found in --images: drawn on a neutral canvas"] += on_canvas
     selection = _selection_text(n, seed, splits, wanted)
     text = page(dataset, tiles, f"lbconvert preview: {Path(out).resolve().name}", notes, selection)
-    index = destination / "index.html"
-    partial = destination / ".index.html.partial"
     partial.write_text(text, encoding="utf-8")
+    thumbs.mkdir(exist_ok=True)
+    _remove_old_thumbnails(thumbs)
+    for path in written:
+        os.replace(staging / path.name, path)
     os.replace(partial, index)
     return [index, *written]
 
