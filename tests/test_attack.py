@@ -121,7 +121,7 @@ def test_preview_that_fails_while_drawing_keeps_the_old_page(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(draw, "render", full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(lbconvert.LbConvertError, match="No space left on device"):
         lbconvert.preview(ds, dest, n=5, thumb_size=32, seed=3)
     after = {p.relative_to(dest): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
     assert after == before and sorted(p.name for p in dest.iterdir()) == ["index.html",
@@ -140,3 +140,34 @@ def test_preview_removes_the_staging_of_a_killed_run(tmp_path: Path) -> None:
     (dead / "001.png").write_bytes(b"x")
     lbconvert.preview(ds, dest, n=1, thumb_size=32)
     assert sorted(p.name for p in dest.iterdir()) == ["index.html", "thumbs"]
+
+
+def test_preview_on_a_full_disk_is_one_line_and_leaves_no_directory(
+        tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    from lbconvert.preview import draw
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(draw, "render", full_disk)
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert code == 1 and err == (f"lbconvert: error: cannot write the preview in {tmp_path / 'pv'}"
+                                 ": No space left on device; the earlier page is as it was")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coco"]
+
+
+def test_to_labelbox_on_a_full_disk_names_the_output(
+        tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    from lbconvert.reverse.ndjson import NdjsonSink
+
+    def full_disk(self: Any, line: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(NdjsonSink, "_write", full_disk)
+    out = tmp_path / "p.ndjson"
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "coco", "-o", str(out)], capsys)
+    assert code == 1 and err == (f"lbconvert: error: cannot write {out}: No space left on "
+                                 f"device; nothing was written, {out} is as it was")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coco"]

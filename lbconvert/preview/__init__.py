@@ -95,14 +95,24 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     wanted = _wanted_classes(dataset, classes)
     chosen = sample(dataset, n, seed, splits, wanted)
     destination = _destination(Path(dest), Path(out))
+    made = not destination.exists()
     thumbs = destination / "thumbs"
-    staging = _staging(destination, thumbs)
     index = destination / "index.html"
+    staging: Optional[Path] = None
     try:
+        staging = _staging(destination, thumbs)
         return _write_page(dataset, out, images, n, seed, splits, wanted, chosen, staging,
                            thumbs, index, staging / "index.html", thumb_size)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise LbConvertError(f"cannot write the preview in {destination}: "
+                             f"{exc.strerror or exc}; the earlier page is as it was") from exc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if made and destination.is_dir() and not index.exists():
+            shutil.rmtree(destination, ignore_errors=True)  # only what this run made
 
 
 def _destination(dest: Path, out: Path) -> Path:

@@ -89,6 +89,12 @@ def to_labelbox(
         if strict and (report.dropped or report.warnings):
             raise StrictError(report)
         sink.close()
+    except OSError as exc:
+        sink.abort()
+        if exc.filename is not None:
+            raise
+        raise LbConvertError(f"cannot write {out}: {exc.strerror or exc}; nothing was written, "
+                             f"{out} is as it was") from exc
     except BaseException:
         sink.abort()
         raise
