@@ -171,3 +171,26 @@ def test_to_labelbox_on_a_full_disk_names_the_output(
     assert code == 1 and err == (f"lbconvert: error: cannot write {out}: No space left on "
                                  f"device; nothing was written, {out} is as it was")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coco"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX flock")
+def test_two_previews_into_one_place_publish_one_after_the_other(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import threading
+
+    ds = coco_dataset(tmp_path)
+    dest = tmp_path / "pv"
+    dest.mkdir()
+    handle = os.open(dest, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX)  # another preview publishing
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (lbconvert.preview(ds, dest, n=2, thumb_size=32),
+                                              done.set()))
+    thread.start()
+    try:
+        assert not done.wait(1.5) and not (dest / "index.html").exists()
+    finally:
+        os.close(handle)
+    thread.join(30)
+    assert done.is_set() and len(list((dest / "thumbs").iterdir())) == 2

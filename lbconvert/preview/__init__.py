@@ -17,6 +17,7 @@ those splits.  The summary always covers the whole dataset.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -24,7 +25,7 @@ import secrets
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..errors import LbConvertError
 from ..write.outdir import owner_token, remove_stale
@@ -177,12 +178,30 @@ def _write_page(dataset: Dataset, out: PathLike, images: Optional[PathLike], n: 
     selection = _selection_text(n, seed, splits, wanted)
     text = page(dataset, tiles, f"lbconvert preview: {Path(out).resolve().name}", notes, selection)
     partial.write_text(text, encoding="utf-8")
-    thumbs.mkdir(exist_ok=True)
-    _remove_old_thumbnails(thumbs)
-    for path in written:
-        os.replace(staging / path.name, path)
-    os.replace(partial, index)
+    with _locked(index.parent):
+        thumbs.mkdir(exist_ok=True)
+        _remove_old_thumbnails(thumbs)
+        for path in written:
+            os.replace(staging / path.name, path)
+        os.replace(partial, index)
     return [index, *written]
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (POSIX), so that two previews
+    into one place publish one after the other, never a mix of both."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; publishing is short
+        yield
+        return
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def sample(dataset: Dataset, n: int, seed: Union[int, str], splits: Optional[Iterable[str]],
