@@ -91,8 +91,14 @@ def _media(media: Any) -> Optional[MediaAttributes]:
     return MediaAttributes(
         width=_number_or_none(width),
         height=_number_or_none(height),
-        mime_type=media.get("mimeType") or media.get("mime_type"),
+        mime_type=_mime(media),
     )
+
+
+def _mime(media: dict[str, Any]) -> Optional[str]:
+    """The MIME type when it is a string (a list or object there says nothing)."""
+    mime = media.get("mimeType") or media.get("mime_type")
+    return mime if isinstance(mime, str) else None
 
 
 def _label(record: dict[str, Any]) -> Label:
