@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..errors import LbConvertError
 from ..write.outdir import owner_token, remove_stale
-from .common import PreviewError
+from .common import PreviewError, open_image
 from .model import Dataset, Entry
 
 __all__ = ["preview", "read_dataset", "detect_format", "FORMATS"]
@@ -277,9 +277,7 @@ def _image_finder(dataset: Dataset, images: Optional[Path]) -> Callable[[Entry],
 
 
 def _same_size(path: Path, entry: Entry) -> bool:
-    from PIL import Image
-
-    with Image.open(path) as image:
+    with open_image(path) as image:
         return image.size == (entry.width, entry.height)
 
 

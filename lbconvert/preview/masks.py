@@ -24,7 +24,7 @@ from typing import Any, Optional
 import numpy as np
 import orjson
 
-from .common import Manifest, PreviewError, load_report, split_order
+from .common import Manifest, PreviewError, load_report, open_image, split_order
 from .model import ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_masks"]
@@ -44,9 +44,7 @@ def read_masks(root: Path) -> Dataset:
         record = manifest.find(split, stem)
         entry_split = split or (str(record["split"]) if record and record.get("split") else "train")
         instance = instance_dir / (f"{split}/" if split else "") / f"{stem}.png"
-        from PIL import Image
-
-        with Image.open(path) as image:
+        with open_image(path) as image:
             width, height = image.size
             colors = image.getcolors(256) if image.mode in ("P", "L") else None
         if colors is None:
@@ -117,9 +115,7 @@ def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
 
 
 def _index_png(path: Path, entry: Entry) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as image:
+    with open_image(path) as image:
         pixels = np.asarray(image)
     if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
         raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} index "
@@ -128,11 +124,9 @@ def _index_png(path: Path, entry: Entry) -> np.ndarray:
 
 
 def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> Counter:
-    from PIL import Image
-
-    with Image.open(semantic) as image:
+    with open_image(semantic) as image:
         classes = np.asarray(image)
-    with Image.open(instance) as image:
+    with open_image(instance) as image:
         objects = np.asarray(image)
     if classes.shape != objects.shape:
         raise PreviewError(f"{os.fspath(instance)}: size {objects.shape[::-1]} differs from "

@@ -27,7 +27,8 @@ from typing import Any, Optional
 import numpy as np
 
 from .masks import label_bounds
-from .common import Manifest, PreviewError, load_report, numbered_classes, split_order
+from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
+                     split_order)
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_voc"]
@@ -160,9 +161,7 @@ def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
 def _png(path: Path, entry: Entry) -> Optional[np.ndarray]:
     if not path.is_file():
         return None
-    from PIL import Image
-
-    with Image.open(path) as image:
+    with open_image(path) as image:
         pixels = np.asarray(image)
     if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
         raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} "

@@ -28,7 +28,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from .common import Manifest, PreviewError, load_report, numbered_classes, split_order
+from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
+                     split_order)
 from .model import Box, Dataset, Entry, Keypoints, Polygon, Shape
 
 __all__ = ["read_yolo"]
@@ -117,9 +118,7 @@ def _entry(root: Path, split: str, path: Path, manifest: Manifest,
         found = _image_file(images, [stem])
     if found is None:
         return None
-    from PIL import Image
-
-    with Image.open(found) as image:
+    with open_image(found) as image:
         width, height = image.size
     return Entry(stem, split, width, height, found.name, {"stem": stem, "file_name": found.name})
 
