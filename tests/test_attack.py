@@ -194,3 +194,45 @@ def test_two_previews_into_one_place_publish_one_after_the_other(tmp_path: Path)
         os.close(handle)
     thread.join(30)
     assert done.is_set() and len(list((dest / "thumbs").iterdir())) == 2
+
+
+# --- preview of a damaged dataset: one line naming the file ---------------------------
+
+
+@pytest.mark.parametrize("damage", ["cut", "junk"])
+@pytest.mark.parametrize("folder", ["semantic", "instance"])
+def test_preview_of_a_broken_mask_png_names_it(tmp_path: Path, capsys: Any, damage: str,
+                                               folder: str) -> None:
+    ds = tmp_path / "masks"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "masks", ds, project=PROJECT,
+                      instances=True)
+    png = sorted((ds / folder).glob("*.png"))[0]
+    data = png.read_bytes()
+    png.write_bytes(data[: len(data) // 2] if damage == "cut" else b"not a png")
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert code == 1 and "\n" not in err
+    assert err.startswith(f"lbconvert: error: {png}: not a readable image (")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["masks"]
+
+
+def test_preview_with_a_broken_photo_in_images_names_it(tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "street-001.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv"), "--images",
+                         str(images)], capsys)
+    assert code == 1 and "\n" not in err
+    assert err.startswith(f"lbconvert: error: {images / 'street-001.jpg'}: not a readable image")
+
+
+@pytest.mark.parametrize("mime", [["image/jpeg"], {"a": 1}, 5])
+def test_legacy_mime_type_that_is_not_a_string_is_ignored(tmp_path: Path, mime: Any) -> None:
+    import json
+
+    record = json.loads((FIXTURES / "legacy" / "single.json").read_text())
+    record["Media Attributes"] = {"width": 640, "height": 480, "mimeType": mime}
+    export = tmp_path / "e.json"
+    export.write_text(json.dumps(record))
+    report = lbconvert.convert(export, "coco", tmp_path / "out")
+    assert report.is_balanced() and report.items == 1
