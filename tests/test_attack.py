@@ -236,3 +236,53 @@ def test_legacy_mime_type_that_is_not_a_string_is_ignored(tmp_path: Path, mime: 
     export.write_text(json.dumps(record))
     report = lbconvert.convert(export, "coco", tmp_path / "out")
     assert report.is_balanced() and report.items == 1
+
+
+def yolo_dataset(tmp_path: Path) -> Path:
+    out = tmp_path / "yolo"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "yolo", out, project=PROJECT)
+    return out
+
+
+def test_preview_of_a_yolo_label_file_that_is_not_utf8_names_file_and_line(
+        tmp_path: Path, capsys: Any) -> None:
+    ds = yolo_dataset(tmp_path)
+    label = sorted((ds / "labels").rglob("*.txt"))[0]
+    label.write_bytes(b"0 0.5 0.5 0.1 0.1\n0 0.5 \xff 0.1 0.1\n")
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {label}:2: not UTF-8 text (byte 0xff)")
+
+
+def test_preview_of_a_voc_image_set_that_is_not_utf8_names_it(
+        tmp_path: Path, capsys: Any) -> None:
+    ds = tmp_path / "voc"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "voc", ds, project=PROJECT)
+    image_set = sorted((ds / "ImageSets" / "Main").glob("*.txt"))[0]
+    image_set.write_bytes(b"\xc0\n")
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {image_set}:1: not UTF-8 text (byte 0xc0)")
+
+
+def test_a_data_yaml_nested_too_deeply_is_one_line(tmp_path: Path, capsys: Any) -> None:
+    ds = yolo_dataset(tmp_path)
+    (ds / "data.yaml").write_text("names: " + "[" * 20000 + "]" * 20000 + "\n")
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {ds / 'data.yaml'}: nested too deeply")
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "yolo", "-o",
+                         str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err.endswith("data.yaml: nested too deeply") and "\n" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["yolo"]
+
+
+def test_legacy_wkt_of_a_curved_type_is_a_one_line_error(tmp_path: Path) -> None:
+    import json
+
+    record = {"ID": "l1", "DataRow ID": "r1", "Labeled Data": "https://x/a.jpg",
+              "Label": {"Car": [{"geometry": "CIRCULARSTRING (0 0, 1 1, 2 0)"}]}}
+    export = tmp_path / "e.json"
+    export.write_text(json.dumps([record]))
+    with pytest.raises(lbconvert.LbConvertError, match=r"Label\.Car\[0\]\.geometry: not valid WKT"
+                       ) as caught:
+        lbconvert.convert(export, "coco", tmp_path / "out")
+    assert "\n" not in str(caught.value) and sorted(p.name for p in tmp_path.iterdir()) == [
+        "e.json"]

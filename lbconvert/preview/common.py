@@ -14,7 +14,7 @@ from ..select import strip_image_extension
 from ..write.manifest import MANIFEST, REPORT, read_manifest
 from .model import ClassInfo, class_color
 
-__all__ = ["open_image", "Manifest", "load_report", "numbered_classes", "PreviewError", "split_order"]
+__all__ = ["open_image", "read_text", "Manifest", "load_report", "numbered_classes", "PreviewError", "split_order"]
 
 
 class PreviewError(LbConvertError):
@@ -35,6 +35,18 @@ def open_image(path: Path) -> Iterator[Any]:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise PreviewError(f"{os.fspath(path)}: not a readable image ({exc.__class__.__name__}: "
                            f"{str(exc).replace(os.fspath(path), '…')})") from None
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a dataset file; bytes that are not UTF-8 are one
+    PreviewError naming the file and the line they are on."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PreviewError(f"{os.fspath(path)}:{line}: not UTF-8 text "
+                           f"(byte 0x{data[exc.start]:02x})") from None
 
 
 class Manifest:

@@ -28,7 +28,7 @@ import numpy as np
 
 from .masks import label_bounds
 from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
-                     split_order)
+                     read_text, split_order)
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_voc"]
@@ -75,7 +75,7 @@ def _labelmap(path: Path) -> tuple[list[str], bool]:
     if not path.is_file():
         return [], False
     names, void = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path).splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name = line.split(":", 1)[0]
@@ -91,7 +91,7 @@ def _image_set_splits(folder: Path) -> dict[str, str]:
     if not folder.is_dir():
         return splits
     for path in sorted(folder.glob("*.txt")):
-        lines = path.read_text(encoding="utf-8").split("\n")
+        lines = read_text(path).split("\n")
         stems = [line for line in lines if line]
         if stems and all(" " not in s for s in stems):
             for stem in stems:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
-                     split_order)
+                     read_text, split_order)
 from .model import Box, Dataset, Entry, Keypoints, Polygon, Shape
 
 __all__ = ["read_yolo"]
@@ -76,10 +76,12 @@ def _data_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise PreviewError(f"{os.fspath(path)}: missing")
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config = yaml.safe_load(read_text(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise PreviewError(f"{os.fspath(path)}: not valid YAML ({' '.join(str(exc).split())})"
                            ) from None
+    except RecursionError:
+        raise PreviewError(f"{os.fspath(path)}: nested too deeply") from None
     if not isinstance(config, dict):
         raise PreviewError(f"{os.fspath(path)}: expected a mapping")
     return config
@@ -125,7 +127,7 @@ def _entry(root: Path, split: str, path: Path, manifest: Manifest,
 
 def _rows(path: Path, kpt_shape: Optional[tuple[int, int]]) -> list[list[float]]:
     rows = []
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     for number, line in enumerate(text.splitlines(), 1):
         fields = line.split()
         if not fields:

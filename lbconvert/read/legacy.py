@@ -202,7 +202,7 @@ def _wkt(name: str, text: str, path: str) -> list[ObjectAnnotation]:
         with warnings.catch_warnings():  # NaN coordinates: refused below, not warned about
             warnings.simplefilter("ignore", RuntimeWarning)
             geometry = wkt.loads(text)
-    except (ShapelyError, ValueError) as exc:
+    except (ShapelyError, ValueError, NotImplementedError) as exc:  # e.g. CIRCULARSTRING
         detail = " ".join(str(exc).split()) or type(exc).__name__  # one line
         raise _Bad(path, f"not valid WKT ({detail[:200]})") from None
     return list(_wkt_objects(name, geometry, path))
