@@ -157,10 +157,22 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _write_report(path: Optional[str], report: Report, extra: dict[str, Any]) -> None:
-    if path:
-        with open(path, "wb") as handle:
-            handle.write(orjson.dumps({**report.to_dict(), **extra}, option=orjson.OPT_INDENT_2)
-                         + b"\n")
+    """``--report FILE`` as JSON; ``--report -`` to standard output (the
+    summary then goes to standard error, so that stdout is JSON only)."""
+    if not path:
+        return
+    text = orjson.dumps({**report.to_dict(), **extra}, option=orjson.OPT_INDENT_2) + b"\n"
+    if path == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+        return
+    with open(path, "wb") as handle:
+        handle.write(text)
+
+
+def _summary_stream(args: argparse.Namespace) -> Any:
+    return sys.stderr if args.report == "-" else sys.stdout
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -178,7 +190,7 @@ def _convert(args: argparse.Namespace) -> int:
         return 3
     progress.finish()
     _write_report(args.report, report, extra)
-    print(report.summary())
+    print(report.summary(), file=_summary_stream(args))
     return 0
 
 
@@ -193,7 +205,8 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", required=True, metavar="FORMAT",
                         help="output format: " + ", ".join(writer_names()))
     parser.add_argument("-o", "--out", required=True, help="output directory")
-    parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("--report", metavar="FILE",
+                        help="write the report as JSON ('-': to standard output)")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 3, nothing written) if anything is dropped or warned about")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
@@ -285,7 +298,7 @@ def _to_labelbox(args: argparse.Namespace) -> int:
         print(f"lbconvert: error: {exc}; nothing was written", file=sys.stderr)
         return 3
     _write_report(args.report, report, extra)
-    print(report.summary())
+    print(report.summary(), file=_summary_stream(args))
     return 0
 
 
@@ -312,7 +325,8 @@ def _add_to_labelbox_parser(commands: Any) -> None:
                         help="drop (and count) classes missing from --ontology instead of failing")
     parser.add_argument("--mask-url", metavar="URL",
                         help="write masks as PNGs beside the output, referenced under URL")
-    parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("--report", metavar="FILE",
+                        help="write the report as JSON ('-': to standard output)")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 3, nothing written) if anything is dropped or warned about")
     parser.set_defaults(run=_to_labelbox)

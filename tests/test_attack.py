@@ -286,3 +286,24 @@ def test_legacy_wkt_of_a_curved_type_is_a_one_line_error(tmp_path: Path) -> None
         lbconvert.convert(export, "coco", tmp_path / "out")
     assert "\n" not in str(caught.value) and sorted(p.name for p in tmp_path.iterdir()) == [
         "e.json"]
+
+
+@pytest.mark.parametrize("command", ["convert", "to-labelbox"])
+def test_report_dash_is_json_on_stdout_and_no_file_named_dash(
+        tmp_path: Path, capsys: Any, monkeypatch: Any, command: str) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    if command == "convert":
+        args = ["convert", str(FIXTURES / "v2" / "images.ndjson"), "--to", "coco", "-o", "out",
+                "--project", PROJECT, "--report", "-"]
+    else:
+        coco_dataset(tmp_path)
+        capsys.readouterr()
+        args = ["to-labelbox", "coco", "--from", "coco", "-o", "p.ndjson", "--report", "-"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["annotations_written"] + sum(report["dropped"].values()) == \
+        report["objects_read"]
+    assert " annotations written" in captured.err and not (tmp_path / "-").exists()
