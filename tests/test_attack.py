@@ -307,3 +307,13 @@ def test_report_dash_is_json_on_stdout_and_no_file_named_dash(
     assert report["annotations_written"] + sum(report["dropped"].values()) == \
         report["objects_read"]
     assert " annotations written" in captured.err and not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("size", ["15", "4097", "100000"])
+def test_preview_thumbnail_size_is_bounded(tmp_path: Path, capsys: Any, size: str) -> None:
+    ds = coco_dataset(tmp_path)
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv"), "--thumb-size", size],
+                        capsys)
+    assert (code, err) == (1, "lbconvert: error: the thumbnail size must be 16 to 4096 pixels, "
+                              f"not {size}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coco"]

@@ -36,6 +36,8 @@ __all__ = ["preview", "read_dataset", "detect_format", "FORMATS"]
 
 FORMATS = ("coco", "yolo", "voc", "masks")
 PathLike = Union[str, "os.PathLike[str]"]
+#: The longest thumbnail side accepted: a larger one would allocate gigabytes per image.
+MAX_THUMB_SIZE = 4096
 _THUMB = re.compile(r"^\d{3,}\.(png|jpg)$")
 
 
@@ -90,8 +92,9 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     classes = [classes] if isinstance(classes, str) else classes
     if n < 0:
         raise LbConvertError(f"-n must be 0 or more, not {n}")
-    if thumb_size < 16:
-        raise LbConvertError(f"the thumbnail size must be at least 16 pixels, not {thumb_size}")
+    if not 16 <= thumb_size <= MAX_THUMB_SIZE:
+        raise LbConvertError(f"the thumbnail size must be 16 to {MAX_THUMB_SIZE} pixels, "
+                             f"not {thumb_size}")
     dataset = read_dataset(out, format, images)
     wanted = _wanted_classes(dataset, classes)
     chosen = sample(dataset, n, seed, splits, wanted)
