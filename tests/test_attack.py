@@ -317,3 +317,38 @@ def test_preview_thumbnail_size_is_bounded(tmp_path: Path, capsys: Any, size: st
     assert (code, err) == (1, "lbconvert: error: the thumbnail size must be 16 to 4096 pixels, "
                               f"not {size}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coco"]
+
+
+def test_to_labelbox_masks_folder_survives_a_failed_swap(tmp_path: Path,
+                                                         monkeypatch: Any) -> None:
+    import json
+    import os
+
+    import numpy as np
+
+    from lbconvert.raster import rle_encode
+
+    mask = np.zeros((4, 6), dtype=bool)
+    mask[1:3, 2:5] = True
+    gt = {"images": [{"id": 1, "file_name": "m.png", "width": 6, "height": 4,
+                      "data_row_id": "row-m", "global_key": None}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 3, "bbox": [2, 1, 3, 2],
+                           "segmentation": rle_encode(mask), "iscrowd": 0, "area": 6}],
+          "categories": [{"id": 3, "name": "road"}]}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    lbconvert.to_labelbox(tmp_path / "gt.json", "coco", tmp_path / "h.ndjson",
+                          mask_url="https://bucket.example/masks/")
+    before = sorted(p.name for p in (tmp_path / "h_masks").iterdir())
+    real = os.replace
+
+    def failing(src: Any, dst: Any) -> None:
+        if Path(dst) == tmp_path / "h_masks" and Path(src).name.endswith(".tmp"):
+            raise OSError(5, "Input/output error")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises((OSError, lbconvert.LbConvertError)):
+        lbconvert.to_labelbox(tmp_path / "gt.json", "coco", tmp_path / "h.ndjson",
+                              mask_url="https://other.example/")
+    assert sorted(p.name for p in (tmp_path / "h_masks").iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.json", "h.ndjson", "h_masks"]

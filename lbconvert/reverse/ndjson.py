@@ -383,6 +383,12 @@ def _replace_directory(source: Path, target: Path) -> None:
         os.replace(source, target)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.replace(target, old / target.name)
-    os.replace(source, target)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(target, old / target.name)
+        try:
+            os.replace(source, target)
+        except BaseException:
+            os.replace(old / target.name, target)  # the old masks back: never none at all
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
