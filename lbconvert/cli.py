@@ -17,6 +17,7 @@ line naming the exception, the record being converted (``FILE:LINE`` or
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import traceback
@@ -171,6 +172,28 @@ def _write_report(path: Optional[str], report: Report, extra: dict[str, Any]) ->
         handle.write(text)
 
 
+def _check_report_path(path: Optional[str], inputs: "list[Optional[str]]") -> None:
+    """Refuse, before any work, a ``--report`` that would replace an input of the
+    run (the export, a classes file, …) or that cannot be written (no such folder)."""
+    if not path or path == "-":
+        return
+    target = os.path.realpath(path)
+    for given in inputs:
+        if not given:
+            continue
+        source = os.path.realpath(given)
+        inside = os.path.isdir(source) and target.startswith(source + os.sep) \
+            and os.path.isfile(target)  # an existing file of an input folder
+        if target == source or inside:
+            raise LbConvertError(f"--report {path} is an input of this run (it would be "
+                                 "replaced); name another file")
+    if os.path.isdir(path):
+        raise LbConvertError(f"--report {path}: is a directory; name the JSON file to write")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise LbConvertError(f"--report {path}: no such directory {folder}")
+
+
 def _summary_stream(args: argparse.Namespace) -> Any:
     return sys.stderr if args.report == "-" else sys.stdout
 
@@ -178,6 +201,8 @@ def _summary_stream(args: argparse.Namespace) -> Any:
 def _convert(args: argparse.Namespace) -> int:
     options = _options(args)
     get_writer(args.to)  # fail early on an unknown format
+    _check_report_path(args.report, [args.export, args.classes, args.ontology, args.mask_map,
+                                     args.images, args.masks, args.frames_dir])
     progress = Progress()
     extra = {"format": args.to, "export": args.export, "output": args.out}
     try:
@@ -287,6 +312,8 @@ def _to_labelbox(args: argparse.Namespace) -> int:
     keypoints = [n.strip() for n in args.keypoints.split(",") if n.strip()] \
         if args.keypoints else []
     extra = {"from": args.from_format, "input": args.input, "output": args.out}
+    _check_report_path(args.report, [args.input, args.manifest, args.gt, args.data,
+                                     args.ontology, args.out])
     try:
         report = to_labelbox(args.input, args.from_format, args.out, manifest=args.manifest,
                              gt=args.gt, data=args.data, ontology=args.ontology,

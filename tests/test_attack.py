@@ -352,3 +352,40 @@ def test_to_labelbox_masks_folder_survives_a_failed_swap(tmp_path: Path,
                               mask_url="https://other.example/")
     assert sorted(p.name for p in (tmp_path / "h_masks").iterdir()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.json", "h.ndjson", "h_masks"]
+
+
+# --- --report never replaces an input and fails before any work ----------------------
+
+
+def test_convert_report_that_is_the_export_is_refused(tmp_path: Path, capsys: Any) -> None:
+    export = tmp_path / "e.ndjson"
+    export.write_bytes((FIXTURES / "v2" / "images.ndjson").read_bytes())
+    before = export.read_bytes()
+    code, err = run_cli(["convert", str(export), "--to", "coco", "-o", str(tmp_path / "out"),
+                         "--project", PROJECT, "--report", str(export)], capsys)
+    assert (code, err) == (1, f"lbconvert: error: --report {export} is an input of this run "
+                              "(it would be replaced); name another file")
+    assert export.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [
+        "e.ndjson"]
+
+
+def test_report_into_a_missing_folder_fails_before_writing_the_dataset(
+        tmp_path: Path, capsys: Any) -> None:
+    report = tmp_path / "nodir" / "r.json"
+    code, err = run_cli(["convert", str(FIXTURES / "v2" / "images.ndjson"), "--to", "coco",
+                         "-o", str(tmp_path / "out"), "--project", PROJECT,
+                         "--report", str(report)], capsys)
+    assert (code, err) == (1, f"lbconvert: error: --report {report}: no such directory "
+                              f"{tmp_path / 'nodir'}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_to_labelbox_report_over_a_dataset_file_is_refused(tmp_path: Path, capsys: Any) -> None:
+    ds = coco_dataset(tmp_path)
+    before = (ds / "lbconvert-report.json").read_bytes()
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "coco", "-o",
+                         str(tmp_path / "p.ndjson"), "--report",
+                         str(ds / "lbconvert-report.json")], capsys)
+    assert code == 1 and "is an input of this run" in err
+    assert (ds / "lbconvert-report.json").read_bytes() == before
+    assert not (tmp_path / "p.ndjson").exists()
