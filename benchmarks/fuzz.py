@@ -12,7 +12,13 @@ CRLF) and sometimes damages its bytes (flip, insert, cut), then runs one call
 on it: ``inspect`` or a writer (coco, yolo in every task, voc, masks, jsonl,
 geojson) through the Python API.  Every call must end in a balanced report or
 an :class:`lbconvert.LbConvertError` whose message is one line, and leave
-nothing beside ``OUT`` (no ``.OUT.*.partial``).  ``--cli N`` also runs N cases
+nothing beside ``OUT`` (no ``.OUT.*.partial``).  Every eighth case instead
+damages one file of a dataset lbconvert wrote (coco, coco results, yolo detect
+/ segment with splits, voc with segmentation, masks with instances: a cut, flipped
+bytes, junk, a deleted file, a manifest line dropped or doubled, a mutated
+JSON, a malformed ``results.json``) and reads it back with ``preview`` or
+``to-labelbox``: a page, a balanced report or a one-line error, and nothing
+left behind.  ``--cli N`` also runs N cases
 through ``python -m lbconvert`` and checks exit code 0/1/3, no traceback and
 an error of one line.
 
@@ -485,7 +491,9 @@ def run_dataset_call(dataset: Path, name: str, work: Path, rng: random.Random
             if source == "masks":
                 source = "coco"
             dest.mkdir(exist_ok=True)
-            to_labelbox(dataset, source, dest / "p.ndjson")
+            report = to_labelbox(dataset, source, dest / "p.ndjson")
+            if not report.is_balanced():
+                return f"unbalanced to-labelbox report {report.to_dict()}", False
     except lbconvert.LbConvertError as exc:
         if len(str(exc).splitlines()) != 1:
             return f"multi-line error: {str(exc)!r}", True
