@@ -389,3 +389,40 @@ def test_to_labelbox_report_over_a_dataset_file_is_refused(tmp_path: Path, capsy
     assert code == 1 and "is an input of this run" in err
     assert (ds / "lbconvert-report.json").read_bytes() == before
     assert not (tmp_path / "p.ndjson").exists()
+
+
+# --- a tangled polyline (found by the fuzz: 16 GB in GEOS's buffer) -------------------
+
+
+def test_tangled_polyline_is_painted_in_linear_time_and_as_the_band() -> None:
+    import time
+
+    import numpy as np
+
+    from lbconvert import raster
+
+    rng = np.random.default_rng(0)
+    small = np.column_stack([100 + 80 * rng.random(1200), 100 + 60 * rng.random(1200)])
+    assert raster._tangled_line(small)
+    fast = np.zeros((300, 300), bool)
+    raster.fill_polyline(fast, small, True, 3.0)
+    whole = np.zeros((300, 300), bool)
+    raster.fill_geometry(whole, raster.polyline_geometry(small, 3.0), True)
+    assert whole.sum() > 4000 and (fast != whole).sum() <= whole.sum() // 1000
+    zigzag = np.array([[500 + 400 * ((i * 7919) % 20000) / 20000, 300 + (i % 97)]
+                       for i in range(20000)])
+    canvas = np.zeros((480, 1000), bool)
+    started = time.process_time()
+    raster.fill_polyline(canvas, zigzag, True, 3.0)
+    assert time.process_time() - started < 10
+    rows, cols = np.nonzero(canvas)
+    assert rows.min() >= 298 and rows.max() <= 398 and cols.min() >= 498 and cols.max() <= 902
+
+
+def test_a_straight_long_polyline_keeps_the_whole_line_buffer() -> None:
+    import numpy as np
+
+    from lbconvert import raster
+
+    line = np.column_stack([np.linspace(0, 999, 5000), np.full(5000, 10.0)])
+    assert not raster._tangled_line(line)
