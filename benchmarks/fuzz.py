@@ -619,7 +619,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--keep", type=Path, help="copy failing inputs here")
     parser.add_argument("--case-timeout", type=float, default=60.0,
                         help="a case taking longer (seconds) is a failure")
+    parser.add_argument("--max-memory", type=int, default=4096, metavar="MB",
+                        help="address-space limit (a case past it fails with MemoryError "
+                             "instead of taking the machine; 0: none)")
     args = parser.parse_args(argv)
+    if args.max_memory:
+        import resource
+
+        limit = args.max_memory << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     started = time.monotonic()
 
     def progress(done: int, outcome: Outcome) -> None:

@@ -426,3 +426,15 @@ def test_a_straight_long_polyline_keeps_the_whole_line_buffer() -> None:
 
     line = np.column_stack([np.linspace(0, 999, 5000), np.full(5000, 10.0)])
     assert not raster._tangled_line(line)
+
+
+@pytest.mark.parametrize("row", ["0 0.5 0.5 nan 1", "inf 0.5 0.5 0.1 0.1", "0 1e300 0.5 0.1 0.1",
+                                 "nan 0.5 0.5 0.1 0.1"])
+def test_preview_of_a_yolo_row_with_a_number_out_of_range_names_file_and_line(
+        tmp_path: Path, capsys: Any, row: str) -> None:
+    ds = yolo_dataset(tmp_path)
+    label = sorted((ds / "labels").rglob("*.txt"))[0]
+    label.write_text("0 0.5 0.5 0.1 0.1\n" + row + "\n")
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv"), "-n", "99"], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {label}:2: a number that is not finite or "
+                              "beyond +-1e+06")

@@ -125,6 +125,11 @@ def _entry(root: Path, split: str, path: Path, manifest: Manifest,
     return Entry(stem, split, width, height, found.name, {"stem": stem, "file_name": found.name})
 
 
+#: Normalised coordinates are about 0..1; beyond this a value is not a coordinate
+#: (and would overflow the drawing).
+_MAX_VALUE = 1e6
+
+
 def _rows(path: Path, kpt_shape: Optional[tuple[int, int]]) -> list[list[float]]:
     rows = []
     text = read_text(path)
@@ -137,6 +142,9 @@ def _rows(path: Path, kpt_shape: Optional[tuple[int, int]]) -> list[list[float]]
             values = [float(v) for v in fields]
         except ValueError:
             raise PreviewError(f"{where}: not a row of numbers") from None
+        if not all(abs(v) <= _MAX_VALUE for v in values):  # NaN fails the test too
+            raise PreviewError(f"{where}: a number that is not finite or beyond "
+                               f"+-{_MAX_VALUE:g}")
         if values[0] != int(values[0]) or values[0] < 0:
             raise PreviewError(f"{where}: class {fields[0]!r} is not a class id")
         count = len(values) - 1
