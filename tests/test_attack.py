@@ -438,3 +438,17 @@ def test_preview_of_a_yolo_row_with_a_number_out_of_range_names_file_and_line(
     code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv"), "-n", "99"], capsys)
     assert (code, err) == (1, f"lbconvert: error: {label}:2: a number that is not finite or "
                               "beyond +-1e+06")
+
+
+def test_to_labelbox_drops_a_yolo_box_entirely_outside_the_image(tmp_path: Path) -> None:
+    import json
+
+    ds = yolo_dataset(tmp_path)
+    label = sorted((ds / "labels").rglob("*.txt"))[0]
+    label.write_text("0 1e300 0.5 0.1 0.1\n0 -5 0.5 0.1 0.1\n0 0.5 0.5 0.2 0.2\n")
+    out = tmp_path / "p.ndjson"
+    report = lbconvert.to_labelbox(ds, "yolo", out)
+    assert report.is_balanced() and dict(report.dropped) == {"entirely outside the image": 2}
+    lefts = [json.loads(line)["bbox"]["left"] for line in out.read_text().splitlines()
+             if "bbox" in line]
+    assert max(lefts) < 10_000 and min(lefts) > -1

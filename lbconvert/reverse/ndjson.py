@@ -50,6 +50,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import math
 import os
 import secrets
 import shutil
@@ -287,6 +288,8 @@ class NdjsonSink:
         if annotation.kind == "mask" and item.width and item.height \
                 and annotation.geometry.shape != (item.height, item.width):
             return "mask size differs from the image"  # Labelbox refuses such masks
+        if item.width and item.height and not _meets_image(annotation, item.width, item.height):
+            return "entirely outside the image"
         return None
 
     def _shape(self, annotation: Annotation) -> Any:
@@ -347,6 +350,27 @@ class NdjsonSink:
         if self._mask_temp is not None:
             shutil.rmtree(self._mask_temp, ignore_errors=True)
             self._mask_temp = None
+
+
+def _meets_image(annotation: Annotation, width: float, height: float) -> bool:
+    """Whether the shape's bounds meet the image (edges included); a
+    non-finite coordinate does not.  Masks are of the image's size."""
+    kind, geometry = annotation.kind, annotation.geometry
+    if kind == "mask":
+        return True
+    if kind == "bbox":
+        left, top, w, h = geometry
+        xs, ys = [left, left + w], [top, top + h]
+    elif kind == "point":
+        xs, ys = [geometry[0]], [geometry[1]]
+    else:
+        points = [p for ring in geometry for p in ring] if kind == "polygon" else list(geometry)
+        if not points:
+            return True
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+    if not all(math.isfinite(v) for v in xs + ys):
+        return False
+    return min(xs) <= width and max(xs) >= 0 and min(ys) <= height and max(ys) >= 0
 
 
 def _owner_is_gone(name: str) -> bool:
