@@ -452,3 +452,13 @@ def test_to_labelbox_drops_a_yolo_box_entirely_outside_the_image(tmp_path: Path)
     lefts = [json.loads(line)["bbox"]["left"] for line in out.read_text().splitlines()
              if "bbox" in line]
     assert max(lefts) < 10_000 and min(lefts) > -1
+
+
+def test_to_labelbox_failure_removes_the_folders_it_made(tmp_path: Path, capsys: Any) -> None:
+    ds = yolo_dataset(tmp_path)
+    label = sorted((ds / "labels").rglob("*.txt"))[-1]
+    label.write_text("zz\n")
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "yolo", "-o",
+                         str(tmp_path / "new" / "sub" / "p.ndjson")], capsys)
+    assert code == 1 and err.endswith("'zz' is not a number")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["yolo"]

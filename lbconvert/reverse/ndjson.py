@@ -195,6 +195,8 @@ class NdjsonSink:
         self.unknown: Counter[str] = Counter()
         self._data_rows: set[str] = set()
         folder = self.out.parent
+        #: the folders this run makes, deepest first: a failed run removes them
+        self._made = [p for p in [folder, *folder.parents] if not p.exists()]
         folder.mkdir(parents=True, exist_ok=True)
         _remove_orphans(folder, (f".{self.out.name}.", f".{self.masks_dir.name}."))
         # open(…, "xb") rather than mkstemp: the file gets the umask's mode, not 0600
@@ -350,6 +352,11 @@ class NdjsonSink:
         if self._mask_temp is not None:
             shutil.rmtree(self._mask_temp, ignore_errors=True)
             self._mask_temp = None
+        for folder in self._made:
+            try:
+                folder.rmdir()  # only while empty: another run may have written there
+            except OSError:
+                break
 
 
 def _meets_image(annotation: Annotation, width: float, height: float) -> bool:
