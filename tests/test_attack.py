@@ -462,3 +462,18 @@ def test_to_labelbox_failure_removes_the_folders_it_made(tmp_path: Path, capsys:
                          str(tmp_path / "new" / "sub" / "p.ndjson")], capsys)
     assert code == 1 and err.endswith("'zz' is not a number")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["yolo"]
+
+
+@pytest.mark.parametrize("color", [[[1], 2, 3], [1, 2], [300, 0, 0], "red", [True, 0, 0]])
+def test_preview_of_classes_json_with_a_bad_color_names_the_entry(
+        tmp_path: Path, capsys: Any, color: Any) -> None:
+    import json
+
+    ds = tmp_path / "masks"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "masks", ds, project=PROJECT)
+    classes = json.loads((ds / "classes.json").read_text())
+    classes[1]["color"] = color
+    (ds / "classes.json").write_text(json.dumps(classes))
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {ds / 'classes.json'}: [1]: 'color' must be "
+                              "three integers 0-255")

@@ -99,10 +99,17 @@ def _classes(path: Path) -> list[ClassInfo]:
             raise PreviewError(f"{os.fspath(path)}: [{position}]: needs an integer 'index' "
                                "and a string 'name'")
         color = entry.get("color")
-        rgb = tuple(color) if isinstance(color, list) and len(color) == 3 \
-            else class_color(entry["index"])
+        if color is not None and not _is_rgb(color):
+            raise PreviewError(f"{os.fspath(path)}: [{position}]: 'color' must be three "
+                               "integers 0-255")
+        rgb = tuple(color) if color is not None else class_color(entry["index"])
         classes.append(ClassInfo(entry["index"], entry["name"], rgb))  # type: ignore[arg-type]
     return sorted(classes, key=lambda c: c.index)
+
+
+def _is_rgb(color: Any) -> bool:
+    return isinstance(color, list) and len(color) == 3 and all(
+        isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in color)
 
 
 def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
