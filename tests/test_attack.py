@@ -477,3 +477,36 @@ def test_preview_of_classes_json_with_a_bad_color_names_the_entry(
     code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
     assert (code, err) == (1, f"lbconvert: error: {ds / 'classes.json'}: [1]: 'color' must be "
                               "three integers 0-255")
+
+
+def test_voc_xml_with_an_unknown_encoding_is_one_line(tmp_path: Path, capsys: Any) -> None:
+    ds = tmp_path / "voc"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "voc", ds, project=PROJECT)
+    xml = sorted((ds / "Annotations").glob("*.xml"))[0]
+    xml.write_bytes(xml.read_bytes().replace(b"utf-8", b"gtf-8", 1).replace(b"UTF-8", b"gtf-8", 1))
+    assert b"gtf-8" in xml.read_bytes()
+    code, err = run_cli(["preview", str(ds), "-o", str(tmp_path / "pv")], capsys)
+    assert code == 1 and err.startswith(f"lbconvert: error: {xml}: not valid XML (")
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "voc", "-o",
+                         str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and err.startswith(f"lbconvert: error: {xml}: not valid XML (")
+
+
+@pytest.mark.parametrize("field", ["bbox", "image_id", "category_id", "score"])
+def test_coco_results_with_a_deeply_nested_value_is_one_line(
+        tmp_path: Path, capsys: Any, field: str) -> None:
+    import json
+
+    ds = tmp_path / "coco"
+    lbconvert.convert(FIXTURES / "v2" / "images.ndjson", "coco", ds, project=PROJECT,
+                      results=True)
+    deep: Any = 1
+    for _ in range(900):
+        deep = [deep]
+    result = {"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}
+    result[field] = deep
+    (ds / "results.json").write_text(json.dumps([result]))
+    code, err = run_cli(["to-labelbox", str(ds), "--from", "coco-results", "-o",
+                         str(tmp_path / "p.ndjson")], capsys)
+    assert code == 1 and "\n" not in err and "internal error" not in err and len(err) < 400
+    assert err.startswith(f"lbconvert: error: {ds / 'results.json'}")

@@ -103,7 +103,7 @@ def _entry(path: Path, manifest: Manifest, set_splits: dict[str, str]
            ) -> tuple[Entry, list[tuple[str, tuple[float, float, float, float]]]]:
     try:
         root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise PreviewError(f"{os.fspath(path)}: not valid XML ({exc})") from None
     stem = path.stem
     width = _int(root, "size/width", path)
