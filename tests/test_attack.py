@@ -510,3 +510,12 @@ def test_coco_results_with_a_deeply_nested_value_is_one_line(
                          str(tmp_path / "p.ndjson")], capsys)
     assert code == 1 and "\n" not in err and "internal error" not in err and len(err) < 400
     assert err.startswith(f"lbconvert: error: {ds / 'results.json'}")
+
+
+def test_preview_of_a_missing_dataset_says_so(tmp_path: Path, capsys: Any) -> None:
+    code, err = run_cli(["preview", str(tmp_path / "nope"), "-o", str(tmp_path / "pv")], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {tmp_path / 'nope'}: no such directory")
+    (tmp_path / "file").write_text("x")
+    code, err = run_cli(["preview", str(tmp_path / "file"), "-o", str(tmp_path / "pv")], capsys)
+    assert (code, err) == (1, f"lbconvert: error: {tmp_path / 'file'}: not a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

@@ -45,7 +45,8 @@ def detect_format(out: PathLike) -> str:
     """The format of a dataset directory, from the files its writer leaves."""
     root = Path(out)
     if not root.is_dir():
-        raise PreviewError(f"{os.fspath(root)}: not a directory")
+        raise PreviewError(f"{os.fspath(root)}: " + ("not a directory" if os.path.lexists(root)
+                                                      else "no such directory"))
     from .coco import annotation_files
 
     if (root / "data.yaml").is_file() and (root / "labels").is_dir():
@@ -68,7 +69,8 @@ def read_dataset(out: PathLike, format: Optional[str] = None,
     if fmt not in FORMATS:
         raise LbConvertError(f"preview reads {', '.join(FORMATS)}, not {fmt!r}")
     if not root.is_dir():
-        raise PreviewError(f"{os.fspath(root)}: not a directory")
+        raise PreviewError(f"{os.fspath(root)}: " + ("not a directory" if os.path.lexists(root)
+                                                      else "no such directory"))
     if fmt == "coco":
         from .coco import read_coco
         return read_coco(root)
