@@ -519,3 +519,15 @@ def test_preview_of_a_missing_dataset_says_so(tmp_path: Path, capsys: Any) -> No
     code, err = run_cli(["preview", str(tmp_path / "file"), "-o", str(tmp_path / "pv")], capsys)
     assert (code, err) == (1, f"lbconvert: error: {tmp_path / 'file'}: not a directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_to_labelbox_never_signals_a_pid_on_windows(monkeypatch: Any) -> None:
+    import os
+
+    from lbconvert.reverse import ndjson
+
+    signalled = []
+    monkeypatch.setattr(ndjson.os, "name", "nt")
+    monkeypatch.setattr(ndjson.os, "kill", lambda *args: signalled.append(args))
+    assert not ndjson._owner_is_gone(f".p.ndjson.{os.getpid() + 1}.0123abcd.tmp")
+    assert signalled == []

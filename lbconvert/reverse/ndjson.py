@@ -386,8 +386,8 @@ def _owner_is_gone(name: str) -> bool:
     if len(parts) != 4 or not parts[1].isdigit() or parts[3] != "tmp":
         return False
     pid = int(parts[1])
-    if pid == os.getpid() or pid <= 0:
-        return False
+    if pid == os.getpid() or pid <= 0 or os.name == "nt":
+        return False  # on Windows os.kill(pid, 0) would terminate the process
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
