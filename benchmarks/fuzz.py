@@ -12,7 +12,13 @@ CRLF) and sometimes damages its bytes (flip, insert, cut), then runs one call
 on it: ``inspect`` or a writer (coco, yolo in every task, voc, masks, jsonl,
 geojson) through the Python API.  Every call must end in a balanced report or
 an :class:`lbconvert.LbConvertError` whose message is one line, and leave
-nothing beside ``OUT`` (no ``.OUT.*.partial``).  ``--cli N`` also runs N cases
+nothing beside ``OUT`` (no ``.OUT.*.partial``).  Every eighth case instead
+damages one file of a dataset lbconvert wrote (coco, coco results, yolo detect
+/ segment with splits, voc with segmentation, masks with instances: a cut, flipped
+bytes, junk, a deleted file, a manifest line dropped or doubled, a mutated
+JSON, a malformed ``results.json``) and reads it back with ``preview`` or
+``to-labelbox``: a page, a balanced report or a one-line error, and nothing
+left behind.  ``--cli N`` also runs N cases
 through ``python -m lbconvert`` and checks exit code 0/1/3/4, no traceback and
 an error of one line.
 
@@ -62,6 +68,9 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("masks", {"instances": True, "overlap": "ignore", "line_width": 3.0}),
     ("jsonl", {}),
     ("geojson", {"fix_geometry": True}),
+    ("coco", {"labels": "all", "split": {"train": 0.5, "val": 0.5}, "legacy_y_up": True}),
+    ("yolo", {"task": "segment", "labels": "all", "images": "IMAGES",
+              "split": {"train": 0.7, "val": 0.3}}),
 ]
 
 HUGE_NUMBERS: list[Any] = [10 ** 400, -(10 ** 400), 2 ** 64, -(2 ** 63) - 1, 1e308, -1e308,
@@ -71,6 +80,13 @@ ODD_STRINGS = ["", " ", "\n", "a\nb\r\nc", "\u2028\u2029", "\x00\x1b[31m", "../.
                "x" * 100_000, "\\", '"', "{}", "NaN", "1e999"]
 ODD_KEYS = ["", "1" * 400, str(2 ** 64), str(2 ** 53 + 1), "-1", "0", "x" * 300, "\n", "1.5",
             "data_row", "Label", "objects"]
+WKT_STRINGS = ["POLYGON ((", "POLYGON EMPTY", "MULTIPOLYGON EMPTY", "POINT (nan nan)",
+               "POLYGON ((1e400 0, 1 1, 0 1, 1e400 0))", "POLYGON ((0 0, 1 1, 0 0))",
+               "POLYGON Z ((1 2 3, 4 5 6, 7 8 9, 1 2 3))", "GEOMETRYCOLLECTION (POINT (1 2))",
+               "LINESTRING (0 0)", "POINT (1 2)", "MULTIPOINT ((1 2), (3 4))",
+               "POLYGON ((0 0, 10 0, 0 10, 10 10, 0 0))", "POLYGON ((-1e308 0, 5 5, 0 9, -1e308 0))",
+               "MULTIPOLYGON (" + ",".join(["((0 0, 9 0, 9 9, 0 0))"] * 3000) + ")",
+               "POLYGON ((" + "(" * 2000, "CIRCULARSTRING (0 0, 1 1, 2 0)", "polygon ((0 0, 1 0, 1 1, 0 0))"]
 SIZES: list[Any] = [0, -1, 1, 0.5, 1e9, 10 ** 30, 2 ** 64, 1e308, "640", None, 65536, 3, 1e-9]
 
 
@@ -141,7 +157,8 @@ def load_records() -> list[tuple[str, Any]]:
         for line in (FIXTURES / "v2" / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 records.append(("v2", json.loads(line)))
-    for name in ("array.json", "schema2019.json"):
+    for name in ("array.json", "schema2019.json", "schema2018_xy.json", "schema2018_wkt.json",
+                 "relabelled.json"):
         records += [("legacy", r) for r in json.loads((FIXTURES / "legacy" / name).read_text())]
     records.append(("legacy", json.loads((FIXTURES / "legacy/single.json").read_text())))
     return records
@@ -184,7 +201,9 @@ def _points(count: int, rng: random.Random) -> list[dict[str, Any]]:
 
 def _replacement(rng: random.Random, old: Any) -> Any:
     """A value for one of the operators that replace a node."""
-    operator = rng.randrange(9)
+    operator = rng.randrange(10)
+    if operator == 9:
+        return rng.choice(WKT_STRINGS)
     if operator == 0:
         return None
     if operator == 1:
@@ -253,6 +272,15 @@ def _mutate_once(record: Any, rng: random.Random) -> Any:
                 *parent, key = rng.choice(numeric)
                 _get(record, tuple(parent))[key] = rng.choice(HUGE_NUMBERS + [Raw("NaN")])
                 return record
+        if kind < 0.33 and isinstance(record, dict) and isinstance(record.get("Label"), dict) \
+                and record["Label"]:  # a class-keyed legacy Label (2018/2019 schemas)
+            label = record["Label"]
+            name = rng.choice(list(label))
+            label[name] = rng.choice([
+                rng.choice(WKT_STRINGS), [_points(rng.choice([0, 1, 3, 20_000]), rng)],
+                [{"geometry": rng.choice(WKT_STRINGS)}], [{"geometry": {"x": 1}}],
+                [[{"x": "1", "y": None}]], [[]], [["a", "b"]], {"x": 1, "y": 2}])
+            return record
         if kind < 0.36:  # a key renamed: frame numbers, ids and class names are keys too
             objects = [node for _, node in nodes if isinstance(node, dict) and node]
             if objects:
@@ -269,6 +297,19 @@ def _mutate_once(record: Any, rng: random.Random) -> Any:
     except (KeyError, IndexError, TypeError, AttributeError):
         pass  # a path through a node an earlier mutation replaced
     return record
+
+
+def _relabel(record: Any, rng: random.Random) -> Any:
+    """The same data row labelled again (another record with its ``DataRow ID``):
+    empty, skipped or mutated."""
+    if not isinstance(record, dict):
+        return record
+    again = dict(record)  # shallow: the record may nest 5,000 deep; nothing below is changed
+    again["ID"] = f"relabel{rng.randrange(10 ** 6)}"
+    again["Label"] = rng.choice([{}, "Skip", again.get("Label"), [], None])
+    if rng.random() < 0.3:
+        again.pop("DataRow ID", None)
+    return again
 
 
 def write_case(path: Path, kind: str, records: list[Any], rng: random.Random) -> str:
@@ -375,6 +416,97 @@ def run_cli(export: Path, call: tuple[str, dict[str, Any]], out: Path) -> Option
     return f"left beside OUT: {left}" if left else None
 
 
+#: (format written, options) of the datasets that preview and to-labelbox read back.
+DATASETS: list[tuple[str, dict[str, Any]]] = [
+    ("coco", {}), ("coco", {"results": True}), ("yolo", {"split": {"train": 0.5, "val": 0.5}}),
+    ("yolo", {"task": "segment"}), ("voc", {"segmentation": True}), ("masks", {"instances": True}),
+]
+
+
+def make_datasets(work: Path) -> list[tuple[str, Path]]:
+    """Clean datasets of the fixture, one per :data:`DATASETS` entry."""
+    made = []
+    for number, (name, options) in enumerate(DATASETS):
+        out = work / f"dataset{number}"
+        lbconvert.convert(FIXTURES / "v2" / "images.ndjson", name, out,
+                          project="cl3vyrz2zafeq76e6zyfvrz89", **options)
+        made.append((name, out))
+    return made
+
+
+def damage_dataset(root: Path, rng: random.Random) -> str:
+    """Damage one file of a dataset: cut, flip bytes, junk, delete, or a
+    format-aware change (a manifest line dropped or doubled, a bad data.yaml,
+    a results list that is not one); what was done."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    target = rng.choice(files)
+    data = target.read_bytes()
+    action = rng.randrange(7)
+    if action == 0:
+        target.write_bytes(data[: rng.randrange(len(data) + 1)])
+    elif action == 1:
+        target.write_bytes(_damage(data, rng))
+    elif action == 2:
+        target.write_bytes(rng.choice([b"", b"{", b"[]", b"null", b"\xff\xfe\x00",
+                                       b"names: [", b"0 0.5 0.5 nan 1\n", b"<a>", b"{}\n{}\n",
+                                       b'{"images": 1}', b"\n" * 1000, b"[{\"image_id\": 1e400}]"]))
+    elif action == 3:
+        target.unlink()
+    elif action == 4 and target.suffix in (".jsonl", ".txt"):
+        lines = data.splitlines(keepends=True)
+        if lines:
+            at = rng.randrange(len(lines))
+            lines.insert(at, lines[at]) if rng.random() < 0.5 else lines.pop(at)
+            target.write_bytes(b"".join(lines))
+    elif action == 5 and target.suffix == ".json":
+        try:
+            tree = json.loads(data)
+        except ValueError:
+            return f"{target.name}: not JSON"
+        target.write_text(dumps(mutate(tree, rng)), encoding="utf-8", errors="surrogatepass")
+    elif action == 6:
+        (root / "results.json").write_text(rng.choice(
+            ['{"a": 1}', "[1, 2]", '[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1e400, 1],'
+             ' "score": 0.5}]', '[{"image_id": "x", "category_id": null, "bbox": "b"}]',
+             '[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": -3}]', "[",
+             '[{"image_id": 1, "category_id": 1, "segmentation": {"size": [1, 1], '
+             '"counts": "zzz"}, "score": 0.1}]']))
+        return "results.json written"
+    return f"{target.relative_to(root)}: action {action}"
+
+
+def run_dataset_call(dataset: Path, name: str, work: Path, rng: random.Random
+                     ) -> tuple[Optional[str], bool]:
+    """preview or to-labelbox over a (damaged) dataset: a result, or a one-line
+    LbConvertError; nothing left beside what -o names."""
+    dest = work / "read-back"
+    try:
+        if rng.random() < 0.5:
+            lbconvert.preview(dataset, dest / "pv", n=rng.choice([0, 1, 5]), thumb_size=32)
+        else:
+            from lbconvert.reverse import to_labelbox
+
+            source = "coco-results" if (dataset / "results.json").exists() and \
+                rng.random() < 0.5 else name
+            if source == "masks":
+                source = "coco"
+            dest.mkdir(exist_ok=True)
+            report = to_labelbox(dataset, source, dest / "p.ndjson")
+            if not report.is_balanced():
+                return f"unbalanced to-labelbox report {report.to_dict()}", False
+    except lbconvert.LbConvertError as exc:
+        if len(str(exc).splitlines()) != 1:
+            return f"multi-line error: {str(exc)!r}", True
+        refused = True
+    except Exception:  # noqa: BLE001 - that is what is looked for
+        return "traceback: " + traceback.format_exc(), False
+    else:
+        refused = False
+    left = sorted(p.name for p in dest.rglob(".*")) if dest.exists() else []
+    shutil.rmtree(dest, ignore_errors=True)
+    return (f"left behind: {left}" if left else None), refused
+
+
 class _Slow(BaseException):
     """A case ran past its time limit (a hang is a failure too)."""
 
@@ -396,11 +528,19 @@ def run(cases: int, seed: int, cli: int = 0, keep: Optional[Path] = None,
         images = work / "images"
         images.mkdir()
         _write_images(images)
+        datasets = make_datasets(work)
         for case in range(cases):
             rng = random.Random(f"{seed}:{case}")
+            if case % 8 == 7:  # a damaged dataset read back by preview / to-labelbox
+                _dataset_case(case, seed, rng, datasets, work, outcome, keep, case_timeout)
+                if progress is not None:
+                    progress(case + 1, outcome)
+                continue
             kind, _ = rng.choice(records)
             pool = [r for k, r in records if k == kind]
             mutated = [mutate(rng.choice(pool), rng) for _ in range(rng.choice([1, 1, 2, 3]))]
+            if kind == "legacy" and rng.random() < 0.2:
+                mutated.append(_relabel(mutated[0], rng))
             export = work / f"case{case}.export"
             shape = write_case(export, kind, mutated, rng)
             call = CALLS[case % len(CALLS)]
@@ -434,6 +574,35 @@ def run(cases: int, seed: int, cli: int = 0, keep: Optional[Path] = None,
     return outcome
 
 
+def _dataset_case(case: int, seed: int, rng: random.Random,
+                  datasets: list[tuple[str, Path]], work: Path, outcome: Outcome,
+                  keep: Optional[Path], case_timeout: float) -> None:
+    name, clean = rng.choice(datasets)
+    dataset = work / f"damaged{case}"
+    shutil.copytree(clean, dataset, symlinks=True)
+    damage = damage_dataset(dataset, rng)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, case_timeout)
+    try:
+        problem, refused = run_dataset_call(dataset, name, work, rng)
+    except _Slow:
+        problem, refused = f"took more than {case_timeout:g} s", False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    outcome.cases += 1
+    if problem is None:
+        outcome.refused += refused
+        outcome.converted += not refused
+    else:
+        outcome.failures.append(f"seed {seed} case {case} ({name} dataset, {damage}): {problem}")
+        if keep is not None:
+            shutil.copytree(dataset, keep / f"seed{seed}-case{case}.dataset", symlinks=True,
+                            dirs_exist_ok=True)
+    shutil.rmtree(dataset, ignore_errors=True)
+    shutil.rmtree(work / "read-back", ignore_errors=True)
+
+
 def _write_images(images: Path) -> None:
     """Tiny images under the fixtures' keys, so that --images finds some."""
     from PIL import Image
@@ -450,7 +619,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--keep", type=Path, help="copy failing inputs here")
     parser.add_argument("--case-timeout", type=float, default=60.0,
                         help="a case taking longer (seconds) is a failure")
+    parser.add_argument("--max-memory", type=int, default=4096, metavar="MB",
+                        help="address-space limit (a case past it fails with MemoryError "
+                             "instead of taking the machine; 0: none)")
     args = parser.parse_args(argv)
+    if args.max_memory:
+        import resource
+
+        limit = args.max_memory << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     started = time.monotonic()
 
     def progress(done: int, outcome: Outcome) -> None:

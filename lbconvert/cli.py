@@ -102,13 +102,16 @@ class Progress:
             sys.stderr.flush()
 
 
-def _emit(text: str) -> None:
-    """Print to stdout; a reader that went away (``| head -1``) is not an error."""
+def _emit(text: str, stream: Any = None) -> None:
+    """Print to stdout (or ``stream``); a reader that went away (``| head -1``)
+    is not an error."""
+    stream = stream or sys.stdout
     try:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
+        stream.write(text + "\n")
+        stream.flush()
     except BrokenPipeError:
-        _stdout_to_devnull()
+        if stream is sys.stdout:
+            _stdout_to_devnull()
 
 
 def _stdout_to_devnull() -> None:
@@ -253,13 +256,40 @@ def _write_report(path: Optional[str], report: Report, extra: dict[str, Any]) ->
         handle.write(data + b"\n")
 
 
+def _check_report_path(path: Optional[str], inputs: "list[Optional[str]]") -> None:
+    """Refuse, before any work, a ``--report`` that would replace an input of the
+    run (the export, a classes file, …) or that cannot be written (no such folder)."""
+    if not path or path == "-":
+        return
+    target = os.path.realpath(path)
+    for given in inputs:
+        if not given:
+            continue
+        source = os.path.realpath(given)
+        inside = os.path.isdir(source) and target.startswith(source + os.sep) \
+            and os.path.isfile(target)  # an existing file of an input folder
+        if target == source or inside:
+            raise LbConvertError(f"--report {path} is an input of this run (it would be "
+                                 "replaced); name another file")
+    if os.path.isdir(path):
+        raise LbConvertError(f"--report {path}: is a directory; name the JSON file to write")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise LbConvertError(f"--report {path}: no such directory {folder}")
+
+
+def _summary_stream(args: argparse.Namespace) -> Any:
+    """Where the summary goes: standard error when the JSON report takes stdout."""
+    return sys.stderr if args.report == "-" else sys.stdout
+
+
 def _convert(args: argparse.Namespace) -> int:
     get_writer(args.to)  # fail early on an unknown format
+    _check_report_path(args.report, [args.export, args.classes, args.ontology, args.mask_map,
+                                     args.images, args.masks, args.frames_dir])
     options = _options(args)
     progress = Progress(enabled=False if args.quiet else None)
     extra = {"export": args.export, "output": args.out}
-    # With the JSON report on stdout, the summary goes to stderr.
-    say = _emit if args.report != "-" else (lambda text: print(text, file=sys.stderr))
     try:
         with _executor(args) as executor:
             report = convert(args.export, args.to, args.out, progress=progress, options=options,
@@ -275,7 +305,7 @@ def _convert(args: argparse.Namespace) -> int:
     empty = report.wrote_nothing() and not options.allow_empty
     _write_report(args.report, report, {**extra, "wrote_nothing": report.wrote_nothing()})
     if not args.quiet:
-        say(report.summary())
+        _emit(report.summary(), _summary_stream(args))
     if empty:
         hints = report.hints() or ["check the selection options (--project, --labels, "
                                    "--source) against `lbconvert inspect`"]
@@ -452,6 +482,8 @@ def _to_labelbox(args: argparse.Namespace) -> int:
     keypoints = [n.strip() for n in args.keypoints.split(",") if n.strip()] \
         if args.keypoints else []
     extra = {"from": args.from_format, "input": args.input, "output": args.out}
+    _check_report_path(args.report, [args.input, args.manifest, args.gt, args.data,
+                                     args.ontology, args.out])
     try:
         report = to_labelbox(args.input, args.from_format, args.out, manifest=args.manifest,
                              gt=args.gt, data=args.data, ontology=args.ontology,
@@ -463,7 +495,7 @@ def _to_labelbox(args: argparse.Namespace) -> int:
         print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
         return 3
     _write_report(args.report, report, extra)
-    print(report.summary())
+    print(report.summary(), file=_summary_stream(args))
     return 0
 
 
@@ -490,7 +522,8 @@ def _add_to_labelbox_parser(commands: Any) -> None:
                         help="drop (and count) classes missing from --ontology instead of failing")
     parser.add_argument("--mask-url", metavar="URL",
                         help="write masks as PNGs beside the output, referenced under URL")
-    parser.add_argument("--report", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("--report", metavar="FILE",
+                        help="write the report as JSON ('-': to standard output)")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 3, nothing written) if anything is dropped or warned about")
     parser.set_defaults(run=_to_labelbox)

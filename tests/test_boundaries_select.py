@@ -212,10 +212,6 @@ def test_predictions_of_a_row_of_several_projects_without_runs(tmp_path: Path) -
     assert items == [] and dict(report.items_skipped) == {"no model run": 1}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: a row of exactly one project and no model run takes the fast path of "
-    "Selector._choose_container, which never looks at --source: its ground-truth labels "
-    "are written as predictions (a row of two projects is skipped as 'no model run')"))
 def test_predictions_of_a_row_of_one_project_without_runs(tmp_path: Path) -> None:
     rows = [image_row("r", {"p": project(label("a", 1))})]
     items, report = select(tmp_path, rows, source="predictions")

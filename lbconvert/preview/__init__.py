@@ -17,21 +17,27 @@ those splits.  The summary always covers the whole dataset.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import secrets
+import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..errors import LbConvertError
-from .common import PreviewError
+from ..write.outdir import owner_token, remove_stale
+from .common import PreviewError, open_image
 from .model import Dataset, Entry
 
 __all__ = ["preview", "read_dataset", "detect_format", "FORMATS"]
 
 FORMATS = ("coco", "yolo", "voc", "masks")
 PathLike = Union[str, "os.PathLike[str]"]
+#: The longest thumbnail side accepted: a larger one would allocate gigabytes per image.
+MAX_THUMB_SIZE = 4096
 _THUMB = re.compile(r"^\d{3,}\.(png|jpg)$")
 
 
@@ -39,7 +45,8 @@ def detect_format(out: PathLike) -> str:
     """The format of a dataset directory, from the files its writer leaves."""
     root = Path(out)
     if not root.is_dir():
-        raise PreviewError(f"{os.fspath(root)}: not a directory")
+        raise PreviewError(f"{os.fspath(root)}: " + ("not a directory" if os.path.lexists(root)
+                                                      else "no such directory"))
     from .coco import annotation_files
 
     if (root / "data.yaml").is_file() and (root / "labels").is_dir():
@@ -62,7 +69,8 @@ def read_dataset(out: PathLike, format: Optional[str] = None,
     if fmt not in FORMATS:
         raise LbConvertError(f"preview reads {', '.join(FORMATS)}, not {fmt!r}")
     if not root.is_dir():
-        raise PreviewError(f"{os.fspath(root)}: not a directory")
+        raise PreviewError(f"{os.fspath(root)}: " + ("not a directory" if os.path.lexists(root)
+                                                      else "no such directory"))
     if fmt == "coco":
         from .coco import read_coco
         return read_coco(root)
@@ -82,22 +90,70 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
             thumb_size: int = 480) -> list[Path]:
     """Write ``dest/index.html`` and its thumbnails for the dataset in ``out``;
     return the files written (index.html first)."""
-    from .draw import render
-    from .page import Tile, page
-
     splits = [splits] if isinstance(splits, str) else splits  # one name, not its letters
     classes = [classes] if isinstance(classes, str) else classes
     if n < 0:
         raise LbConvertError(f"-n must be 0 or more, not {n}")
-    if thumb_size < 16:
-        raise LbConvertError(f"the thumbnail size must be at least 16 pixels, not {thumb_size}")
+    if not 16 <= thumb_size <= MAX_THUMB_SIZE:
+        raise LbConvertError(f"the thumbnail size must be 16 to {MAX_THUMB_SIZE} pixels, "
+                             f"not {thumb_size}")
     dataset = read_dataset(out, format, images)
     wanted = _wanted_classes(dataset, classes)
     chosen = sample(dataset, n, seed, splits, wanted)
-    destination = Path(dest)
+    destination = _destination(Path(dest), Path(out))
+    made = not destination.exists()
     thumbs = destination / "thumbs"
-    thumbs.mkdir(parents=True, exist_ok=True)
-    _remove_old_thumbnails(thumbs)
+    index = destination / "index.html"
+    staging: Optional[Path] = None
+    try:
+        staging = _staging(destination, thumbs)
+        return _write_page(dataset, out, images, n, seed, splits, wanted, chosen, staging,
+                           thumbs, index, staging / "index.html", thumb_size)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise LbConvertError(f"cannot write the preview in {destination}: "
+                             f"{exc.strerror or exc}; the earlier page is as it was") from exc
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if made and destination.is_dir() and not index.exists():
+            shutil.rmtree(destination, ignore_errors=True)  # only what this run made
+
+
+def _destination(dest: Path, out: Path) -> Path:
+    """``dest``, refused when it is the dataset itself (the page and its
+    thumbnails would become files of the dataset) or a link to nothing."""
+    if dest.is_symlink() and not dest.exists():
+        raise LbConvertError(f"{dest} is a symbolic link to {os.readlink(dest)}, which is "
+                             "nothing; give a directory (or a link to one)")
+    if dest.exists() and not dest.is_dir():
+        raise LbConvertError(f"{dest}: not a directory; -o names the preview directory")
+    if dest.exists() and out.exists() and os.path.samefile(dest, out):
+        raise LbConvertError(f"-o {dest} is the dataset itself; name another directory, "
+                             "e.g. -o preview")
+    return dest
+
+
+def _staging(destination: Path, thumbs: Path) -> Path:
+    """A private directory for the new thumbnails; those of killed runs are removed."""
+    destination.mkdir(parents=True, exist_ok=True)
+    remove_stale(thumbs)
+    staging = destination / f".thumbs.{owner_token()}-{secrets.token_hex(4)}.partial"
+    staging.mkdir()
+    return staging
+
+
+def _write_page(dataset: Dataset, out: PathLike, images: Optional[PathLike], n: int,
+                seed: Union[int, str], splits: Optional[Iterable[str]],
+                wanted: Optional[set[str]], chosen: list[Entry], staging: Path, thumbs: Path,
+                index: Path, partial: Path, thumb_size: int) -> list[Path]:
+    """Draw into ``staging`` and write the page beside it; only when all of that
+    succeeded (a full disk, a bad image fail before) are the old thumbnails
+    replaced and the page moved into place."""
+    from .draw import render
+    from .page import Tile, page
+
     colors = {c.name: c.color for c in dataset.classes}
     find = _image_finder(dataset, Path(images) if images is not None else None)
     notes: Counter[str] = Counter(dataset.notes)
@@ -109,12 +165,12 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
             notes["image size differs from the dataset's (drawn scaled to the dataset's)"] += 1
         thumbnail = render(shapes, entry.width, entry.height, colors, thumb_size, image_path)
         name = f"{number:03d}." + ("jpg" if image_path is not None else "png")
-        path = thumbs / name
+        path = staging / name
         if image_path is not None:
             thumbnail.save(path, format="JPEG", quality=90, subsampling=0)
         else:
             thumbnail.save(path, format="PNG")
-        written.append(path)
+        written.append(thumbs / name)
         tiles.append(Tile(f"thumbs/{name}", thumbnail.width, thumbnail.height, entry.stem,
                           entry.split, entry.width, entry.height,
                           sum(count for cls, count in entry.counts.items()
@@ -126,11 +182,31 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
               "image not found in --images: drawn on a neutral canvas"] += on_canvas
     selection = _selection_text(n, seed, splits, wanted)
     text = page(dataset, tiles, f"lbconvert preview: {Path(out).resolve().name}", notes, selection)
-    index = destination / "index.html"
-    partial = destination / ".index.html.partial"
     partial.write_text(text, encoding="utf-8")
-    os.replace(partial, index)
+    with _locked(index.parent):
+        thumbs.mkdir(exist_ok=True)
+        _remove_old_thumbnails(thumbs)
+        for path in written:
+            os.replace(staging / path.name, path)
+        os.replace(partial, index)
     return [index, *written]
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (POSIX), so that two previews
+    into one place publish one after the other, never a mix of both."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; publishing is short
+        yield
+        return
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def sample(dataset: Dataset, n: int, seed: Union[int, str], splits: Optional[Iterable[str]],
@@ -206,9 +282,7 @@ def _image_finder(dataset: Dataset, images: Optional[Path]) -> Callable[[Entry],
 
 
 def _same_size(path: Path, entry: Entry) -> bool:
-    from PIL import Image
-
-    with Image.open(path) as image:
+    with open_image(path) as image:
         return bool(image.size == (entry.width, entry.height))
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import orjson
 
@@ -13,11 +14,39 @@ from ..names import strip_image_extension
 from ..write.manifest import MANIFEST, REPORT, read_manifest
 from .model import ClassInfo, class_color
 
-__all__ = ["Manifest", "load_report", "numbered_classes", "PreviewError", "split_order"]
+__all__ = ["open_image", "read_text", "Manifest", "load_report", "numbered_classes", "PreviewError", "split_order"]
 
 
 class PreviewError(LbConvertError):
     """A dataset file that does not say what its format says it must."""
+
+
+@contextlib.contextmanager
+def open_image(path: Path) -> Iterator[Any]:
+    """``PIL.Image.open(path)`` whose failures (not an image, truncated, a
+    decompression bomb, while opening or decoding) are one PreviewError naming the file."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            yield image
+    except PreviewError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise PreviewError(f"{os.fspath(path)}: not a readable image ({exc.__class__.__name__}: "
+                           f"{str(exc).replace(os.fspath(path), '…')})") from None
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a dataset file; bytes that are not UTF-8 are one
+    PreviewError naming the file and the line they are on."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PreviewError(f"{os.fspath(path)}:{line}: not UTF-8 text "
+                           f"(byte 0x{data[exc.start]:02x})") from None
 
 
 class Manifest:

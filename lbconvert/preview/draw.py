@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from .common import open_image
 from .model import Box, Keypoints, MaskShape, Polygon, Shape
 
 __all__ = ["CANVAS", "FILL_ALPHA", "LINE", "thumbnail_size", "render"]
@@ -108,7 +109,7 @@ def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, R
 def _background(path: Optional[Path], width: int, height: int) -> Image.Image:
     if path is None:
         return Image.new("RGB", (width, height), CANVAS)
-    with Image.open(path) as source:
+    with open_image(path) as source:
         source.draft("RGB", (width, height))  # JPEG: decode at 1/2, 1/4 or 1/8 size
         image: Image.Image = source.convert("RGB")
     if image.size != (width, height):

@@ -24,7 +24,7 @@ from typing import Any, Optional, cast
 import numpy as np
 import orjson
 
-from .common import Manifest, PreviewError, load_report, split_order
+from .common import Manifest, PreviewError, load_report, open_image, split_order
 from .model import ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_masks"]
@@ -44,9 +44,7 @@ def read_masks(root: Path) -> Dataset:
         record = manifest.find(split, stem)
         entry_split = split or (str(record["split"]) if record and record.get("split") else "train")
         instance = instance_dir / (f"{split}/" if split else "") / f"{stem}.png"
-        from PIL import Image
-
-        with Image.open(path) as image:
+        with open_image(path) as image:
             width, height = image.size
             colors = image.getcolors(256) if image.mode in ("P", "L") else None
         if colors is None:
@@ -103,10 +101,18 @@ def _classes(path: Path) -> list[ClassInfo]:
             raise PreviewError(f"{os.fspath(path)}: [{position}]: needs an integer 'index' "
                                "and a string 'name'")
         color = entry.get("color")
-        rgb = tuple(color) if isinstance(color, list) and len(color) == 3 \
-            else class_color(entry["index"])
+        if color is not None and not _is_rgb(color):
+            raise PreviewError(f"{os.fspath(path)}: [{position}]: 'color' must be three "
+                               "integers 0-255")
+        rgb = cast("tuple[int, int, int]", tuple(color)) if color is not None \
+            else class_color(entry["index"])  # _is_rgb checked the three integers
         classes.append(ClassInfo(entry["index"], entry["name"], rgb))
     return sorted(classes, key=lambda c: c.index)
+
+
+def _is_rgb(color: Any) -> bool:
+    return isinstance(color, list) and len(color) == 3 and all(
+        isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in color)
 
 
 def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
@@ -119,9 +125,7 @@ def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
 
 
 def _index_png(path: Path, entry: Entry) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as image:
+    with open_image(path) as image:
         pixels = np.asarray(image)
     if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
         raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} index "
@@ -130,11 +134,9 @@ def _index_png(path: Path, entry: Entry) -> np.ndarray:
 
 
 def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> Counter[str]:
-    from PIL import Image
-
-    with Image.open(semantic) as image:
+    with open_image(semantic) as image:
         classes = np.asarray(image)
-    with Image.open(instance) as image:
+    with open_image(instance) as image:
         objects = np.asarray(image)
     if classes.shape != objects.shape:
         raise PreviewError(f"{os.fspath(instance)}: size {objects.shape[::-1]} differs from "

@@ -27,7 +27,8 @@ from typing import Any, Optional
 import numpy as np
 
 from .masks import label_bounds
-from .common import Manifest, PreviewError, load_report, numbered_classes, split_order
+from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
+                     read_text, split_order)
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_voc"]
@@ -74,7 +75,7 @@ def _labelmap(path: Path) -> tuple[list[str], bool]:
     if not path.is_file():
         return [], False
     names, void = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path).splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name = line.split(":", 1)[0]
@@ -90,7 +91,7 @@ def _image_set_splits(folder: Path) -> dict[str, str]:
     if not folder.is_dir():
         return splits
     for path in sorted(folder.glob("*.txt")):
-        lines = path.read_text(encoding="utf-8").split("\n")
+        lines = read_text(path).split("\n")
         stems = [line for line in lines if line]
         if stems and all(" " not in s for s in stems):
             for stem in stems:
@@ -102,7 +103,7 @@ def _entry(path: Path, manifest: Manifest, set_splits: dict[str, str]
            ) -> tuple[Entry, list[tuple[str, tuple[float, float, float, float]]]]:
     try:
         root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise PreviewError(f"{os.fspath(path)}: not valid XML ({exc})") from None
     stem = path.stem
     width = _int(root, "size/width", path)
@@ -160,9 +161,7 @@ def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
 def _png(path: Path, entry: Entry) -> Optional[np.ndarray]:
     if not path.is_file():
         return None
-    from PIL import Image
-
-    with Image.open(path) as image:
+    with open_image(path) as image:
         pixels = np.asarray(image)
     if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
         raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} "

@@ -28,7 +28,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from .common import Manifest, PreviewError, load_report, numbered_classes, split_order
+from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
+                     read_text, split_order)
 from .model import Box, Dataset, Entry, Keypoints, Polygon, Shape
 
 __all__ = ["read_yolo"]
@@ -75,10 +76,12 @@ def _data_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise PreviewError(f"{os.fspath(path)}: missing")
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config = yaml.safe_load(read_text(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise PreviewError(f"{os.fspath(path)}: not valid YAML ({' '.join(str(exc).split())})"
                            ) from None
+    except RecursionError:
+        raise PreviewError(f"{os.fspath(path)}: nested too deeply") from None
     if not isinstance(config, dict):
         raise PreviewError(f"{os.fspath(path)}: expected a mapping")
     return config
@@ -117,16 +120,19 @@ def _entry(root: Path, split: str, path: Path, manifest: Manifest,
         found = image_file(images, [stem])
     if found is None:
         return None
-    from PIL import Image
-
-    with Image.open(found) as image:
+    with open_image(found) as image:
         width, height = image.size
     return Entry(stem, split, width, height, found.name, {"stem": stem, "file_name": found.name})
 
 
+#: Normalised coordinates are about 0..1; beyond this a value is not a coordinate
+#: (and would overflow the drawing).
+_MAX_VALUE = 1e6
+
+
 def _rows(path: Path, kpt_shape: Optional[tuple[int, int]]) -> list[list[float]]:
     rows = []
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     for number, line in enumerate(text.splitlines(), 1):
         fields = line.split()
         if not fields:
@@ -136,6 +142,9 @@ def _rows(path: Path, kpt_shape: Optional[tuple[int, int]]) -> list[list[float]]
             values = [float(v) for v in fields]
         except ValueError:
             raise PreviewError(f"{where}: not a row of numbers") from None
+        if not all(abs(v) <= _MAX_VALUE for v in values):  # NaN fails the test too
+            raise PreviewError(f"{where}: a number that is not finite or beyond "
+                               f"+-{_MAX_VALUE:g}")
         if values[0] != int(values[0]) or values[0] < 0:
             raise PreviewError(f"{where}: class {fields[0]!r} is not a class id")
         count = len(values) - 1

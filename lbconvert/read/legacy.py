@@ -91,8 +91,14 @@ def _media(media: Any) -> Optional[MediaAttributes]:
     return MediaAttributes(
         width=_number_or_none(width),
         height=_number_or_none(height),
-        mime_type=media.get("mimeType") or media.get("mime_type"),
+        mime_type=_mime(media),
     )
+
+
+def _mime(media: dict[str, Any]) -> Optional[str]:
+    """The MIME type when it is a string (a list or object there says nothing)."""
+    mime = media.get("mimeType") or media.get("mime_type")
+    return mime if isinstance(mime, str) else None
 
 
 def _label(record: dict[str, Any]) -> Label:
@@ -196,7 +202,7 @@ def _wkt(name: str, text: str, path: str) -> list[ObjectAnnotation]:
         with warnings.catch_warnings():  # NaN coordinates: refused below, not warned about
             warnings.simplefilter("ignore", RuntimeWarning)
             geometry = wkt.loads(text)
-    except (ShapelyError, ValueError) as exc:
+    except (ShapelyError, ValueError, NotImplementedError) as exc:  # e.g. CIRCULARSTRING
         detail = " ".join(str(exc).split()) or type(exc).__name__  # one line
         raise _Bad(path, f"not valid WKT ({detail[:200]})") from None
     return list(_wkt_objects(name, geometry, path))

@@ -73,9 +73,9 @@ def to_labelbox(
     source = Path(source)
     if not source.exists():
         raise LbConvertError(f"{source}: no such file or directory")
-    if Path(out).is_dir():
-        raise LbConvertError(f"{out}: is a directory; -o names the NDJSON file to write")
+    out = _output_file(Path(out))
     manifest_path = Path(manifest) if manifest is not None else find_manifest(source)
+    _refuse_input_as_output(out, source, [manifest_path, gt, data, ontology])
     index = ManifestIndex(manifest_path)
     checked = Ontology.from_file(ontology) if ontology is not None else None
     report = Report()
@@ -89,10 +89,46 @@ def to_labelbox(
         if strict and (report.dropped or report.warnings):
             raise StrictError(report)
         sink.close()
+    except OSError as exc:
+        sink.abort()
+        if exc.filename is not None:
+            raise
+        raise LbConvertError(f"cannot write {out}: {exc.strerror or exc}; nothing was written, "
+                             f"{out} is as it was") from exc
     except BaseException:
         sink.abort()
         raise
     return report
+
+
+def _output_file(out: Path) -> Path:
+    """The file ``-o`` names: a link to a file is written through (the link
+    stays), a link to nothing or a directory is refused."""
+    if out.is_dir():
+        raise LbConvertError(f"{out}: is a directory; -o names the NDJSON file to write")
+    if out.is_symlink():
+        if not out.exists():
+            raise LbConvertError(f"{out} is a symbolic link to {os.readlink(out)}, which is "
+                                 "nothing; give a file name (or a link to a file)")
+        return Path(os.path.realpath(out))
+    return out
+
+
+def _refuse_input_as_output(out: Path, source: Path,
+                            inputs: "list[Optional[str | os.PathLike[str]]]") -> None:
+    """An existing ``out`` that is one of the files read (the source, the
+    manifest, ``--gt``, ``--data``, ``--ontology``) or a file of the source
+    dataset other than an earlier NDJSON output would be destroyed: refuse it."""
+    if not out.is_file():
+        return
+    for path in [source, *inputs]:
+        if path is not None and Path(path).exists() and os.path.samefile(path, out):
+            raise LbConvertError(f"-o {out} is an input of this run (it would be replaced); "
+                                 "name another file")
+    if source.is_dir() and out.suffix != ".ndjson" and \
+            Path(os.path.realpath(out)).is_relative_to(os.path.realpath(source)):
+        raise LbConvertError(f"-o {out} is a file of the input dataset {source} (it would be "
+                             "replaced); name another file, e.g. preds.ndjson")
 
 
 def _annotations(source: Path, from_format: str, index: ManifestIndex, report: Report,

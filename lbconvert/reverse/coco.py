@@ -35,6 +35,7 @@ Geometry (COCO pixels, origin top-left, as the writer's mapping inverted):
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -121,21 +122,35 @@ class _GroundTruth:
         return str(file_name) if file_name is not None else f"id {image['id']}"
 
     def item(self, image_id: Any, where: str, file: str) -> ItemRef:
-        image = self.images.get(image_id)
+        image = self.images.get(image_id) if _hashable(image_id) else None
         if image is None:
-            raise _error(file, where, f"image_id {image_id!r} is not among the images of "
+            raise _error(file, where, f"image_id {_show(image_id)} is not among the images of "
                          f"{self.path}")
         if isinstance(image, str):
-            raise _error(file, where, f"image_id {image_id!r} ({image}) is not in the "
+            raise _error(file, where, f"image_id {_show(image_id)} ({image}) is not in the "
                          "manifest and carries no data_row_id or global_key")
         return image
 
     def category(self, category_id: Any, where: str, file: str) -> tuple[str, list[str]]:
-        category = self.categories.get(category_id)
+        category = self.categories.get(category_id) if _hashable(category_id) else None
         if category is None:
-            raise _error(file, where, f"category_id {category_id!r} is not among the "
+            raise _error(file, where, f"category_id {_show(category_id)} is not among the "
                          f"categories of {self.path}")
         return category
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother = 3, 60, 60
+
+
+def _show(value: Any) -> str:
+    """A short repr of an input value (bounded depth and length: a value
+    nested 10,000 deep must not end in RecursionError)."""
+    return _SHOWN.repr(value)
+
+
+def _hashable(value: Any) -> bool:
+    return value is None or isinstance(value, (int, float, str, bool))
 
 
 def _box(value: Any, file: str, where: str) -> Optional[tuple[float, float, float, float]]:
@@ -144,7 +159,7 @@ def _box(value: Any, file: str, where: str) -> Optional[tuple[float, float, floa
     if not (type(value) is list and len(value) == 4 and type(value[0]) in _NUMBERS
             and type(value[1]) in _NUMBERS and type(value[2]) in _NUMBERS
             and type(value[3]) in _NUMBERS):
-        raise _error(file, where, f"bbox must be 4 numbers, not {value!r}")
+        raise _error(file, where, f"bbox must be 4 numbers, not {_show(value)}")
     return (float(value[0]), float(value[1]), float(value[2]), float(value[3]))
 
 
@@ -205,7 +220,7 @@ def _annotations(records: Iterator[Any], gt: _GroundTruth, file: str, seed_name:
         name, keypoint_names = gt.category(record.get("category_id"), where, file)
         score = record.get("score")
         if score is not None and not _number(score):
-            raise _error(file, where, f"score must be a number, not {score!r}")
+            raise _error(file, where, f"score must be a number, not {_show(score)}")
         if results and score is None:
             raise _error(file, where, "a result needs a 'score'")
         box = _box(record.get("bbox"), file, where)

@@ -50,6 +50,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import math
 import os
 import secrets
 import shutil
@@ -194,6 +195,8 @@ class NdjsonSink:
         self.unknown: Counter[str] = Counter()
         self._data_rows: set[str] = set()
         folder = self.out.parent
+        #: the folders this run makes, deepest first: a failed run removes them
+        self._made = [p for p in [folder, *folder.parents] if not p.exists()]
         folder.mkdir(parents=True, exist_ok=True)
         _remove_orphans(folder, (f".{self.out.name}.", f".{self.masks_dir.name}."))
         # open(…, "xb") rather than mkstemp: the file gets the umask's mode, not 0600
@@ -287,6 +290,8 @@ class NdjsonSink:
         if annotation.kind == "mask" and item.width and item.height \
                 and annotation.geometry.shape != (item.height, item.width):
             return "mask size differs from the image"  # Labelbox refuses such masks
+        if item.width and item.height and not _meets_image(annotation, item.width, item.height):
+            return "entirely outside the image"
         return None
 
     def _shape(self, annotation: Annotation) -> Any:
@@ -347,6 +352,32 @@ class NdjsonSink:
         if self._mask_temp is not None:
             shutil.rmtree(self._mask_temp, ignore_errors=True)
             self._mask_temp = None
+        for folder in self._made:
+            try:
+                folder.rmdir()  # only while empty: another run may have written there
+            except OSError:
+                break
+
+
+def _meets_image(annotation: Annotation, width: float, height: float) -> bool:
+    """Whether the shape's bounds meet the image (edges included); a
+    non-finite coordinate does not.  Masks are of the image's size."""
+    kind, geometry = annotation.kind, annotation.geometry
+    if kind == "mask":
+        return True
+    if kind == "bbox":
+        left, top, w, h = geometry
+        xs, ys = [left, left + w], [top, top + h]
+    elif kind == "point":
+        xs, ys = [geometry[0]], [geometry[1]]
+    else:
+        points = [p for ring in geometry for p in ring] if kind == "polygon" else list(geometry)
+        if not points:
+            return True
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+    if not all(math.isfinite(v) for v in xs + ys):
+        return False
+    return bool(min(xs) <= width and max(xs) >= 0 and min(ys) <= height and max(ys) >= 0)
 
 
 def _owner_is_gone(name: str) -> bool:
@@ -355,8 +386,8 @@ def _owner_is_gone(name: str) -> bool:
     if len(parts) != 4 or not parts[1].isdigit() or parts[3] != "tmp":
         return False
     pid = int(parts[1])
-    if pid == os.getpid() or pid <= 0:
-        return False
+    if pid == os.getpid() or pid <= 0 or os.name == "nt":
+        return False  # on Windows os.kill(pid, 0) would terminate the process
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -383,6 +414,12 @@ def _replace_directory(source: Path, target: Path) -> None:
         os.replace(source, target)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.replace(target, old / target.name)
-    os.replace(source, target)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(target, old / target.name)
+        try:
+            os.replace(source, target)
+        except BaseException:
+            os.replace(old / target.name, target)  # the old masks back: never none at all
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)

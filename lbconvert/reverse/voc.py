@@ -77,7 +77,7 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
         file = str(path)
         try:
             tree = ET.parse(path)
-        except ET.ParseError as exc:
+        except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
             raise LbConvertError(f"{file}: not valid XML ({exc})") from None
         filename = tree.findtext("filename")
         item = index.find(path.stem) or (index.find(filename.strip()) if filename else None)

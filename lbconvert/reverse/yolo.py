@@ -76,6 +76,8 @@ class YoloNames:
         except yaml.YAMLError as exc:
             problem = str(exc).replace("\n", " ")
             raise LbConvertError(f"{os.fspath(path)}: not valid YAML ({problem})") from None
+        except RecursionError:
+            raise LbConvertError(f"{os.fspath(path)}: nested too deeply") from None
         raw = data.get("names") if isinstance(data, dict) else None
         if isinstance(raw, list):
             names = dict(enumerate(raw))

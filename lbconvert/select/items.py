@@ -130,7 +130,8 @@ class Selector:
         """Pick the project or model run; count and drop the objects of the others."""
         options = self.options
         projects = row.projects
-        if not row.experiments and len(projects) == 1 and options.project is None:
+        if (not row.experiments and len(projects) == 1 and options.project is None
+                and options.source == "labels"):
             (only,) = projects.values()  # the usual row: one project, no model run
             labels = only.labels
             self.report.objects_read += (labels[0].object_count() if len(labels) == 1

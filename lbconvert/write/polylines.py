@@ -120,7 +120,37 @@ def fill_polyline(
     Raises ``ValueError`` for a non-positive ``line_width``.
     """
     val = canvas_value(canvas, value)
-    geometry = polyline_geometry(
-        points, line_width, cap_style=cap_style, join_style=join_style, quad_segs=quad_segs
-    )
+    pts = as_points(points)
+    if cap_style == "round" and join_style == "round" and _tangled_line(pts):
+        geometry = _segment_bands(pts, float(line_width), quad_segs)
+    else:
+        geometry = polyline_geometry(
+            pts, line_width, cap_style=cap_style, join_style=join_style, quad_segs=quad_segs
+        )
     fill_geometry(canvas, geometry, val)
+
+
+#: A polyline longer than this many times its convex hull's perimeter is
+#: tangled: GEOS's buffer of the whole line costs about the square of its
+#: crossings (a 20,000-point zigzag took over 16 GB), so it is painted as the
+#: union of its segments' bands instead -- the same set of points.
+MAX_LINE_TANGLE = 50.0
+
+
+def _tangled_line(pts: np.ndarray) -> bool:
+    import shapely
+
+    if len(pts) < 1000:  # cheap enough whatever its shape
+        return False
+    length = float(np.hypot(*np.diff(pts, axis=0).T).sum())
+    hull = shapely.MultiPoint(pts).convex_hull.length
+    return bool(length > MAX_LINE_TANGLE * max(hull, 1.0))
+
+
+def _segment_bands(pts: np.ndarray, line_width: float, quad_segs: int) -> "shapely.Geometry":
+    """The band around every segment (round caps), united by the fill."""
+    import shapely
+
+    segments = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1))
+    bands = shapely.buffer(segments, line_width / 2.0, quad_segs=quad_segs)
+    return shapely.GeometryCollection(list(bands))
