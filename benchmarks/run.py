@@ -66,12 +66,30 @@ def _task(argv: list[str]) -> None:
         for pair in argv[3:]:
             key, _, value = pair.partition("=")
             options[key] = {"true": True, "false": False}.get(value, value)
+        kind, _, jobs = kind.partition("@")  # coco@2: --jobs 2; coco@dask: a 2-worker cluster
+        cluster = None
+        if jobs == "dask":
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+            options["executor"] = client.get_executor()
+        elif jobs:
+            options["jobs"] = int(jobs)
         cpu = time.process_time()
         start = time.perf_counter()
         lbconvert.convert(path, kind, out, **options)
         seconds = time.perf_counter() - start
+        if cluster is not None:  # the workers' own peak RSS, before they go
+            worker_rss = max(client.run(_peak_rss_kib).values())
+            client.close()
+            cluster.close()
+            cpu = time.process_time() - cpu
+            sys.stdout.write(f"{seconds} {cpu} {_peak_rss_kib()} {worker_rss}\n")
+            return
     cpu = time.process_time() - cpu + _children_cpu()  # the spool process of per-image writers
-    sys.stdout.write(f"{seconds} {cpu} {_peak_rss_kib()}\n")
+    sys.stdout.write(f"{seconds} {cpu} {_peak_rss_kib()} {_children_peak_rss_kib()}\n")
 
 
 def _children_cpu() -> float:
@@ -80,6 +98,15 @@ def _children_cpu() -> float:
 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _children_peak_rss_kib() -> int:
+    """The largest peak RSS of the child processes waited for (the worker
+    processes of ``--jobs``, the spool processes): ``ru_maxrss`` of the
+    children, which for forked workers includes what they share with this one."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 def _peak_rss_kib() -> int:
@@ -110,7 +137,7 @@ def _ensure_export(data: Path, rows: int, video_rows: int) -> Path:
 
 
 def _measure(case: str, export: Path, out: Path, options: list[str],
-             files_count: Optional[int] = None) -> tuple[float, float, int]:
+             files_count: Optional[int] = None) -> tuple[float, float, int, int]:
     result_file = out.parent / f".{case}.seconds"
     if case in ("floor", "read"):
         args = [case, str(export)]
@@ -123,11 +150,11 @@ def _measure(case: str, export: Path, out: Path, options: list[str],
     with open(result_file, "w") as stdout:
         run_measured([sys.executable, "-m", "benchmarks.run", "--task", *args],
                      stdout=stdout)
-    wall, cpu, rss = result_file.read_text().split()
+    wall, cpu, rss, workers_rss = result_file.read_text().split()
     result_file.unlink()
     if case not in ("floor", "read", "files"):  # deleted here, not in the measured child
         shutil.rmtree(out / case, ignore_errors=True)
-    return float(wall), float(cpu), int(rss)
+    return float(wall), float(cpu), int(rss), int(workers_rss)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for rows in args.rows:
         export = _ensure_export(args.data, rows, args.video_rows)
-        samples: dict[str, list[tuple[float, float, int]]] = {case: [] for case in cases}
+        samples: dict[str, list[tuple[float, float, int, int]]] = {case: [] for case in cases}
         for _ in range(args.runs):
             for case in cases:
                 samples[case].append(_measure(case, export, args.out, args.option,
@@ -163,22 +190,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _print(rows: int, export: Path, samples: dict[str, list[tuple[float, float, int]]]) -> None:
+def _print(rows: int, export: Path, samples: dict[str, list[tuple[float, float, int, int]]]) -> None:
     runs = len(next(iter(samples.values())))
     print(f"\n{rows} rows ({export.name}, {export.stat().st_size / 1e6:.0f} MB), "
           f"median of {runs} runs; ratios of wall time (and of CPU time)")
-    print(f"{'case':<8} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13}  ratio")
+    print(f"{'case':<10} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13} {'children':>9}  ratio")
     wall = {case: statistics.median(s[0] for s in runs) for case, runs in samples.items()}
     cpu = {case: statistics.median(s[1] for s in runs) for case, runs in samples.items()}
     rss = {case: max(s[2] for s in runs) for case, runs in samples.items()}
+    children = {case: max(s[3] for s in runs) for case, runs in samples.items()}
     for case in samples:
         ratio = ""
+        serial = case.partition("@")[0]
+        if "@" in case and serial in wall:
+            ratio = f"speed-up {wall[serial] / wall[case]:.2f}x over {serial}; "
         if "floor" in wall and case not in ("floor", "files"):
-            ratio = _ratio(case, wall, "floor") + f" ({_ratio(case, cpu, 'floor')})" + " floor"
-            if case in PER_IMAGE_FORMATS and "files" in wall:
+            ratio += _ratio(case, wall, "floor") + f" ({_ratio(case, cpu, 'floor')})" + " floor"
+            if serial in PER_IMAGE_FORMATS and "files" in wall:
                 ratio += (f", {_ratio(case, wall, 'floor', 'files')} "
                           f"({_ratio(case, cpu, 'floor', 'files')}) floor + files")
-        print(f"{case:<8} {wall[case]:8.3f} {cpu[case]:8.3f} {rss[case] / 1024:13.1f}  {ratio}")
+        print(f"{case:<10} {wall[case]:8.3f} {cpu[case]:8.3f} {rss[case] / 1024:13.1f} "
+              f"{children[case] / 1024:9.1f}  {ratio}")
 
 
 def _ratio(case: str, times: dict[str, float], *floors: str) -> str:

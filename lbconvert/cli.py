@@ -20,13 +20,14 @@ line naming the exception, the record being converted (``FILE:LINE`` or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
 import traceback
 from pathlib import Path
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import orjson
 
@@ -290,7 +291,9 @@ def _convert(args: argparse.Namespace) -> int:
     progress = Progress(enabled=False if args.quiet else None)
     extra = {"export": args.export, "output": args.out}
     try:
-        report = convert(args.export, args.to, args.out, progress=progress, options=options)
+        with _executor(args) as executor:
+            report = convert(args.export, args.to, args.out, progress=progress, options=options,
+                             jobs=args.jobs, executor=executor)
     except StrictError as exc:
         progress.finish()
         _write_report(args.report, exc.report, {**extra, "strict_failure": True})
@@ -312,6 +315,29 @@ def _convert(args: argparse.Namespace) -> int:
             print(f"  - {hint}", file=sys.stderr)
         return 4
     return 0
+
+
+#: Seconds to wait for ``--dask-scheduler`` to answer.
+DASK_CONNECT_TIMEOUT = 20
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask cluster's executor for ``--dask-scheduler``, else None (local processes)."""
+    address = getattr(args, "dask_scheduler", None)
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise LbConvertError("--dask-scheduler needs Dask: pip install 'lbconvert[dask]'") from None
+    try:
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise LbConvertError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    with client:
+        yield client.get_executor()  # type: ignore[no-untyped-call]
 
 
 def _formats(args: argparse.Namespace) -> int:
@@ -363,6 +389,11 @@ def _add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                         help="writing nothing useful is not a failure (else exit 4); YOLO may "
                              "then write a dataset without classes")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                        help="convert on N processes (0: every core; default 1); same output")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="convert on the Dask cluster of this scheduler (tcp://HOST:8786); "
+                             "its workers must see the export and OUT")
     _add_common_arguments(parser)
     parser.add_argument("--writer-option", metavar="KEY=VALUE", action="append", default=[],
                         help="an option of the chosen writer (repeatable; see "

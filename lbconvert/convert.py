@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Executor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union, cast
 
+from . import plan
 from .errors import LbConvertError
 from .model import DataRow
 from .options import ConvertOptions, Options
@@ -59,7 +61,8 @@ def strict_failure(report: Report, allow: Iterable[str] = ()) -> bool:
 
 def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
             progress: Optional[Callable[[ExportReader], None]] = None, *,
-            options: Optional[Options] = None,
+            options: Optional[Options] = None, jobs: Optional[int] = 1,
+            executor: Optional[Executor] = None,
             **kwargs: "Unpack[ConvertOptions]") -> Report:
     """Convert an export into the format registered as ``to`` at ``out``.
 
@@ -71,6 +74,11 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
     :class:`Report`; raises :class:`StrictError` under ``strict=True`` when
     anything was dropped or skipped, or a writer counted a warning, for a
     reason not in ``allow`` (the output is then not written).
+
+    ``jobs=N`` converts on N local processes (0: every core), ``executor=``
+    on any :class:`concurrent.futures.Executor` (a Dask client's
+    ``get_executor()``): the same bytes as one process, see
+    :mod:`lbconvert.plan` (which inputs and writers run in one process anyway).
     """
     started = time.monotonic()
     if options is not None and kwargs:
@@ -79,6 +87,13 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
     writer_class = get_writer(to)
     check_inputs(resolve_target(Path(out)),
                  [export, opts.images, opts.frames_dir, opts.masks, opts.mask_map])
+    if jobs != 1 or executor is not None:
+        jobs = plan.resolve_jobs(jobs)
+        if (jobs > 1 or executor is not None) and plan.serial_reason(export, to, opts) is None:
+            return plan.convert_partitioned(cast(str, export), to, out, opts, jobs, executor,
+                                            progress, started)
+    if plan.is_url(export):  # an fsspec URL (s3://, gs://, file://, memory://)
+        export = cast(Source, plan.open_url(cast(str, export)))
     report = Report()
     report.started(opts, to)
     with ExitStack() as cleanup:

@@ -123,6 +123,16 @@ class Report:
         self.format = to
         self.options = _options_dict(options)
 
+    def merge(self, other: "Report") -> None:
+        """Add the counts of ``other`` (the report of another part of the same
+        conversion, :mod:`lbconvert.plan`) to these: every number and every
+        counter among the attributes, nested tables of counters included,
+        whatever their names; the run's metadata (format, options, elapsed
+        time) stays this report's."""
+        for name, value in vars(other).items():
+            if name not in _METADATA:
+                setattr(self, name, _summed(getattr(self, name, None), value))
+
     # --- totals ---
 
     @property
@@ -193,6 +203,23 @@ class Report:
                       for name, counts in sorted(classes.items(),
                                                  key=lambda kv: (-kv[1]["objects"], kv[0]))]
         return "\n".join(lines)
+
+
+#: Attributes of a Report that describe the run rather than count it.
+_METADATA = frozenset({"format", "options", "elapsed_seconds", "_before"})
+
+
+def _summed(mine: Any, theirs: Any) -> Any:
+    """``mine + theirs`` for numbers and (nested) dicts of numbers; other
+    values are the same in every part: ``mine`` wins when set."""
+    if isinstance(theirs, bool) or not isinstance(theirs, (int, float, dict)):
+        return theirs if mine is None else mine
+    if isinstance(theirs, dict):
+        total = mine if isinstance(mine, dict) else type(theirs)()
+        for key, value in theirs.items():
+            total[key] = _summed(total.get(key), value)
+        return total
+    return theirs if mine is None else mine + theirs
 
 
 def _options_dict(options: "Options") -> dict[str, Any]:

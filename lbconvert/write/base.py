@@ -140,6 +140,13 @@ class Writer:
         """Write one item's files (what each format implements)."""
         raise NotImplementedError
 
+    def open_splits(self, splits: "list[str]") -> None:
+        """Start these splits now, in this order, as if items of each had
+        come (hook of a partitioned run, :mod:`lbconvert.plan`: every part
+        starts the splits of the whole export, so that file names, image
+        sets and directories come out as one process writes them).  Writers
+        whose output does not depend on the splits present ignore it."""
+
     def finish(self) -> None:
         """Write whatever comes last (file tails, data.yaml, indexes) into ``self.out``."""
 

@@ -146,6 +146,11 @@ class MaskPngWriter(Writer):
         if instances is not None:
             save_png16(os.path.join(self.out, "instance", directory, f"{stem}.png"), instances)
 
+    def open_splits(self, splits: list[str]) -> None:
+        for split in splits:
+            if split not in self._split_dirs:
+                self._add_split(split)
+
     def _add_split(self, split: str) -> str:
         """The directory of a new split's PNGs in ``semantic/`` (and
         ``instance/``): none while there is one split; when a second one

@@ -352,6 +352,10 @@ class VocWriter(Writer):
         if self._trainval is not None and item.split in _TRAINVAL:
             self._trainval.add(stem, classes)
 
+    def open_splits(self, splits: list[str]) -> None:
+        for split in splits:
+            self._split(split)
+
     def _split(self, split: str) -> _SplitImageSets:
         image_sets = self._splits.get(split)
         if image_sets is None:

@@ -178,6 +178,11 @@ class YoloWriter(Writer):
         rows = [handler_of[type(obj)](obj, item) for obj in item.objects]
         return "".join([row for row in rows if row is not None])
 
+    def open_splits(self, splits: list[str]) -> None:
+        for split in splits:
+            if split not in self._label_files:
+                self._add_split(split)
+
     def _add_split(self, split: str) -> SmallFiles:
         _check_split_name(split)
         (self.out / "images" / split).mkdir(parents=True)
