@@ -102,5 +102,7 @@ def read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
         with Image.open(path) as image:
             width, height = image.size
             return int(width), int(height)
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError, ImportError, UnidentifiedImageError,
+            Image.DecompressionBombError):
+        # ImportError: a plugin another package registered (a HEIF opener) lacks its module
         return None, None

@@ -226,6 +226,31 @@ def test_preview_with_a_broken_photo_in_images_names_it(tmp_path: Path, capsys: 
     assert err.startswith(f"lbconvert: error: {images / 'street-001.jpg'}: not a readable image")
 
 
+@pytest.fixture
+def opener_without_its_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pillow opener, as another package registers one (Ultralytics' HEIF), whose
+    optional module is missing: it raises ImportError for every file it is offered."""
+    from PIL import Image
+
+    def accept(prefix: bytes) -> bool:
+        return True
+
+    def factory(*args: Any) -> Any:
+        raise ImportError("No module named 'pi_heif'")
+
+    monkeypatch.setattr(Image, "ID", ["FAKEHEIF", *Image.ID])
+    monkeypatch.setitem(Image.OPEN, "FAKEHEIF", (factory, accept))
+
+
+def test_an_opener_missing_its_module_is_an_unreadable_image(
+        tmp_path: Path, capsys: Any, opener_without_its_module: None) -> None:
+    from lbconvert.images import read_image_size
+
+    test_preview_with_a_broken_photo_in_images_names_it(tmp_path, capsys)
+    photo = tmp_path / "images" / "street-001.jpg"
+    assert read_image_size(photo) == (None, None)
+
+
 @pytest.mark.parametrize("mime", [["image/jpeg"], {"a": 1}, 5])
 def test_legacy_mime_type_that_is_not_a_string_is_ignored(tmp_path: Path, mime: Any) -> None:
     import json

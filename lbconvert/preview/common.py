@@ -32,7 +32,8 @@ def open_image(path: Path) -> Iterator[Any]:
             yield image
     except PreviewError:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (OSError, ValueError, SyntaxError, ImportError, Image.DecompressionBombError) as exc:
+        # ImportError: a plugin another package registered (a HEIF opener) lacks its module
         raise PreviewError(f"{os.fspath(path)}: not a readable image ({exc.__class__.__name__}: "
                            f"{str(exc).replace(os.fspath(path), '…')})") from None
 

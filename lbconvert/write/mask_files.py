@@ -172,6 +172,7 @@ def _read_png(path: Path, max_pixels: int) -> Any:
             if image.mode not in ("L", "RGB", "RGBA"):  # palette, grey+alpha, 1-bit, 16-bit …
                 image = image.convert("RGBA" if image.mode in ("P", "PA", "LA") else "RGB")
             return np.asarray(image)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        # ValueError: over --max-pixels (check_raster_size), nothing allocated
+    except (OSError, ValueError, SyntaxError, ImportError, Image.DecompressionBombError) as exc:
+        # ValueError: over --max-pixels (check_raster_size), nothing allocated; ImportError:
+        # a plugin another package registered (a HEIF opener) lacks its module
         raise LbConvertError(f"mask {path} cannot be read ({exc})") from exc
