@@ -86,7 +86,7 @@ the bytes against ElementTree's and parse every file with it).
 Files are named by the item's stem, which the select stage makes unique (a
 video frame ``clip_000001`` and a row named ``clip_000001`` do not share a
 file: the later one gets a ``__<hash>`` suffix and a warning).  The XML files
-go through :class:`lbconvert.write.base.SmallFiles`.
+go through :class:`lbconvert.write.small_files.SmallFiles`.
 
 Deterministic, and the writer's memory does not grow with the number of rows:
 each item adds a ``stem<TAB>class bit mask`` line to a per-split part file,
@@ -111,7 +111,8 @@ from .geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from .palette import voc_colormap
 from ..names import safe_stem
-from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .base import IMAGE_MEDIA, Writer, release
+from .small_files import SmallFiles
 from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
 from .voc_names import VocNames, file_safe_names, voc_class_name
 

@@ -96,7 +96,7 @@ stem, which the select stage makes unique (a video frame ``clip_000001``
 and a row named ``clip_000001`` do not share a file: the later one gets a
 ``__<hash>`` suffix and a warning).
 
-Speed: label files go through :class:`lbconvert.write.base.SmallFiles` (one
+Speed: label files go through :class:`lbconvert.write.small_files.SmallFiles` (one
 ``open``/``write``/``close`` of the OS per file, made by a second process
 after the first 2,000); rows are built with ``%``-formatting; nothing is
 kept per item, so the writer's memory does not grow with the export.
@@ -113,7 +113,8 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..options import option_name
-from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .base import IMAGE_MEDIA, Writer, release
+from .small_files import SmallFiles
 from .images import place_item_image
 from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
 from .shapes import (
