@@ -378,9 +378,9 @@ def test_segment_mask_without_a_ring_is_dropped_once(tmp_path: Path) -> None:
 def test_mask_rings_without_opencv_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from lbconvert.write import yolo
+    from lbconvert.write import rings, yolo
 
-    monkeypatch.setattr(yolo, "_cv2_module", False)  # as if OpenCV were not installed
+    monkeypatch.setattr(rings, "_cv2_module", False)  # as if OpenCV were not installed
     with pytest.raises(lbconvert.LbConvertError, match="mask contours need opencv"):
         yolo.mask_rings(np.ones((4, 4), dtype=bool))
 

@@ -430,10 +430,10 @@ def test_drop_reasons_per_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                  task: str | None, opencv: bool) -> None:
     """Masks without files say so, with or without OpenCV; hints only where the
     option would help (no --boxes-from-shapes for a mask without a file)."""
-    from lbconvert.write import yolo as yolo_module
+    from lbconvert.write import rings
 
     if not opencv:
-        monkeypatch.setattr(yolo_module, "_cv2_module", False)
+        monkeypatch.setattr(rings, "_cv2_module", False)
     options: dict = {"task": task, "keypoint_names": ("head",)} if task else {}
     export = write_export(tmp_path / "x.ndjson", [row("a.png", MIXED)])
     report = lbconvert.convert(export, fmt, tmp_path / "out", **options)

@@ -26,8 +26,8 @@ import lbconvert
 from lbconvert import cli
 from lbconvert.errors import OutputError
 from lbconvert.options import Options
-from lbconvert.write import base, get_writer, outdir
-from lbconvert.write.base import SmallFiles
+from lbconvert.write import base, get_writer, outdir, small_files
+from lbconvert.write.small_files import SmallFiles
 
 from .conftest import ROOT
 from .inline import box, row, tree_files, write_export
@@ -394,6 +394,7 @@ def fill_the_disk(monkeypatch: pytest.MonkeyPatch, disk: Disk) -> None:
     for module in (coco, jsonl, masks, voc, yolo):
         monkeypatch.setattr(module, "open", opened, raising=False)
     monkeypatch.setattr(base, "os", OsWithFullDisk(disk))
+    monkeypatch.setattr(small_files, "os", OsWithFullDisk(disk))
     real_write_bytes = pathlib.Path.write_bytes
 
     def write_bytes(self: Path, data: bytes) -> int:
@@ -540,7 +541,7 @@ def _python(script: str, *args: str, **kwargs: Any) -> subprocess.Popen:
 _SPOOL_SCRIPT = """
     import os, sys, time
     from pathlib import Path
-    from lbconvert.write.base import SmallFiles
+    from lbconvert.write.small_files import SmallFiles
     SmallFiles.SPOOL_AFTER = 0
     files = SmallFiles(Path(sys.argv[1]))
     files.write("first.txt", b"x")
@@ -606,7 +607,7 @@ def test_the_spool_stops_when_its_writer_dies_even_if_the_pipe_stays_open(
 _CONVERT_SCRIPT = """
     import sys, time
     import lbconvert
-    from lbconvert.write.base import SmallFiles
+    from lbconvert.write.small_files import SmallFiles
     from lbconvert.write.voc import VocWriter
     SmallFiles.SPOOL_AFTER = 5
     SmallFiles.BATCH_BYTES = 512

@@ -9,7 +9,7 @@ import pytest
 
 import lbconvert
 from lbconvert.errors import OutputError
-from lbconvert.write.base import SmallFiles
+from lbconvert.write.small_files import SmallFiles
 
 from .inline import box, row, write_export
 

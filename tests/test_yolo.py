@@ -17,7 +17,7 @@ import lbconvert
 from lbconvert.cli import main
 from lbconvert.errors import LbConvertError
 from lbconvert.write.geometry import ring_area
-from lbconvert.write import yolo as yolo_module
+from lbconvert.write import rings
 from lbconvert.write.yolo import merge_parts
 
 from .conftest import FIXTURES
@@ -375,7 +375,7 @@ def test_mask_contours(tmp_path: Path) -> None:
 
 
 def test_masks_without_opencv_are_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yolo_module, "_cv2_module", False)
+    monkeypatch.setattr(rings, "_cv2_module", False)
     export, masks = mask_export(tmp_path)
     report = convert(export, tmp_path / "out", task="segment", masks=masks)
     # only masks that have pixels need OpenCV; the others say what they lack

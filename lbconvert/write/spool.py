@@ -1,4 +1,4 @@
-"""The file-writing side of :class:`lbconvert.write.base.SmallFiles`, run as its
+"""The file-writing side of :class:`lbconvert.write.small_files.SmallFiles`, run as its
 own process: ``python -I -S spool.py DIRECTORY PARENT_PID``.
 
 Reads records from standard input, each one

@@ -86,7 +86,7 @@ the bytes against ElementTree's and parse every file with it).
 Files are named by the item's stem, which the select stage makes unique (a
 video frame ``clip_000001`` and a row named ``clip_000001`` do not share a
 file: the later one gets a ``__<hash>`` suffix and a warning).  The XML files
-go through :class:`lbconvert.write.base.SmallFiles`.
+go through :class:`lbconvert.write.small_files.SmallFiles`.
 
 Deterministic, and the writer's memory does not grow with the number of rows:
 each item adds a ``stem<TAB>class bit mask`` line to a per-split part file,
@@ -96,11 +96,9 @@ with at most 128 class files open at once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import unicodedata
 from contextlib import ExitStack, contextmanager
 from math import ceil, floor
 from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, TypeAlias
@@ -113,8 +111,10 @@ from .geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from .palette import voc_colormap
 from ..names import safe_stem
-from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .base import IMAGE_MEDIA, Writer, release
+from .small_files import SmallFiles
 from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
+from .voc_names import VocNames, file_safe_names, voc_class_name
 
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
     from .regions import ItemRaster, Region
@@ -158,64 +158,6 @@ def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int,
     if bottom > height:
         bottom, truncated = height, 1
     return BndBox(floor(left) + 1, floor(top) + 1, ceil(right), ceil(bottom), truncated)
-
-
-#: What a VOC class name cannot hold: characters XML 1.0 cannot, control
-#: characters and line breaks (labelmap.txt is read line by line), ``:``
-#: (its field separator) and what a file name cannot hold (the class lists).
-_NAME_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f/\\\\:*?"<>|\u2028\u2029\ud800-\udfff\ufffe\uffff]+')
-#: Longest VOC class name, in characters, before the hash suffix.
-_MAX_NAME = 150
-
-
-def voc_class_name(name: str) -> str:
-    """The class name as the XML, ``labelmap.txt`` and the class lists
-    ``<name>_<split>.txt`` all hold it (before the uniqueness suffix of
-    :func:`voc_class_names`): NFC-normalised; runs of control characters
-    (C0, DEL, C1, U+2028/9), characters XML 1.0 cannot hold, ``:`` and
-    ``/ \\ * ? " < > |`` become one ``_``; surrounding white space goes (label
-    map readers strip lines); a leading ``#`` (a comment there) becomes ``_``;
-    a name over 150 characters is cut to 133 plus ``_`` and a 16-digit hash
-    of the whole name.  ``""`` when nothing is left."""
-    cleaned = _NAME_UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip()
-    if cleaned.startswith("#"):
-        cleaned = "_" + cleaned[1:]
-    if len(cleaned) > _MAX_NAME:
-        digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-        cleaned = f"{cleaned[:_MAX_NAME - 17]}_{digest}"
-    return cleaned
-
-
-class VocNames:
-    """The VOC names of the classes in id order: :func:`voc_class_name`,
-    ``class<id>`` when nothing is left, and ``_<id>`` appended (again, if
-    need be) while the name equals, ignoring case, an earlier class's or a
-    reserved label map name (``background``; ``ignored`` with the void
-    border): file names are compared case-insensitively on Windows and macOS,
-    and Datumaro refuses a label map that defines a name twice."""
-
-    def __init__(self, reserved: tuple[str, ...] = ("background",)) -> None:
-        self.names: list[str] = []
-        self.changed = 0  # how many differ from the class name
-        self._taken = {name.lower() for name in reserved}
-
-    def extend(self, titles: list[str]) -> None:
-        """Name the classes ``len(self.names), …`` (their titles in id order)."""
-        for title in titles[len(self.names):]:
-            index = len(self.names)
-            name = voc_class_name(title) or f"class{index}"
-            while name.lower() in self._taken:
-                name = f"{name}_{index}"
-            self._taken.add(name.lower())
-            self.names.append(name)
-            self.changed += name != title
-
-
-def file_safe_names(names: list[str]) -> list[str]:
-    """VOC class names (see :class:`VocNames`) of these class names."""
-    voc_names = VocNames(reserved=())
-    voc_names.extend(names)
-    return voc_names.names
 
 
 def _escape(value: str) -> str:

@@ -96,7 +96,7 @@ stem, which the select stage makes unique (a video frame ``clip_000001``
 and a row named ``clip_000001`` do not share a file: the later one gets a
 ``__<hash>`` suffix and a warning).
 
-Speed: label files go through :class:`lbconvert.write.base.SmallFiles` (one
+Speed: label files go through :class:`lbconvert.write.small_files.SmallFiles` (one
 ``open``/``write``/``close`` of the OS per file, made by a second process
 after the first 2,000); rows are built with ``%``-formatting; nothing is
 kept per item, so the writer's memory does not grow with the export.
@@ -105,7 +105,7 @@ kept per item, so the writer's memory does not grow with the export.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..errors import LbConvertError
 from ..model import (
@@ -113,16 +113,15 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..options import option_name
-from .base import IMAGE_MEDIA, SmallFiles, Writer, release
+from .base import IMAGE_MEDIA, Writer, release
+from .small_files import SmallFiles
 from .images import place_item_image
+from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
 from .shapes import (
     DEGENERATE_MASK, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES,
     POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
     pixel_bounds,
 )
-
-if TYPE_CHECKING:
-    import numpy as np
 
 # numpy, shapely (via ..geometry), OpenCV and PyYAML are imported where they
 # are needed, so that plain box conversions do not pay for importing them.
@@ -133,7 +132,6 @@ __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 _YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
                         "yaml_file", "minival"})
 _Box = Corners  # left, top, right, bottom in pixels
-Ring = list[tuple[float, float]]  # as lbconvert.write.geometry.Ring
 
 
 class YoloWriter(Writer):
@@ -272,7 +270,7 @@ class YoloWriter(Writer):
         if absurd([v for ring in rings for v in ring]):  # GEOS fails on them, now and then
             self.report.drop(OUT_OF_RANGE)
             return None
-        corners = _rotated_rectangle([v for ring in rings for v in ring])
+        corners = rotated_rectangle([v for ring in rings for v in ring])
         if corners is None:
             self.report.drop(degenerate(obj.kind))
             return None
@@ -364,7 +362,7 @@ class YoloWriter(Writer):
         pixels = self.shapes.mask(obj, item)  # first: a mask without a file needs no OpenCV
         if pixels is None:
             return None
-        cv2 = _opencv()
+        cv2 = opencv()
         if cv2 is None:
             self.report.drop(OPENCV_MISSING)
             return None
@@ -451,109 +449,6 @@ def _corners(box: _Box) -> Ring:
 def _keypoints(kps: list[Optional[tuple[float, float]]], sx: float, sy: float) -> str:
     return " ".join(["0 0 0" if kp is None else
                      "%.6f %.6f 2" % (_unit(kp[0] * sx), _unit(kp[1] * sy)) for kp in kps])
-
-
-def _rotated_rectangle(vertices: Ring) -> Optional[Ring]:
-    """The 4 corners of shapely's minimum rotated rectangle, or None when flat."""
-    import shapely
-
-    # shapely.multipoints is ~10x faster than MultiPoint(list of tuples)
-    rectangle = shapely.minimum_rotated_rectangle(shapely.multipoints(vertices))
-    if shapely.get_type_id(rectangle) != 3 or rectangle.area == 0.0:  # 3: Polygon
-        return None
-    return [(x, y) for x, y in shapely.get_coordinates(rectangle)[:4].tolist()]
-
-
-_cv2_module: Any = None
-
-
-def _opencv() -> Any:
-    """OpenCV, imported on first use; None when it is not installed."""
-    global _cv2_module
-    if _cv2_module is None:
-        try:
-            import cv2
-        except ImportError:
-            _cv2_module = False
-        else:
-            _cv2_module = cv2
-    return _cv2_module or None
-
-
-def mask_rings(pixels: np.ndarray, cv2: Any = None) -> list[Ring]:
-    """Outer contours of a boolean mask as rings through pixel centres,
-    largest first; parts with fewer than 3 points or no area are left out."""
-    import numpy as np
-
-    from .geometry import shoelace
-
-    cv2 = cv2 or _opencv()
-    if cv2 is None:
-        raise LbConvertError(OPENCV_MISSING)
-    contours, _ = cv2.findContours(pixels.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
-    parts = []
-    for contour in contours:
-        points = contour.reshape(-1, 2).astype(np.float64) + 0.5
-        if len(points) < 3:
-            continue
-        xs, ys = points[:, 0].tolist(), points[:, 1].tolist()
-        area = shoelace(xs, ys)
-        if area > 0.0:
-            parts.append((area, list(zip(xs, ys))))
-    parts.sort(key=lambda part: -part[0])  # stable: ties keep OpenCV's order
-    return [ring for _, ring in parts]
-
-
-# --- joining parts into one ring (Ultralytics' merge_multi_segment rule) -----------
-
-def _closest_pair(first: Ring, second: Ring) -> tuple[int, int]:
-    """Indices of the closest vertices of two rings (the first such pair in
-    row-major order), computed in blocks so memory stays bounded."""
-    import numpy as np
-
-    a = np.asarray(first, dtype=np.float64)
-    b = np.asarray(second, dtype=np.float64)
-    best, pair = np.inf, (0, 0)
-    step = max(1, (1 << 20) // len(b))
-    for start in range(0, len(a), step):
-        distances = ((a[start:start + step, None, :] - b[None, :, :]) ** 2).sum(-1)
-        flat = int(distances.argmin())
-        if distances.flat[flat] < best:
-            best = distances.flat[flat]
-            pair = (start + flat // len(b), flat % len(b))
-    return pair
-
-
-def merge_parts(rings: list[Ring]) -> Ring:
-    """Several rings joined into one, as Ultralytics' COCO converter joins
-    multi-part segmentations (see the module docstring)."""
-    if len(rings) < 2:
-        return list(rings[0]) if rings else []
-    links = [_closest_pair(rings[i - 1], rings[i]) for i in range(1, len(rings))]
-    last = len(rings) - 1
-    loops: list[Ring] = []  # each part closed on itself, from its first link vertex
-    spans: list[int] = []   # middle parts: steps from the entry to the exit vertex
-    for i, ring in enumerate(rings):
-        if i == 0:
-            start, span = links[0][0], 0
-        elif i == last:
-            start, span = links[i - 1][1], 0
-        else:
-            entry, leave = links[i - 1][1], links[i][0]
-            if entry > leave:  # walk this part the other way round
-                ring = ring[::-1]
-                entry, leave = len(ring) - 1 - entry, len(ring) - 1 - leave
-            start, span = entry, leave - entry
-        loops.append(ring[start:] + ring[:start] + ring[start:start + 1])
-        spans.append(span)
-    merged: Ring = list(loops[0])
-    for i in range(1, last):  # forward: entry to exit of each middle part
-        merged += loops[i][:spans[i] + 1]
-    merged += loops[last]
-    for i in range(last - 1, 0, -1):  # back: exit round to entry
-        merged += loops[i][spans[i]:]
-    return merged
 
 
 # --- YAML: class names always double-quoted -----------------------------------------
