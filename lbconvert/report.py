@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
-    from .model import Item
+    from .model import Item, ObjectAnnotation
     from .options import Options
 
-__all__ = ["Report", "HINTS"]
+__all__ = ["Report", "HINTS", "class_of"]
 
 #: What would help, per drop/skip reason, when a run writes nothing useful.
 HINTS: dict[str, str] = {
@@ -68,6 +68,11 @@ class Report:
         self.splits: dict[str, dict[str, Any]] = {}
         self._class_objects: Counter[str] = Counter()  # see the classes property
         self._class_items: Counter[str] = Counter()
+        #: (class, reason) -> objects of the class a writer dropped for the reason
+        self._class_dropped: Counter[tuple[str, str]] = Counter()
+        #: The class of the object a writer is working on (see :func:`class_of`),
+        #: so that :meth:`drop` can count per class; None outside an object.
+        self.current_class: Optional[str] = None
         self.format: Optional[str] = None
         self.options: dict[str, Any] = {}
         self.elapsed_seconds: Optional[float] = None
@@ -76,6 +81,8 @@ class Report:
     def drop(self, reason: str, count: int = 1) -> None:
         if count:
             self.dropped[reason] += count
+            if self.current_class is not None:
+                self._class_dropped[(self.current_class, reason)] += count
 
     def skip_item(self, reason: str) -> None:
         self.items_skipped[reason] += 1
@@ -92,11 +99,12 @@ class Report:
         self.items += 1
         self._before = (self.annotations_written, dict(self.dropped))
         if item.objects:  # Counter.update counts in C
-            names = [obj.name or obj.value or "" for obj in item.objects]
+            names = [obj.name or obj.value or "" for obj in item.objects]  # class_of, inlined
             self._class_objects.update(names)
             self._class_items.update(set(names))
 
     def item_finished(self, item: "Item") -> None:
+        self.current_class = None
         written, dropped = self._before
         split = self.splits.get(item.split)
         if split is None:
@@ -112,11 +120,22 @@ class Report:
                     counts[reason] += count - before
 
     @property
-    def classes(self) -> dict[str, dict[str, int]]:
-        """class -> {"items", "objects"}: items holding the class, and its
-        objects, handed to the writer."""
-        return {name: {"items": self._class_items[name], "objects": count}
-                for name, count in self._class_objects.items()}
+    def classes(self) -> dict[str, dict[str, Any]]:
+        """class -> {"items", "objects", "annotations_written", "dropped"}: the
+        items holding the class, its objects handed to the writer, and how many
+        of those were written and dropped (by reason).  A writer names the
+        object it works on in :attr:`current_class`, so every drop it counts
+        is the class's; what it did not drop it wrote."""
+        dropped: dict[str, Counter[str]] = {}
+        for (name, reason), count in self._class_dropped.items():
+            dropped.setdefault(name, Counter())[reason] += count
+        table: dict[str, dict[str, Any]] = {}
+        for name, count in self._class_objects.items():
+            reasons = dropped.get(name, Counter())
+            table[name] = {"items": self._class_items[name], "objects": count,
+                           "annotations_written": count - sum(reasons.values()),
+                           "dropped": dict(sorted(reasons.items()))}
+        return table
 
     def started(self, options: "Options", to: str) -> None:
         """Record the format and the options of the run."""
@@ -198,15 +217,21 @@ class Report:
                       for name, counts in sorted(self.splits.items())]
         classes = self.classes
         if classes:
-            lines.append("  class               items  objects")
+            lines.append("  class               items  objects  written  dropped")
             lines += [f"  {name or '(no name)':<18} {counts['items']:>6}  {counts['objects']:>7}"
+                      f"  {counts['annotations_written']:>7}  {sum(counts['dropped'].values()):>7}"
                       for name, counts in sorted(classes.items(),
                                                  key=lambda kv: (-kv[1]["objects"], kv[0]))]
         return "\n".join(lines)
 
 
 #: Attributes of a Report that describe the run rather than count it.
-_METADATA = frozenset({"format", "options", "elapsed_seconds", "_before"})
+_METADATA = frozenset({"format", "options", "elapsed_seconds", "_before", "current_class"})
+
+
+def class_of(obj: "ObjectAnnotation") -> str:
+    """The name an object's class has in the report's per-class table."""
+    return obj.name or obj.value or ""
 
 
 def _summed(mine: Any, theirs: Any) -> Any:

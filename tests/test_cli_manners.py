@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ import lbconvert
 from lbconvert.cli import Progress, build_parser, main
 
 from .conftest import FIXTURES
-from .inline import box, instance_mask, point, row, write_export
+from .inline import box, instance_mask, point, polygon, row, write_export
 
 IMAGES = FIXTURES / "v2/images.ndjson"
 PROJECT = "cl3vyrz2zafeq76e6zyfvrz89"
@@ -162,12 +163,15 @@ def test_report_has_per_split_and_per_class_counts(tmp_path: Path) -> None:
     assert sum(s["annotations_written"] for s in splits.values()) == 40
     assert {s["dropped"]["point not representable in yolo detect"] for s in splits.values()} \
         == {splits["train"]["items"], splits["val"]["items"]}
-    assert data["classes"] == {"car": {"items": 20, "objects": 20},
-                               "person": {"items": 20, "objects": 20},
-                               "tip": {"items": 20, "objects": 20}}
+    drop = {"point not representable in yolo detect": 20}
+    assert data["classes"] == {
+        "car": {"items": 20, "objects": 20, "annotations_written": 20, "dropped": {}},
+        "person": {"items": 20, "objects": 20, "annotations_written": 20, "dropped": {}},
+        "tip": {"items": 20, "objects": 20, "annotations_written": 0, "dropped": drop}}
     summary = report.summary()
     assert f"  train      {splits['train']['items']:>7}" in summary
-    assert "  car                    20       20" in summary
+    assert "  car                    20       20       20        0" in summary
+    assert "  tip                    20       20        0       20" in summary
 
 
 def test_inspect_prints_the_per_class_table() -> None:
@@ -183,3 +187,30 @@ def test_inspect_prints_the_per_class_table() -> None:
     assert summary["class_table"]["car"] == {"rows": 3, "objects": 4, "kinds": {"bbox": 4}}
     assert sum(c["objects"] for c in summary["class_table"].values()) \
         == sum(summary["objects"].values())
+
+
+@pytest.mark.parametrize("to, options", [
+    ("coco", {}), ("coco", {"keypoints": True, "keypoint_names": ("tip",)}), ("voc", {}),
+    ("yolo", {}), ("yolo", {"task": "segment"}),
+    ("yolo", {"task": "pose", "keypoint_names": ("tip",)}), ("masks", {}), ("jsonl", {}),
+    ("geojson", {})])
+def test_per_class_written_and_dropped_add_up(tmp_path: Path, to: str, options: Any) -> None:
+    """Each class: written + dropped = objects; summed over classes, the writer's totals.
+    The export mixes classes in every item, with drops of several reasons per writer."""
+    rows = [row("a.jpg", [box("car", 1, 1, 20, 20), box("car", 500, 500, 5, 5),  # 2nd outside
+                          point("tip", 3, 3), point("tip", 90, 90),               # 2nd: no box
+                          polygon("lane", [(1, 1), (2, 2), (3, 3)])]),              # degenerate
+            row("b.jpg", [box("person", 5, 5, 10, 10), point("tip", 6, 6)])]
+    export = write_export(tmp_path / "e.ndjson", rows)
+    report = lbconvert.convert(export, to, tmp_path / "out", clip=True, allow_empty=True,
+                               **options)
+    classes = report.to_dict()["classes"]
+    for counts in classes.values():
+        assert counts["annotations_written"] + sum(counts["dropped"].values()) == counts["objects"]
+        assert counts["annotations_written"] >= 0
+    assert sum(c["annotations_written"] for c in classes.values()) == report.annotations_written
+    by_reason: dict[str, int] = {}
+    for counts in classes.values():
+        for reason, count in counts["dropped"].items():
+            by_reason[reason] = by_reason.get(reason, 0) + count
+    assert by_reason == dict(report.dropped)

@@ -25,7 +25,7 @@ import orjson
 from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
 from ..options import Options, option_name
-from ..report import Report
+from ..report import Report, class_of
 from .manifest import REPORT, Manifest
 from .outdir import Staging
 from .shapes import not_representable
@@ -253,8 +253,10 @@ class Writer:
         """False (and every object dropped) when the item has no image to draw on."""
         if item.media_type in IMAGE_MEDIA and item.width and item.height:
             return True
-        self.report.drop(f"{item.media_type} media not representable in {self.name}",
-                         len(item.objects))
+        reason = f"{item.media_type} media not representable in {self.name}"
+        for obj in item.objects:  # one by one, for the per-class table
+            self.report.current_class = class_of(obj)
+            self.report.drop(reason)
         return False
 
     def _write_history(self) -> None:
@@ -282,10 +284,10 @@ class _HandlerTable(dict):  # type: ignore[type-arg]  # dict[type, Callable[...,
 
 def _dropper(report: Report, reason: str) -> Callable[..., None]:
     """A handler that counts its object as dropped for ``reason``."""
-    dropped = report.dropped
+    drop_one = report.drop
 
     def drop(*_: Any) -> None:
-        dropped[reason] += 1
+        drop_one(reason)
     return drop
 
 

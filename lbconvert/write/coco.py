@@ -166,7 +166,9 @@ class CocoWriter(Writer):
         first_id = files.annotation_id + 1
         records: list[dict[str, Any]] = []
         points = []
+        report = self.report
         for obj in item.objects:
+            report.current_class = obj.name or obj.value or ""  # class_of, inlined
             if self._keypoints and isinstance(obj, PointAnnotation):
                 points.append(obj)
                 continue
@@ -272,7 +274,8 @@ class CocoWriter(Writer):
             record["keypoints"] = [0.0] * (3 * slots)
             record["num_keypoints"] = 0
         for point in points:
-            slot = self._keypoints.get(point.name or point.value or "")
+            self.report.current_class = slot_name = point.name or point.value or ""
+            slot = self._keypoints.get(slot_name)
             if slot is None:
                 self.report.drop(POINT_CLASS_UNLISTED)
                 continue

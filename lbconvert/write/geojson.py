@@ -41,7 +41,9 @@ class GeoJsonWriter(Writer):
     def write(self, item: Item) -> None:
         geospatial = item.media_type == "geospatial"
         features = []
+        report = self.report
         for obj in item.objects:
+            report.current_class = obj.name or obj.value or ""  # class_of, inlined
             geometry = _geometry(obj, geospatial)
             if geometry is None:
                 self.report.drop("not geospatial" if not isinstance(obj, GeoAnnotation)

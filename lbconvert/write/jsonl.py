@@ -28,13 +28,14 @@ from __future__ import annotations
 
 from typing import Any, IO
 
-from .attributes import flatten_classifications
 from ..errors import LbConvertError
 from ..model import (
     BoxAnnotation, ConversationEntityAnnotation, CuboidAnnotation, DocumentBoxAnnotation, DocumentEntityAnnotation,
     GeoAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
     PolylineAnnotation, RelationshipAnnotation, TextEntityAnnotation, UnknownAnnotation,
 )
+from ..report import class_of
+from .attributes import flatten_classifications
 from .base import Writer, release
 from .jsonenc import NotJson, encode
 
@@ -74,7 +75,9 @@ class JsonlWriter(Writer):
         an error naming the item when the rest still cannot be written."""
         for key in ("objects", "relationships"):
             kept = []
-            for obj in record[key]:
+            for index, obj in enumerate(record[key]):
+                if key == "objects":
+                    self.report.current_class = class_of(item.objects[index])
                 try:
                     encode(obj)
                 except NotJson as exc:

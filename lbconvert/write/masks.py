@@ -122,7 +122,9 @@ class MaskPngWriter(Writer):
         semantic = np.zeros((height, width), dtype=np.uint8)
         instances = np.zeros((height, width), dtype=np.uint16) if self.options.instances else None
         drawn = 0
+        report = self.report
         for obj in item.objects:
+            report.current_class = obj.name or obj.value or ""  # class_of, inlined
             drawn_region = self._region(obj, item, raster)
             if drawn_region is None:
                 continue

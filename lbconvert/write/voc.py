@@ -325,7 +325,9 @@ class VocWriter(Writer):
     def _objects(self, item: Item) -> list[VocObject]:
         """The objects that get an ``<object>``; the others are dropped and counted."""
         written: list[VocObject] = []
+        report = self.report
         for obj in item.objects:
+            report.current_class = obj.name or obj.value or ""  # class_of, inlined
             shape = self.handler_of[type(obj)](obj, item)
             if shape is not None:
                 class_id = self.class_id(obj)

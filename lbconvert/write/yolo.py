@@ -172,9 +172,14 @@ class YoloWriter(Writer):
 
     def _shape_rows(self, item: Item) -> str:
         """The item's label file text (detect, segment, obb)."""
-        handler_of = self.handler_of
-        rows = [handler_of[type(obj)](obj, item) for obj in item.objects]
-        return "".join([row for row in rows if row is not None])
+        handler_of, report = self.handler_of, self.report
+        rows = []
+        for obj in item.objects:
+            report.current_class = obj.name or obj.value or ""  # class_of, inlined
+            row = handler_of[type(obj)](obj, item)
+            if row is not None:
+                rows.append(row)
+        return "".join(rows)
 
     def open_splits(self, splits: list[str]) -> None:
         for split in splits:
@@ -292,7 +297,9 @@ class YoloWriter(Writer):
         points: list[PointAnnotation] = []
         slots = len(self._keypoints)
         shapes = self.options.boxes_from_shapes
+        report = self.report
         for obj in item.objects:
+            report.current_class = obj.name or obj.value or ""  # class_of, inlined
             if isinstance(obj, PointAnnotation):
                 points.append(obj)
                 continue
@@ -317,7 +324,8 @@ class YoloWriter(Writer):
 
     def _attach(self, point: PointAnnotation,
                 instances: list[tuple[int, _Box, list[Optional[tuple[float, float]]]]]) -> None:
-        slot = self._keypoints.get(point.name or point.value or "")
+        self.report.current_class = name = point.name or point.value or ""
+        slot = self._keypoints.get(name)
         if slot is None:
             self.report.drop(POINT_CLASS_UNLISTED)
             return
