@@ -64,8 +64,11 @@ class Report:
         self.dropped: Counter[str] = Counter()
         self.items_skipped: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
-        #: split -> {"items", "annotations_written", "dropped": {reason: n}} (writer stage)
-        self.splits: dict[str, dict[str, Any]] = {}
+        # The writer stage per split (see the splits property): items, written,
+        # and (split, reason) -> dropped, counted by drop() for the current item.
+        self._split_items: Counter[str] = Counter()
+        self._split_written: Counter[str] = Counter()
+        self._split_dropped: Counter[tuple[str, str]] = Counter()
         self._class_objects: Counter[str] = Counter()  # see the classes property
         self._class_items: Counter[str] = Counter()
         #: (class, reason) -> objects of the class a writer dropped for the reason
@@ -73,16 +76,20 @@ class Report:
         #: The class of the object a writer is working on (see :func:`class_of`),
         #: so that :meth:`drop` can count per class; None outside an object.
         self.current_class: Optional[str] = None
+        #: The split of the item a writer is working on; None between items.
+        self.current_split: Optional[str] = None
         self.format: Optional[str] = None
         self.options: dict[str, Any] = {}
         self.elapsed_seconds: Optional[float] = None
-        self._before: tuple[int, dict[str, int]] = (0, {})
+        self._written_before = 0
 
     def drop(self, reason: str, count: int = 1) -> None:
         if count:
             self.dropped[reason] += count
             if self.current_class is not None:
                 self._class_dropped[(self.current_class, reason)] += count
+            if self.current_split is not None:
+                self._split_dropped[(self.current_split, reason)] += count
 
     def skip_item(self, reason: str) -> None:
         self.items_skipped[reason] += 1
@@ -97,27 +104,29 @@ class Report:
 
     def item_started(self, item: "Item") -> None:
         self.items += 1
-        self._before = (self.annotations_written, dict(self.dropped))
+        self.current_split = item.split
+        self._written_before = self.annotations_written
         if item.objects:  # Counter.update counts in C
             names = [obj.name or obj.value or "" for obj in item.objects]  # class_of, inlined
             self._class_objects.update(names)
             self._class_items.update(set(names))
 
     def item_finished(self, item: "Item") -> None:
-        self.current_class = None
-        written, dropped = self._before
-        split = self.splits.get(item.split)
-        if split is None:
-            split = self.splits[item.split] = {"items": 0, "annotations_written": 0,
-                                               "dropped": Counter()}
-        split["items"] += 1
-        split["annotations_written"] += self.annotations_written - written
-        if self.dropped != dropped:
-            counts = split["dropped"]
-            for reason, count in self.dropped.items():
-                before = dropped.get(reason, 0)
-                if count != before:
-                    counts[reason] += count - before
+        self.current_class = self.current_split = None
+        self._split_items[item.split] += 1
+        self._split_written[item.split] += self.annotations_written - self._written_before
+
+    @property
+    def splits(self) -> dict[str, dict[str, Any]]:
+        """split -> {"items", "annotations_written", "dropped": {reason: n}}:
+        what the writer was handed and wrote or dropped, per split."""
+        table: dict[str, dict[str, Any]] = {
+            split: {"items": count, "annotations_written": self._split_written[split],
+                    "dropped": Counter()}
+            for split, count in self._split_items.items()}
+        for (split, reason), count in self._split_dropped.items():
+            table[split]["dropped"][reason] += count
+        return table
 
     @property
     def classes(self) -> dict[str, dict[str, Any]]:
@@ -226,7 +235,8 @@ class Report:
 
 
 #: Attributes of a Report that describe the run rather than count it.
-_METADATA = frozenset({"format", "options", "elapsed_seconds", "_before", "current_class"})
+_METADATA = frozenset({"format", "options", "elapsed_seconds", "_written_before",
+                       "current_class", "current_split"})
 
 
 def class_of(obj: "ObjectAnnotation") -> str:
