@@ -488,14 +488,17 @@ def _to_labelbox(args: argparse.Namespace) -> int:
         report = to_labelbox(args.input, args.from_format, args.out, manifest=args.manifest,
                              gt=args.gt, data=args.data, ontology=args.ontology,
                              skip_unknown=args.skip_unknown, strict=args.strict,
-                             keypoints=keypoints, mask_url=args.mask_url)
+                             allow=tuple(args.allow), keypoints=keypoints,
+                             mask_url=args.mask_url)
     except StrictError as exc:
         _write_report(args.report, exc.report, {**extra, "strict_failure": True})
-        print(exc.report.summary(), file=sys.stderr)
+        if not args.quiet:
+            print(exc.report.summary(), file=sys.stderr)
         print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
         return 3
     _write_report(args.report, report, extra)
-    print(report.summary(), file=_summary_stream(args))
+    if not args.quiet:
+        _emit(report.summary(), _summary_stream(args))
     return 0
 
 
@@ -503,12 +506,17 @@ def _add_to_labelbox_parser(commands: Any) -> None:
     from .reverse import SOURCE_FORMATS
 
     parser = commands.add_parser(
-        "to-labelbox", help="write Labelbox annotation-import NDJSON from a dataset or predictions")
+        "to-labelbox", help="write Labelbox annotation-import NDJSON from a dataset or predictions",
+        formatter_class=_FORMATTER,
+        description="Turn a dataset lbconvert wrote, or model predictions on it, into the NDJSON "
+                    "that Labelbox imports (pre-labels or model-run predictions).",
+        epilog=_TO_LABELBOX_EXAMPLES)
     parser.add_argument("input", help="dataset directory lbconvert wrote, or a COCO / COCO "
                         "results JSON, a folder of YOLO label or prediction files, VOC XML")
     parser.add_argument("--from", dest="from_format", required=True, choices=SOURCE_FORMATS,
                         help="input format")
-    parser.add_argument("-o", "--out", required=True, help="the NDJSON file to write")
+    parser.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="FILE",
+                        help="the NDJSON file to write (atomically)")
     parser.add_argument("--manifest", metavar="FILE",
                         help="OUT/manifest.jsonl of the dataset (default: found in or above INPUT)")
     parser.add_argument("--gt", metavar="FILE",
@@ -526,6 +534,13 @@ def _add_to_labelbox_parser(commands: Any) -> None:
                         help="write the report as JSON ('-': to standard output)")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 3, nothing written) if anything is dropped or warned about")
+    parser.add_argument("--allow", metavar="REASON", action="append", default=[],
+                        help="with --strict: accept drops/warnings of this reason, as the summary "
+                             "spells it (repeatable)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no summary (errors still go to stderr)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an error too")
     parser.set_defaults(run=_to_labelbox)
 
 
@@ -557,6 +572,15 @@ exit codes: 0 success; 1 bad input or options; 2 usage; 3 --strict and a drop no
 _INSPECT_EXAMPLES = """examples:
   lbconvert inspect export.ndjson
   lbconvert inspect export.json.gz --json | python -c 'import json,sys; print(json.load(sys.stdin)["classes"])'
+"""
+
+_TO_LABELBOX_EXAMPLES = """examples:
+  lbconvert to-labelbox out/coco --from coco -o labels.ndjson
+  lbconvert to-labelbox runs/detect/predict/labels --from yolo --manifest out/yolo/manifest.jsonl \\
+      --data out/yolo/data.yaml -o predictions.ndjson --ontology ontology.json --skip-unknown
+
+exit codes: 0 success; 1 bad input or options; 2 usage; 3 --strict and a drop not
+--allow'ed (nothing written)
 """
 
 _FORMATS_EXAMPLES = """examples:

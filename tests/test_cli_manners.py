@@ -214,3 +214,17 @@ def test_per_class_written_and_dropped_add_up(tmp_path: Path, to: str, options: 
         for reason, count in counts["dropped"].items():
             by_reason[reason] = by_reason.get(reason, 0) + count
     assert by_reason == dict(report.dropped)
+
+
+@pytest.mark.parametrize("command, flags", [
+    ("convert", ["-o", "--output", "-q", "--quiet", "--debug", "--report", "--strict", "--allow"]),
+    ("to-labelbox", ["-o", "--output", "-q", "--quiet", "--debug", "--report", "--strict",
+                     "--allow"]),
+    ("preview", ["-o", "--output", "-q", "--quiet", "--debug"]),
+    ("inspect", ["-q", "--quiet", "--debug"]),
+])
+def test_every_subcommand_keeps_the_one_contract(command: str, flags: list[str]) -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = set(commands.choices[command]._option_string_actions)
+    assert set(flags) <= known, set(flags) - known

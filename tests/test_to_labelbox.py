@@ -741,3 +741,20 @@ def test_data_yaml_names_in_every_spelling(yaml_text: str, tmp_path: Path) -> No
     (tmp_path / "data.yaml").write_text(yaml_text)
     lbconvert.to_labelbox(ds / "labels", "yolo", tmp_path / "p.ndjson", data=tmp_path / "data.yaml")
     assert [x["name"] for x in lines(tmp_path / "p.ndjson")] == ["car", "person"]
+
+
+def test_strict_allow_accepts_named_reasons_only(tmp_path: Path) -> None:
+    """The same strict contract as convert: --allow REASON accepts that reason only."""
+    out = tmp_path / "coco"
+    lbconvert.convert(FIXTURES / "v2/images.ndjson", "coco", out, project=PROJECT)
+    onto = ontology(tmp_path, [("car", "rectangle"), ("person", "rectangle")])
+    reason = "geometry does not match the ontology tool"
+    options = dict(ontology=onto, skip_unknown=True, strict=True)
+    with pytest.raises(lbconvert.StrictError, match=reason):
+        lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", **options)
+    assert not (tmp_path / "o.ndjson").exists()
+    with pytest.raises(lbconvert.StrictError):
+        lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", allow=("other reason",),
+                              **options)
+    report = lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", allow=(reason,), **options)
+    assert dict(report.dropped) == {reason: 1} and (tmp_path / "o.ndjson").exists()

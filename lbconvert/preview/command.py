@@ -17,7 +17,7 @@ def add_preview_command(commands: Any) -> None:
                     "disk and write PREVIEW_DIR/index.html: a summary, the conversion report "
                     "and a sample of images with their annotations drawn.")
     parser.add_argument("dataset", metavar="OUT", help="the dataset directory")
-    parser.add_argument("-o", "--out", required=True, metavar="PREVIEW_DIR",
+    parser.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="PREVIEW_DIR",
                         help="where index.html and its thumbnails go")
     parser.add_argument("--images", metavar="DIR", type=Path,
                         help="the images (looked up as for YOLO's --images); "
@@ -33,6 +33,10 @@ def add_preview_command(commands: Any) -> None:
                         help="the dataset's format (default: detected from its files)")
     parser.add_argument("--thumb-size", type=int, default=480, metavar="PX",
                         help="longest side of a thumbnail (480)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing on success (errors still go to stderr)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an error too")
     parser.set_defaults(run=_run)
 
 
@@ -42,5 +46,6 @@ def _run(args: argparse.Namespace) -> int:
     files = preview(args.dataset, args.out, images=args.images, n=args.n, seed=args.seed,
                     splits=args.split, classes=args.classes, format=args.format,
                     thumb_size=args.thumb_size)
-    print(f"wrote {files[0]} ({len(files) - 1} thumbnails)")
+    if not args.quiet:
+        print(f"wrote {files[0]} ({len(files) - 1} thumbnails)")
     return 0

@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from ..convert import StrictError
+from ..convert import StrictError, strict_failure
 from ..errors import LbConvertError
 from ..report import Report
 from .index import ItemRef, ManifestIndex, find_manifest
@@ -47,6 +47,7 @@ def to_labelbox(
     ontology: "Optional[str | os.PathLike[str]]" = None,
     skip_unknown: bool = False,
     strict: bool = False,
+    allow: Sequence[str] = (),
     keypoints: Sequence[str] = (),
     mask_url: Optional[str] = None,
 ) -> Report:
@@ -65,7 +66,8 @@ def to_labelbox(
 
     Returns the :class:`~lbconvert.report.Report`; raises
     :class:`~lbconvert.convert.StrictError` under ``strict`` when anything
-    was dropped or warned about (nothing is written then).
+    was dropped or warned about for a reason not in ``allow`` (nothing is
+    written then).
     """
     if from_format not in SOURCE_FORMATS:
         raise LbConvertError(f"unknown input format {from_format!r}; known: "
@@ -86,8 +88,8 @@ def to_labelbox(
         for annotation in annotations:
             sink.add(annotation)
         sink.check()
-        if strict and (report.dropped or report.warnings):
-            raise StrictError(report)
+        if strict and strict_failure(report, allow):
+            raise StrictError(report, allow)
         sink.close()
     except OSError as exc:
         sink.abort()
