@@ -15,14 +15,14 @@ stage over each partition into a map of its own (no writer needed) and
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import orjson
 
 from .errors import LbConvertError
 from .model import ObjectAnnotation
 
-__all__ = ["ClassMap", "CLASS_KEYS"]
+__all__ = ["ClassMap", "CLASS_KEYS", "ontology_tools"]
 
 CLASS_KEYS = ("name", "value", "schema")
 
@@ -67,14 +67,7 @@ class ClassMap:
     @classmethod
     def from_ontology(cls, path: "str | os.PathLike[str]", key: str = "name") -> "ClassMap":
         """A Labelbox ontology JSON: its ``tools`` in order."""
-        with open(path, "rb") as handle:
-            try:
-                ontology = orjson.loads(handle.read())
-            except orjson.JSONDecodeError as exc:
-                raise LbConvertError(f"{os.fspath(path)}: not valid JSON ({exc})") from exc
-        tools = ontology.get("tools") if isinstance(ontology, dict) else None
-        if not isinstance(tools, list):
-            raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")
+        tools = ontology_tools(path)
         found = cls(fixed=True, key=key)
         found.missing_reason = "class not in ontology"
         for i, tool in enumerate(tools):
@@ -156,3 +149,15 @@ class ClassMap:
     def __len__(self) -> int:
         return len(self._titles)
 
+
+def ontology_tools(path: "str | os.PathLike[str]") -> list[Any]:
+    """The ``tools`` list of a Labelbox ontology JSON; one-line errors naming the file."""
+    with open(path, "rb") as handle:
+        try:
+            ontology = orjson.loads(handle.read())
+        except orjson.JSONDecodeError as exc:
+            raise LbConvertError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
+    tools = ontology.get("tools") if isinstance(ontology, dict) else None
+    if not isinstance(tools, list):
+        raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")
+    return tools

@@ -24,9 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-import orjson
-
-from .common import Manifest, PreviewError, load_report, stem_of
+from .common import Manifest, PreviewError, load_report, read_json_object, stem_of
 from .model import Box, ClassInfo, Dataset, Entry, Keypoints, MaskShape, Polygon, Shape, class_color
 
 __all__ = ["annotation_files", "read_coco"]
@@ -88,13 +86,7 @@ def read_coco(root: Path) -> Dataset:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        document = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise PreviewError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
-    if not isinstance(document, dict):
-        raise PreviewError(f"{os.fspath(path)}: a COCO file is a JSON object")
-    return document
+    return read_json_object(path, "a COCO file is a JSON object")
 
 
 def _list(document: dict[str, Any], key: str, path: Path) -> list[Any]:

@@ -84,15 +84,18 @@ class Manifest:
 def load_report(root: Path) -> Optional[dict[str, Any]]:
     """``OUT/lbconvert-report.json`` as a dict, None when absent; bad JSON is an error."""
     path = root / REPORT
-    if not path.is_file():
-        return None
+    return read_json_object(path) if path.is_file() else None
+
+
+def read_json_object(path: Path, not_an_object: str = "expected a JSON object") -> dict[str, Any]:
+    """A JSON file holding an object; bad JSON or another value is one PreviewError."""
     try:
-        report = orjson.loads(path.read_bytes())
+        document = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise PreviewError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
-    if not isinstance(report, dict):
-        raise PreviewError(f"{os.fspath(path)}: expected a JSON object")
-    return report
+    if not isinstance(document, dict):
+        raise PreviewError(f"{os.fspath(path)}: {not_an_object}")
+    return document
 
 
 def numbered_classes(names: Sequence[str]) -> list[ClassInfo]:

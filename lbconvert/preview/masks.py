@@ -62,14 +62,14 @@ def read_masks(root: Path) -> Dataset:
 
     def load(entry: Entry) -> list[Shape]:
         path, instance = entry.key
-        pixels = _index_png(path, entry)
+        pixels = index_png(path, entry)
         has_instances = instance.is_file()
         bounds = label_bounds(pixels)
         shapes: list[Shape] = [MaskShape(names.get(i, str(i)), pixels, outline=False,
                                          label=not has_instances, value=i, bounds=bounds[i])
                                for i in sorted(bounds)]
         if has_instances:
-            objects = _index_png(instance, entry)
+            objects = index_png(instance, entry)
             places = label_bounds(objects)
             for number, class_index in _instance_classes(pixels, objects).items():
                 shapes.append(MaskShape(names.get(class_index, str(class_index)), objects,
@@ -124,7 +124,8 @@ def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
     return found
 
 
-def _index_png(path: Path, entry: Entry) -> np.ndarray:
+def index_png(path: Path, entry: Entry) -> np.ndarray:
+    """A one-channel PNG of the entry's size (class or instance indices)."""
     with open_image(path) as image:
         pixels = np.asarray(image)
     if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):

@@ -26,9 +26,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .masks import label_bounds
-from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
-                     read_text, split_order)
+from .common import (Manifest, PreviewError, load_report, numbered_classes, read_text,
+                     split_order)
+from .masks import index_png, label_bounds
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_voc"]
@@ -159,11 +159,4 @@ def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
 
 
 def _png(path: Path, entry: Entry) -> Optional[np.ndarray]:
-    if not path.is_file():
-        return None
-    with open_image(path) as image:
-        pixels = np.asarray(image)
-    if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
-        raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} "
-                           f"index PNG, found shape {pixels.shape}")
-    return pixels
+    return index_png(path, entry) if path.is_file() else None

@@ -62,6 +62,7 @@ from typing import IO, Any, NamedTuple, Optional
 
 import orjson
 
+from ..classes import ontology_tools
 from ..errors import LbConvertError
 from ..report import Report
 from .index import ItemRef
@@ -116,14 +117,7 @@ class Ontology:
 
     @classmethod
     def from_file(cls, path: "str | os.PathLike[str]") -> "Ontology":
-        try:
-            with open(path, "rb") as handle:
-                data = orjson.loads(handle.read())
-        except orjson.JSONDecodeError as exc:
-            raise LbConvertError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
-        tools = data.get("tools") if isinstance(data, dict) else None
-        if not isinstance(tools, list):
-            raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")
+        tools = ontology_tools(path)
         found: dict[str, set[str]] = {}
         for i, tool in enumerate(tools):
             name = tool.get("name") if isinstance(tool, dict) else None
