@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 from ..errors import ExportFormatError
 from ..model import (
@@ -35,6 +35,7 @@ from ..model import (
 
 __all__ = ["looks_legacy", "from_dict"]
 
+_T = TypeVar("_T")
 
 
 #: Integers beyond this (frame numbers, pages, text offsets) are refused.
@@ -133,8 +134,7 @@ def _video(frames: list[Any]) -> LabelAnnotations:
     by_number: dict[int, Frame] = {}
     for i, frame in enumerate(frames):
         path = f"Label[{i}]"
-        if not isinstance(frame, dict):
-            raise _Bad(path, f"expected an object, got {_type(frame)}")
+        _require_object(frame, path)
         number = frame.get("frameNumber")
         if not isinstance(number, int) or isinstance(number, bool):
             raise _Bad(path + ".frameNumber", "missing or not an integer")
@@ -256,16 +256,10 @@ def _classification2019(name: str, value: Any, path: str) -> Classification:
 
 
 def _object(obj: Any, path: str) -> ObjectAnnotation:
-    if not isinstance(obj, dict):
-        raise _Bad(path, f"expected an object, got {_type(obj)}")
-    common: dict[str, Any] = dict(
-        feature_id=_opt_str(obj, "featureId", path),
-        schema_id=_opt_str(obj, "schemaId", path),
-        name=_opt_str(obj, "title", path),
-        value=_opt_str(obj, "value", path),
-        classifications=_classifications(_list(obj, "classifications", path),
-                                         path + ".classifications"),
-    )
+    _require_object(obj, path)
+    common = _feature_fields(obj, path)
+    common["classifications"] = _classifications(_list(obj, "classifications", path),
+                                                  path + ".classifications")
     if "bbox" in obj:
         box = _box(obj["bbox"], path + ".bbox")
         if "page" in obj:
@@ -300,6 +294,16 @@ def _object(obj: Any, path: str) -> ObjectAnnotation:
     return UnknownAnnotation(original_kind=None, raw=obj, **common)
 
 
+def _feature_fields(obj: dict[str, Any], path: str) -> dict[str, Any]:
+    """What names an object or a classification: its ids, title and value."""
+    return dict(
+        feature_id=_opt_str(obj, "featureId", path),
+        schema_id=_opt_str(obj, "schemaId", path),
+        name=_opt_str(obj, "title", path),
+        value=_opt_str(obj, "value", path),
+    )
+
+
 def _geojson(obj: dict[str, Any]) -> dict[str, Any]:
     geometry = dict(obj["geometry"])
     if "type" not in geometry and isinstance(obj.get("type"), str):
@@ -319,14 +323,8 @@ def _classifications(items: list[Any], path: str) -> tuple[Classification, ...]:
 
 
 def _classification(item: Any, path: str) -> Classification:
-    if not isinstance(item, dict):
-        raise _Bad(path, f"expected an object, got {_type(item)}")
-    common: dict[str, Any] = dict(
-        feature_id=_opt_str(item, "featureId", path),
-        schema_id=_opt_str(item, "schemaId", path),
-        name=_opt_str(item, "title", path),
-        value=_opt_str(item, "value", path),
-    )
+    _require_object(item, path)
+    common = _feature_fields(item, path)
     if "answers" in item:
         return Classification(checklist_answers=_answers(item["answers"], path + ".answers"),
                               **common)
@@ -343,14 +341,11 @@ def _classification(item: Any, path: str) -> Classification:
 
 
 def _answers(items: Any, path: str) -> tuple[Answer, ...]:
-    if not isinstance(items, list):
-        raise _Bad(path, f"expected a list, got {_type(items)}")
-    return tuple(_answer(a, f"{path}[{i}]") for i, a in enumerate(items))
+    return _each(items, path, _answer, "a list")
 
 
 def _answer(item: Any, path: str) -> Answer:
-    if not isinstance(item, dict):
-        raise _Bad(path, f"expected an object, got {_type(item)}")
+    _require_object(item, path)
     return Answer(
         name=_opt_str(item, "title", path),
         value=_opt_str(item, "value", path),
@@ -362,21 +357,17 @@ def _answer(item: Any, path: str) -> Answer:
 
 
 def _box(box: Any, path: str) -> Box:
-    if not isinstance(box, dict):
-        raise _Bad(path, f"expected an object, got {_type(box)}")
+    _require_object(box, path)
     return Box(left=_coordinate(box, "left", path), top=_coordinate(box, "top", path),
                width=_coordinate(box, "width", path), height=_coordinate(box, "height", path))
 
 
 def _points(points: Any, path: str) -> tuple[Point, ...]:
-    if not isinstance(points, list):
-        raise _Bad(path, f"expected a list of points, got {_type(points)}")
-    return tuple(_point(p, f"{path}[{i}]") for i, p in enumerate(points))
+    return _each(points, path, _point, "a list of points")
 
 
 def _point(point: Any, path: str) -> Point:
-    if not isinstance(point, dict):
-        raise _Bad(path, f"expected an object, got {_type(point)}")
+    _require_object(point, path)
     return Point(x=_coordinate(point, "x", path), y=_coordinate(point, "y", path))
 
 
@@ -387,6 +378,20 @@ def _span(location: dict[str, Any], path: str) -> TextSpan:
     if max(abs(start), abs(end)) > _MAX_INT:
         raise _Bad(path, "number out of range")
     return TextSpan(start=start, end=end)
+
+
+def _require_object(value: Any, path: str) -> None:
+    if not isinstance(value, dict):
+        raise _Bad(path, f"expected an object, got {_type(value)}")
+
+
+def _each(items: Any, path: str, parse: Callable[[Any, str], _T], expected: str
+          ) -> tuple[_T, ...]:
+    """``parse`` of every element of the JSON array ``items``, each with its
+    path ``path[i]``; anything but an array is refused as not ``expected``."""
+    if not isinstance(items, list):
+        raise _Bad(path, f"expected {expected}, got {_type(items)}")
+    return tuple(parse(item, f"{path}[{i}]") for i, item in enumerate(items))
 
 
 def _coordinate(mapping: dict[str, Any], key: str, path: str) -> float:
