@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
-from ..errors import LbConvertError
+from ..errors import ExportFormatError, LbConvertError
 from ..write.manifest import MANIFEST, read_manifest
 
-__all__ = ["ItemRef", "ManifestIndex", "find_manifest"]
+__all__ = ["ItemRef", "ManifestIndex", "find_manifest", "files_of_dataset", "item_of_file"]
 
 
 class ItemRef(NamedTuple):
@@ -118,3 +118,25 @@ def find_manifest(source: "str | os.PathLike[str]", levels: int = 2) -> Optional
         if manifest.is_file():
             return manifest
     return None
+
+
+def files_of_dataset(source: Path, index: ManifestIndex, list_files: Callable[[Path], list[Path]],
+                     *, needs_manifest: str, what: str) -> list[Path]:
+    """``list_files(source)`` for a format that is read through the manifest:
+    without one it is refused (``needs_manifest`` says why), and so is a
+    ``source`` holding no ``what`` unless the dataset has no items."""
+    if not index:
+        raise LbConvertError(f"{needs_manifest} (--manifest OUT/manifest.jsonl)")
+    files = list_files(source)
+    if not files and len(index):  # a dataset of no items has no files
+        raise LbConvertError(f"{source}: no {what} here")
+    return files
+
+
+def item_of_file(index: ManifestIndex, path: Path, file_name: Optional[str] = None) -> ItemRef:
+    """The item an input file stands for: by its stem, else by the image
+    ``file_name`` it gives; one that is not in the manifest is an error."""
+    item = index.find(path.stem) or (index.find(file_name.strip()) if file_name else None)
+    if item is None:
+        raise ExportFormatError(str(path), f"{path.stem!r} is not in the manifest {index.path}")
+    return item

@@ -36,7 +36,7 @@ from typing import Iterator, Optional
 
 from ..errors import ExportFormatError, LbConvertError
 from ..report import Report
-from .index import ManifestIndex
+from .index import ManifestIndex, files_of_dataset, item_of_file
 from .ndjson import Annotation
 
 __all__ = ["read_voc", "xml_files", "voc_box"]
@@ -67,22 +67,16 @@ def _number(element: Optional[ET.Element], tag: str) -> Optional[float]:
 
 def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Annotation]:
     """Every ``<object>`` of every XML file under ``source``."""
-    if not index:
-        raise LbConvertError("VOC files do not name their data rows: give the dataset's "
-                             "manifest (--manifest OUT/manifest.jsonl)")
-    files = xml_files(source)
-    if not files and len(index):  # a dataset of no items has no files
-        raise LbConvertError(f"{source}: no VOC XML files (.xml) here")
+    files = files_of_dataset(source, index, xml_files, what="VOC XML files (.xml)",
+                             needs_manifest="VOC files do not name their data rows: give the "
+                                            "dataset's manifest")
     for path in files:
         file = str(path)
         try:
             tree = ET.parse(path)
         except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
             raise LbConvertError(f"{file}: not valid XML ({exc})") from None
-        filename = tree.findtext("filename")
-        item = index.find(path.stem) or (index.find(filename.strip()) if filename else None)
-        if item is None:
-            raise ExportFormatError(file, f"{path.stem!r} is not in the manifest {index.path}")
+        item = item_of_file(index, path, tree.findtext("filename"))
         report.items += 1
         for k, obj in enumerate(tree.iterfind("object")):
             where = f"object[{k}]"

@@ -46,7 +46,7 @@ from typing import Iterator, Optional, Sequence
 
 from ..errors import ExportFormatError, LbConvertError
 from ..report import Report
-from .index import ItemRef, ManifestIndex
+from .index import ItemRef, ManifestIndex, files_of_dataset, item_of_file
 from .ndjson import Annotation
 
 __all__ = ["YoloNames", "read_yolo", "label_files", "find_data_yaml"]
@@ -193,19 +193,14 @@ def _row(values: list[float], kind: str, names: YoloNames, item: ItemRef, seed: 
 def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Report
               ) -> Iterator[Annotation]:
     """Every row of every label file under ``source``."""
-    if not index:
-        raise LbConvertError("YOLO coordinates are normalised: the manifest of the dataset "
-                             "is needed for the image sizes (--manifest OUT/manifest.jsonl)")
-    files = label_files(source)
-    if not files and len(index):  # a dataset of no items has no files
-        raise LbConvertError(f"{source}: no YOLO label files (.txt) here")
+    files = files_of_dataset(source, index, label_files, what="YOLO label files (.txt)",
+                             needs_manifest="YOLO coordinates are normalised: the manifest of "
+                                            "the dataset is needed for the image sizes")
     for path in files:
-        file = str(path)
-        item = index.find(path.stem)
-        if item is None:
-            raise ExportFormatError(file, f"{path.stem!r} is not in the manifest {index.path}")
+        item = item_of_file(index, path)
         if not item.width or not item.height:
-            raise ExportFormatError(file, f"the manifest has no image size for {item.stem!r}")
+            raise ExportFormatError(str(path),
+                                    f"the manifest has no image size for {item.stem!r}")
         report.items += 1
         yield from _file_rows(path, item, names, report)
 
