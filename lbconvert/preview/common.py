@@ -87,12 +87,17 @@ def load_report(root: Path) -> Optional[dict[str, Any]]:
     return read_json_object(path) if path.is_file() else None
 
 
-def read_json_object(path: Path, not_an_object: str = "expected a JSON object") -> dict[str, Any]:
-    """A JSON file holding an object; bad JSON or another value is one PreviewError."""
+def read_json(path: Path) -> Any:
+    """The value of a JSON file; bad JSON is one PreviewError."""
     try:
-        document = orjson.loads(path.read_bytes())
+        return orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise PreviewError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
+
+
+def read_json_object(path: Path, not_an_object: str = "expected a JSON object") -> dict[str, Any]:
+    """A JSON file holding an object; bad JSON or another value is one PreviewError."""
+    document = read_json(path)
     if not isinstance(document, dict):
         raise PreviewError(f"{os.fspath(path)}: {not_an_object}")
     return document

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any, Optional, cast
 
 import numpy as np
-import orjson
 
-from .common import Manifest, PreviewError, load_report, open_image, split_order
+from .common import Manifest, PreviewError, load_report, open_image, read_json, split_order
 from .model import ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
 __all__ = ["read_masks"]
@@ -88,10 +87,7 @@ def read_masks(root: Path) -> Dataset:
 def _classes(path: Path) -> list[ClassInfo]:
     if not path.is_file():
         raise PreviewError(f"{os.fspath(path)}: missing")
-    try:
-        document = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise PreviewError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
+    document = read_json(path)
     if not isinstance(document, list):
         raise PreviewError(f"{os.fspath(path)}: expected a list of classes")
     classes = []
