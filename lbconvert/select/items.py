@@ -36,7 +36,7 @@ Rules (see the README for the full list):
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
 import msgspec
 
@@ -71,6 +71,22 @@ def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
         if position < cumulative:
             return name
     return last
+
+
+_Container = TypeVar("_Container", Project, Run)
+
+
+def _the_only_one(row: DataRow, containers: dict[str, _Container],
+                  title: Callable[[_Container], Optional[str]], holds: str, option: str
+                  ) -> Optional[_Container]:
+    """The row's one project or model run (None when it has none) when no
+    option chose; several are a :class:`SelectionError` listing them by id and
+    ``title``, saying what the row ``holds`` and which ``option`` chooses."""
+    if len(containers) > 1:
+        listed = ", ".join(f"{key} ({title(container)})" for key, container in containers.items())
+        raise SelectionError(f"data row {row.id} (record {row.position}) {holds}: {listed}; "
+                             f"choose one with {option_name(option)}")
+    return next(iter(containers.values()), None)
 
 
 class _Choice(msgspec.Struct, frozen=True, gc=False):
@@ -155,13 +171,9 @@ class Selector:
             chosen = projects.get(options.project)
             if chosen is None:
                 chosen = next((p for p in projects.values() if p.title == options.project), None)
-        elif len(projects) > 1:
-            listed = ", ".join(f"{pid} ({p.title})" for pid, p in projects.items())
-            raise SelectionError(
-                f"data row {row.id} (record {row.position}) has labels from {len(projects)} "
-                f"projects: {listed}; choose one with {option_name('project')}")
         else:
-            chosen = next(iter(projects.values()), None)
+            chosen = _the_only_one(row, projects, lambda p: p.title,
+                                   f"has labels from {len(projects)} projects", "project")
         for project in projects.values():
             if project is not chosen:
                 self._drop_labels(project.labels, "other project")
@@ -186,13 +198,9 @@ class Selector:
             self.report.objects_read += self._count(run.predictions if predictions else run.labels)
         if options.model_run is not None:
             chosen = runs.get(options.model_run)
-        elif len(runs) > 1:
-            listed = ", ".join(f"{rid} ({run.name or ''})" for rid, run in runs.items())
-            raise SelectionError(
-                f"data row {row.id} (record {row.position}) is in {len(runs)} model runs: "
-                f"{listed}; choose one with {option_name('model_run')}")
         else:
-            chosen = next(iter(runs.values()))
+            chosen = _the_only_one(row, runs, lambda run: run.name or "",
+                                   f"is in {len(runs)} model runs", "model_run")
         for run in runs.values():
             if run is not chosen:
                 self._drop_labels(run.predictions if predictions else run.labels, "other model run")
