@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, Optional, Union
 
-from ..model import Classification
+from ..model import Answer, Classification
 
 __all__ = ["flatten_classifications", "safe_key_part"]
 
@@ -56,8 +56,7 @@ def _flatten_into(flat: dict[str, AttributeValue], classifications: Iterable[Cla
         if radio is not None:
             name = flat[key] = radio.name or radio.value or ""
             if radio.classifications:
-                _flatten_into(flat, radio.classifications,
-                              f"{key}/{part(name) if part else name}/", part)
+                _flatten_nested(flat, radio, key, name, part)
             continue
         checklist = question.checklist_answers or question.conversational_checklist_answers
         if checklist is not None:
@@ -67,9 +66,15 @@ def _flatten_into(flat: dict[str, AttributeValue], classifications: Iterable[Cla
                 name = answer.name or answer.value or ""
                 names.append(name)
                 if answer.classifications:
-                    _flatten_into(flat, answer.classifications,
-                                  f"{key}/{part(name) if part else name}/", part)
+                    _flatten_nested(flat, answer, key, name, part)
             continue
         text = question.text_answer or question.conversational_text_answer
         if text is not None:
             flat[key] = text.content
+
+
+def _flatten_nested(flat: dict[str, AttributeValue], answer: Answer, key: str, name: str,
+                    part: Optional[Callable[[str], str]]) -> None:
+    """The questions nested under the answer ``name`` of question ``key``,
+    keyed ``<key>/<name>/<nested question>``."""
+    _flatten_into(flat, answer.classifications, f"{key}/{part(name) if part else name}/", part)
