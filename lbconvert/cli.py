@@ -283,6 +283,16 @@ def _summary_stream(args: argparse.Namespace) -> Any:
     return sys.stderr if args.report == "-" else sys.stdout
 
 
+def _strict_failure(args: argparse.Namespace, exc: StrictError, extra: dict[str, Any]) -> int:
+    """``--strict`` refused the run: the report (marked as a strict failure) and
+    the summary on stderr say what was dropped; exit 3."""
+    _write_report(args.report, exc.report, {**extra, "strict_failure": True})
+    if not args.quiet:
+        print(exc.report.summary(), file=sys.stderr)
+    print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
+    return 3
+
+
 def _convert(args: argparse.Namespace) -> int:
     get_writer(args.to)  # fail early on an unknown format
     _check_report_path(args.report, [args.export, args.classes, args.ontology, args.mask_map,
@@ -296,11 +306,7 @@ def _convert(args: argparse.Namespace) -> int:
                              jobs=args.jobs, executor=executor)
     except StrictError as exc:
         progress.finish()
-        _write_report(args.report, exc.report, {**extra, "strict_failure": True})
-        if not args.quiet:
-            print(exc.report.summary(), file=sys.stderr)
-        print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
-        return 3
+        return _strict_failure(args, exc, extra)
     progress.finish()
     empty = report.wrote_nothing() and not options.allow_empty
     _write_report(args.report, report, {**extra, "wrote_nothing": report.wrote_nothing()})
@@ -491,11 +497,7 @@ def _to_labelbox(args: argparse.Namespace) -> int:
                              allow=tuple(args.allow), keypoints=keypoints,
                              mask_url=args.mask_url)
     except StrictError as exc:
-        _write_report(args.report, exc.report, {**extra, "strict_failure": True})
-        if not args.quiet:
-            print(exc.report.summary(), file=sys.stderr)
-        print(f"lbconvert: error: {one_line(str(exc))}; nothing was written", file=sys.stderr)
-        return 3
+        return _strict_failure(args, exc, extra)
     _write_report(args.report, report, extra)
     if not args.quiet:
         _emit(report.summary(), _summary_stream(args))
