@@ -339,11 +339,11 @@ def _executor(args: argparse.Namespace) -> Iterator[Any]:
     except ImportError:
         raise LbConvertError("--dask-scheduler needs Dask: pip install 'lbconvert[dask]'") from None
     try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]  # untyped library
     except (OSError, TimeoutError) as exc:
         raise LbConvertError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
-        yield client.get_executor()  # type: ignore[no-untyped-call]
+        yield client.get_executor()  # type: ignore[no-untyped-call]  # untyped library
 
 
 def _formats(args: argparse.Namespace) -> int:

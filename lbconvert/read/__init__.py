@@ -81,7 +81,7 @@ class ExportReader:
         for the command line's one-line report of a bug."""
         if getattr(exc, "lbconvert_position", None) is None:
             try:
-                exc.lbconvert_position = self.position  # type: ignore[attr-defined]
+                exc.lbconvert_position = self.position  # type: ignore[attr-defined]  # set on any exception
             except AttributeError:
                 pass
 

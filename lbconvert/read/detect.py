@@ -67,6 +67,8 @@ def open_source(source: Source) -> _Opened:
         name = getattr(source, "name", None) or "<stream>"
         name = name if isinstance(name, str) else "<stream>"
         total = None
+    # The ignores of this block: a BufferedReader takes any binary reader, though
+    # typeshed asks for a RawIOBase (mypy 1.10's typeshed also knows no peek on IO).
     buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[type-var]
     if buffered is not raw:
         owned.append(buffered)
@@ -84,11 +86,11 @@ def sniff_container(opened: _Opened) -> str:
     Consumes a byte-order mark and the white space before the first JSON byte.
     """
     try:
-        head = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
+        head = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]  # buffered by open_source
         if head.startswith(b"\xef\xbb\xbf"):
             opened.stream.read(3)
         opened.first_line += skip_leading_space(opened.stream, _HEAD)
-        text = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]
+        text = opened.stream.peek(_HEAD)  # type: ignore[attr-defined]  # buffered by open_source
     except STREAM_ERRORS as exc:
         raise ExportFormatError(opened.name, f"cannot read the file ({exc})") from exc
     if not text:

@@ -22,7 +22,7 @@ readers turn every such fault into a one-line :class:`ExportFormatError`.
 from __future__ import annotations
 
 import re
-from typing import IO, Iterator, Optional
+from typing import IO, Callable, Iterator, Optional
 
 import msgspec
 
@@ -64,7 +64,7 @@ def skip_leading_space(stream: IO[bytes], peek_size: int) -> int:
     newlines it held.  Memory stays at one buffer, however long the run."""
     newlines = 0
     while True:
-        head: bytes = stream.peek(peek_size)  # type: ignore[attr-defined]
+        head: bytes = stream.peek(peek_size)  # type: ignore[attr-defined]  # IO lacks peek; stream is buffered
         if not head:
             return newlines
         stripped = head.lstrip(_WHITE)
@@ -94,7 +94,7 @@ def lines(stream: IO[bytes], limit: int, first_line: int = 1
         yield lineno, line
 
 
-def _long_line(readline, start: bytes, limit: int, lineno: int  # type: ignore[no-untyped-def]
+def _long_line(readline: Callable[[int], bytes], start: bytes, limit: int, lineno: int
                ) -> Optional[bytearray]:
     """The rest of a line longer than one piece; None for white space only."""
     line = bytearray(start)

@@ -85,10 +85,11 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
                 raise ExportFormatError(file, "an object needs a <name>", path=where)
             bndbox = obj.find("bndbox")
             edges = [_number(bndbox, tag) for tag in ("xmin", "ymin", "xmax", "ymax")]
-            if any(e is None for e in edges):
+            numbers = [e for e in edges if e is not None]
+            if len(numbers) < 4:
                 raise ExportFormatError(file, "<bndbox> needs numeric xmin, ymin, xmax, ymax",
                                         path=where)
-            xmin, ymin, xmax, ymax = (float(e) for e in edges)  # type: ignore[arg-type]
+            xmin, ymin, xmax, ymax = numbers
             report.objects_read += 1
             if xmax < xmin or ymax < ymin:
                 report.drop("degenerate box")
