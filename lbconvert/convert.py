@@ -141,7 +141,7 @@ def _rows(export: ExportInput, opts: Options) -> tuple[Optional[ExportReader], I
     """The reader (None for rows given as an iterable) and the rows to convert."""
     if isinstance(export, (str, bytes, os.PathLike)) or hasattr(export, "read"):
         refuse_text_mode(export)
-        reader = ExportReader(export, opts.max_record_bytes)  # type: ignore[arg-type]
+        reader = ExportReader(cast(Source, export), opts.max_record_bytes)  # hasattr narrows nothing
         return reader, reader
     if isinstance(export, Iterable):
         return None, _checked_rows(export)

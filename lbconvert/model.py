@@ -23,7 +23,7 @@ reports; ``annotation_kind`` gives the Labelbox name it was read from.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, Union, cast
 
 from msgspec import Meta, Struct, field
 
@@ -186,7 +186,7 @@ class ObjectAnnotation(Struct, frozen=True, kw_only=True, tag_field="annotation_
     @property
     def annotation_kind(self) -> str:
         """The Labelbox ``annotation_kind`` this object was read as."""
-        return self.__struct_config__.tag  # type: ignore[return-value]
+        return cast(str, self.__struct_config__.tag)  # every object class has a str tag
 
 
 class BoxAnnotation(ObjectAnnotation, frozen=True, tag="ImageBoundingBox"):
@@ -316,9 +316,9 @@ class _ConversationRelationship(RelationshipAnnotation, frozen=True, tag="Conver
 class _ConversationBiRelationship(RelationshipAnnotation, frozen=True, tag="ConversationalBidirectionalRelationship"): pass
 
 
-def _subclasses(cls: type) -> list[type]:
-    found: list[type] = [cls]
-    subclasses: list[type] = cls.__subclasses__()
+def _subclasses(cls: type[ObjectAnnotation]) -> list[type[ObjectAnnotation]]:
+    found = [cls]
+    subclasses = cls.__subclasses__()
     for sub in subclasses:
         found.extend(_subclasses(sub))
     return found
@@ -326,11 +326,14 @@ def _subclasses(cls: type) -> list[type]:
 
 #: Every concrete object class, keyed by the ``annotation_kind`` it decodes.
 OBJECT_CLASSES: dict[str, type[ObjectAnnotation]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[attr-defined]
+    cast(str, cls.__struct_config__.tag): cls
     for cls in _subclasses(ObjectAnnotation)[1:]
 }
 
-AnyObject = Union[tuple(OBJECT_CLASSES.values())]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Union built at run time is not a type to checkers
+    AnyObject = ObjectAnnotation
+else:  # the tagged union msgspec decodes by annotation_kind
+    AnyObject = Union[tuple(OBJECT_CLASSES.values())]
 
 
 # --- labels ----------------------------------------------------------------
@@ -338,7 +341,7 @@ AnyObject = Union[tuple(OBJECT_CLASSES.values())]  # type: ignore[valid-type]
 class Frame(Struct, frozen=True):
     """One video / DICOM frame: objects keyed by feature id."""
 
-    objects: dict[str, AnyObject] = {}  # type: ignore[valid-type]
+    objects: dict[str, AnyObject] = {}
     classifications: tuple[Classification, ...] = ()
 
 
@@ -352,9 +355,9 @@ class LabelAnnotations(Struct, frozen=True):
     """What one label holds.  Images, text and documents use ``objects``;
     video uses ``frames`` (keyed by 1-based frame number), DICOM ``groups``."""
 
-    objects: tuple[AnyObject, ...] = ()  # type: ignore[valid-type]
+    objects: tuple[AnyObject, ...] = ()
     classifications: tuple[Classification, ...] = ()
-    relationships: tuple[AnyObject, ...] = ()  # type: ignore[valid-type]
+    relationships: tuple[AnyObject, ...] = ()
     frames: dict[BoundedInt, Frame] = {}
     groups: dict[str, DicomGroup] = {}
     segments: dict[str, Any] = {}
