@@ -9,8 +9,9 @@ export (see :mod:`.run`), so most files need no change:
 * a list (``manifest.jsonl``, ``items.jsonl``, VOC ``ImageSets``) is the
   concatenation of the parts' lists in part order;
 * a file that depends only on the classes and splits (``data.yaml``,
-  ``labelmap.txt``, ``classes.json``) is the same in every part: the first
-  part's is kept;
+  ``labelmap.txt``, ``classes.json``) is the same in every part written
+  with the export's facts: the first copy is kept (the one-pass plan puts
+  its own, written with those facts, in place before the parts);
 * COCO ``annotations*.json`` / ``results*.json`` are stitched together,
   image and annotation ids shifted by the counts of the parts before
   (:mod:`.coco`);
@@ -30,14 +31,16 @@ from ..errors import LbConvertError
 from ..report import Report
 from ..write.manifest import MANIFEST, REPORT
 
-__all__ = ["MERGEABLE", "merge_parts"]
+__all__ = ["MERGEABLE", "SAME_IN_EVERY_PART", "merge_parts"]
 
 #: The writers whose part datasets this module merges; the others run in one process.
 MERGEABLE = frozenset({"coco", "yolo", "voc", "masks", "jsonl", "geojson"})
 
 _CONCATENATED_NAMES = frozenset({MANIFEST, "items.jsonl"})
 _CONCATENATED_DIRECTORIES = ("ImageSets",)
-_SAME_IN_EVERY_PART = frozenset({"data.yaml", "labelmap.txt", "classes.json"})
+#: Files that depend only on the classes and splits: the first copy merged is kept
+#: (see :func:`.onepass.write_shared_files`).
+SAME_IN_EVERY_PART = frozenset({"data.yaml", "labelmap.txt", "classes.json"})
 #: Warnings every part counts once for the whole class list (not per item).
 _PER_CLASS_WARNINGS = {"voc": ("class name changed for voc (see labelmap.txt)",)}
 
@@ -78,7 +81,7 @@ def _merge_directory(source: Path, target: Path, relative: str) -> None:
             _merge_directory(Path(entry.path), destination, name)
         elif entry.name in _CONCATENATED_NAMES or name.startswith(_CONCATENATED_DIRECTORIES):
             _append(entry.path, destination)
-        elif name in _SAME_IN_EVERY_PART:
+        elif name in SAME_IN_EVERY_PART:
             continue
         else:
             raise LbConvertError(f"internal error: two parts of a partitioned run wrote {name}")
