@@ -1,0 +1,238 @@
+"""The one-pass plan of the per-image writers (:mod:`lbconvert.plan.onepass`):
+parts written at once from a seed, the ones the export's facts contradict
+written again, and the same bytes as one process in every case."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from lbconvert import convert
+from lbconvert.errors import LbConvertError
+from lbconvert.plan import onepass
+from lbconvert.plan.partition import PartReader, ndjson_ranges
+from lbconvert.select.items import split_of
+
+from .inline import box, row, write_export
+from .test_jobs import FIXTURES, tree_hashes
+
+PER_IMAGE = ["voc", "yolo", "masks", "jsonl", "geojson"]
+ROWS = 40
+SPLITS = {"train": 0.8, "val": 0.2}
+
+
+def _row_id(index: int, split: str) -> str:
+    """A data row id that ``SPLITS`` puts in ``split`` (found by trying)."""
+    tries = 0
+    while split_of(f"id-{index:03d}-{tries:04d}", SPLITS.items()) != split:
+        tries += 1
+    return f"id-{index:03d}-{tries:04d}"  # one length: rows of equal length
+
+
+def _rows(change: Callable[[int, list[dict[str, Any]]], None] = lambda i, rows: None
+          ) -> list[dict[str, Any]]:
+    """40 image rows of about equal length (so 4 parts hold 10 each, 6 parts
+    6 or 7), classes A and B from the first row, every row in ``train``;
+    ``change(i, rows)`` may alter row ``i`` (the last of ``rows``)."""
+    rows: list[dict[str, Any]] = []
+    for i in range(ROWS):
+        rows.append(row(f"img-{i:03d}.jpg", [box("A", 10, 5, 30, 20), box("B", 50, 5, 30, 20)],
+                        row_id=_row_id(i, "train")))
+        change(i, rows)
+    return rows
+
+
+def _late_classes(i: int, rows: list[dict[str, Any]]) -> None:
+    """C first seen in part 1, then D before C in part 2: part 2's own ids
+    (D 2, C 3) are not the export's (C 2, D 3)."""
+    objects = rows[-1]["projects"]["p"]["labels"][0]["annotations"]["objects"]
+    if i == 14:
+        objects.append(box("C", 1, 1, 5, 5))
+    if i == 24:
+        objects[:] = [box("D", 1, 1, 5, 5), box("C", 2, 2, 5, 5)]
+
+
+def _duplicate_stem(i: int, rows: list[dict[str, Any]]) -> None:
+    """Row 33 (part 3) is named like row 2 (part 0), in another case."""
+    if i == 33:
+        rows[-1] = row("IMG-002.jpg", [box("A", 10, 5, 30, 20), box("B", 50, 5, 30, 20)],
+                       row_id=_row_id(i, "train"))
+
+
+def _late_split(i: int, rows: list[dict[str, Any]]) -> None:
+    """Row 35 (part 3) is the only one in ``val``."""
+    if i == 35:
+        rows[-1]["data_row"]["id"] = _row_id(i, "val")
+
+
+def _renamed_video(i: int, rows: list[dict[str, Any]]) -> None:
+    """A video row in part 3 named like an image row of part 0: the video and
+    its frames get the export's ``__<hash>`` names, not the part's own."""
+    if i == 4:
+        rows[-1] = row("intersection-0815.jpg", [box("A", 10, 5, 30, 20)],
+                       row_id=_row_id(i, "train"))
+    if i == 34:
+        video = json.loads((FIXTURES / "v2" / "media.ndjson").read_text().splitlines()[0])
+        video["data_row"]["id"] = _row_id(i, "train")
+        rows[-1] = video
+
+
+CASES = {"late classes": _late_classes, "duplicate stem": _duplicate_stem,
+         "late split": _late_split, "renamed video": _renamed_video}
+#: The writers whose files a case changes (the others keep every part).
+MATTERS = {"late classes": {"voc", "yolo", "masks"}, "late split": {"voc", "yolo", "masks"},
+           "duplicate stem": set(PER_IMAGE), "renamed video": set(PER_IMAGE)}
+
+
+def _written_again(caplog: pytest.LogCaptureFixture) -> list[tuple[int, int]]:
+    return [record.args for record in caplog.records  # type: ignore[misc]
+            if record.name == onepass.__name__ and "written again" in record.getMessage()]
+
+
+def _same_for_every_jobs(export: Path, to: str, out: Path, **options: Any) -> None:
+    trees, reports = [], []
+    for jobs in (1, 2, 3):
+        reports.append(convert(export, to, out / f"jobs{jobs}", jobs=jobs, **options).to_dict())
+        trees.append(tree_hashes(out / f"jobs{jobs}"))
+    assert trees[0] == trees[1] == trees[2]
+    for report in reports:
+        report.pop("elapsed_seconds", None)
+    assert reports[0] == reports[1] == reports[2]
+
+
+def test_the_exports_are_cut_where_the_cases_need(tmp_path: Path) -> None:
+    """Late classes: row 14 in the second part, row 24 in a later one (4 and 6 parts)."""
+    export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
+    for count, where in ((4, [0, 1, 2]), (6, [0, 2, 3])):
+        parts = ndjson_ranges(str(export), str(export), count)
+        rows = [sum(1 for _ in PartReader(part)) for part in parts]
+        starts = [sum(rows[:k]) for k in range(count)]
+        assert [max(k for k in range(count) if starts[k] <= i) for i in (4, 14, 24)] == where
+
+
+@pytest.mark.parametrize("to", PER_IMAGE)
+@pytest.mark.parametrize("case", CASES)
+def test_a_contradicted_part_is_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                               case: str, to: str) -> None:
+    export = write_export(tmp_path / "export.ndjson", _rows(CASES[case]))
+    caplog.set_level(logging.DEBUG, logger=onepass.__name__)
+    _same_for_every_jobs(export, to, tmp_path, split=SPLITS)
+    again = _written_again(caplog)
+    assert [total for _, total in again] == [4, 6]
+    if to in MATTERS[case]:
+        assert all(0 < stale for stale, _ in again)
+    else:
+        assert again == [(0, 4), (0, 6)]
+
+
+def test_which_parts_are_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Late classes, yolo, 4 parts: part 0 and 3 (a start of the export's
+    classes) and 1 (C at its export id) stay; part 2 (D before C) is written again."""
+    export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
+    caplog.set_level(logging.DEBUG, logger=onepass.__name__)
+    convert(export, "yolo", tmp_path / "out", jobs=2)
+    assert _written_again(caplog) == [(1, 4)]
+    names = (tmp_path / "out" / "data.yaml").read_text().split("names:")[1]
+    assert [line.split(": ")[1] for line in names.strip().splitlines()] == \
+        ['"A"', '"B"', '"C"', '"D"']
+    assert (tmp_path / "out" / "labels" / "train" / "img-024.txt").read_text().startswith("3 ")
+
+
+@pytest.mark.parametrize("to", PER_IMAGE)
+def test_an_export_that_meets_its_facts_early_is_read_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, to: str) -> None:
+    export = write_export(tmp_path / "export.ndjson", _rows())
+    caplog.set_level(logging.DEBUG, logger=onepass.__name__)
+    _same_for_every_jobs(export, to, tmp_path)
+    assert _written_again(caplog) == [(0, 4), (0, 6)]
+
+
+def test_every_case_at_once_with_options(tmp_path: Path) -> None:
+    """All four cases in one export, with voc segmentation, masks instances
+    and yolo segment."""
+    def every(i: int, rows: list[dict[str, Any]]) -> None:
+        for change in CASES.values():
+            change(i, rows)
+
+    export = write_export(tmp_path / "export.ndjson", _rows(every))
+    for to, extra in (("voc", {"segmentation": True}), ("masks", {"instances": True}),
+                      ("yolo", {"task": "segment"})):
+        _same_for_every_jobs(export, to, tmp_path / to, split=SPLITS, **extra)
+
+
+def test_a_failure_that_may_depend_on_the_seed_runs_two_passes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part failing otherwise than on its input (here: made to) does not
+    decide the outcome: the conversion runs the two-pass plan instead."""
+    export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
+    convert(export, "voc", tmp_path / "one")
+    real = onepass.write_part_at_once
+
+    def failing(part: Any, *args: Any) -> Any:
+        if part.index == 2:
+            return onepass._run(lambda: (_ for _ in ()).throw(LbConvertError("seed-dependent")))
+        return real(part, *args)
+
+    monkeypatch.setattr(onepass, "write_part_at_once", failing)
+    seen: list[tuple[int, int]] = []
+    with ThreadPoolExecutor(2) as pool:
+        convert(export, "voc", tmp_path / "two", executor=pool, jobs=2,
+                progress=lambda meter: seen.append((meter.bytes_read(), meter.total_bytes)))
+    assert tree_hashes(tmp_path / "one") == tree_hashes(tmp_path / "two")
+    assert sorted(os.listdir(tmp_path)) == ["export.ndjson", "one", "two"]
+    parts = ndjson_ranges(str(export), str(export), 4)
+    first_two = parts[1].end  # written at once before part 2 failed; then two passes
+    assert seen[-1][0] == seen[-1][1] == first_two + 2 * export.stat().st_size
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+@pytest.mark.parametrize("to", ["yolo", "masks", "jsonl"])
+def test_a_bad_line_in_a_late_part(tmp_path: Path, to: str) -> None:
+    rows = _rows(_late_classes)
+    lines = [json.dumps(r) + "\n" for r in rows]
+    lines[36] = "{not json\n"
+    export = tmp_path / "bad.ndjson"
+    export.write_text("".join(lines))
+    messages = []
+    for jobs in (1, 2, 3):
+        out = tmp_path / f"out{jobs}"
+        out.mkdir()
+        (out / "old.txt").write_text("old dataset")
+        with pytest.raises(LbConvertError) as caught:
+            convert(export, to, out, jobs=jobs, overwrite=True)
+        messages.append(str(caught.value))
+        assert os.listdir(out) == ["old.txt"]
+    assert messages[0] == messages[1] == messages[2]
+    assert "bad.ndjson:37:" in messages[0]
+    assert sorted(os.listdir(tmp_path)) == ["bad.ndjson", "out1", "out2", "out3"]
+
+
+def test_progress_counts_the_parts_written_again(tmp_path: Path) -> None:
+    """The meter ends at the whole file plus the parts written again."""
+    export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
+    seen: list[tuple[int, int]] = []
+    convert(export, "yolo", tmp_path / "out", jobs=2,
+            progress=lambda meter: seen.append((meter.bytes_read(), meter.total_bytes)))
+    part_2 = ndjson_ranges(str(export), str(export), 4)[2]
+    assert seen[-1][0] == seen[-1][1] == export.stat().st_size + part_2.end - part_2.start
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_the_seed_is_the_start_of_the_export(tmp_path: Path) -> None:
+    """At most SEED_ROWS rows; classes and splits in first-seen order."""
+    rows = [row(f"r{i}", [box(f"c{i}", 1, 1, 5, 5)], row_id=_row_id(i, "val" if i == 3 else
+                                                                    "train"))
+            for i in range(onepass.SEED_ROWS + 5)]
+    export = write_export(tmp_path / "export.ndjson", rows)
+    from lbconvert.options import Options
+
+    (part,) = ndjson_ranges(str(export), str(export), 1)
+    classes, splits = onepass.seed_facts(part, Options(split=SPLITS), True)
+    assert classes.names == [f"c{i}" for i in range(onepass.SEED_ROWS)]
+    assert splits == ["train", "val"]
