@@ -236,3 +236,23 @@ def test_the_seed_is_the_start_of_the_export(tmp_path: Path) -> None:
     classes, splits = onepass.seed_facts(part, Options(split=SPLITS), True)
     assert classes.names == [f"c{i}" for i in range(onepass.SEED_ROWS)]
     assert splits == ["train", "val"]
+
+
+def _spool_after() -> Any:
+    from lbconvert.write.small_files import SmallFiles
+
+    return SmallFiles.SPOOL_AFTER
+
+
+@pytest.mark.parametrize("spool", [False, True])
+def test_local_workers_that_fill_the_machine_write_their_small_files(spool: bool) -> None:
+    """No spool process per part when the workers take every core."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from lbconvert.plan.workers import init_worker, workers_fill_the_machine
+
+    with ProcessPoolExecutor(1, initializer=init_worker, initargs=(spool,)) as pool:
+        assert pool.submit(_spool_after).result() == (2000 if spool else None)
+    assert _spool_after() == 2000  # this process is left as it was
+    cores = len(os.sched_getaffinity(0))
+    assert workers_fill_the_machine(cores) and not workers_fill_the_machine(cores - 1)

@@ -25,6 +25,7 @@ from ..write.outdir import Staging
 from .merge import MERGEABLE
 from .partition import is_url, ndjson_ranges, open_input, open_url
 from .run import _path, run_plan
+from .workers import init_worker, workers_fill_the_machine
 
 __all__ = ["convert_partitioned", "open_url", "is_url", "serial_reason", "resolve_jobs", "PARTS_PER_JOB"]
 
@@ -99,7 +100,9 @@ def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", 
         parts = ndjson_ranges(source, _name(export),
                               workers * (1 if to == "coco" else PARTS_PER_JOB))
         if executor is None:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
+            processes = min(jobs, len(parts))
+            with ProcessPoolExecutor(max_workers=processes, initializer=init_worker,
+                                     initargs=(not workers_fill_the_machine(processes),)) as pool:
                 report = run_plan(parts, to, staging, options, pool, total, progress)
         else:
             report = run_plan(parts, to, staging, options, executor, total, progress)

@@ -52,7 +52,7 @@ def merge_parts(to: str, parts: list[Path], reports: list[Report], out: Path,
     ``out/lbconvert-report.json``)."""
     for part in parts:
         (part / REPORT).unlink(missing_ok=True)
-        _merge_directory(part, out, "")
+        _merge_directory(str(part), str(out), "")
         shutil.rmtree(part)
     report = _sum_reports(to, reports, total)
     with open(out / REPORT, "wb") as handle:
@@ -69,18 +69,21 @@ def _sum_reports(to: str, reports: list[Report], total: Report) -> Report:
     return total
 
 
-def _merge_directory(source: Path, target: Path, relative: str) -> None:
-    with os.scandir(source) as entries:
-        found = sorted(entries, key=lambda e: e.name)
-    for entry in found:
-        name = f"{relative}/{entry.name}" if relative else entry.name
-        destination = target / entry.name
-        if not os.path.lexists(destination):
-            os.rename(entry.path, destination)  # a whole directory at once, when new
-        elif entry.is_dir(follow_symlinks=False):
-            _merge_directory(Path(entry.path), destination, name)
-        elif entry.name in _CONCATENATED_NAMES or name.startswith(_CONCATENATED_DIRECTORIES):
-            _append(entry.path, destination)
+def _merge_directory(source: str, target: str, relative: str) -> None:
+    """Move what ``source`` holds into ``target``.  Plain strings and one
+    listing of ``target``: a part holds tens of thousands of files, and a
+    ``Path`` and an ``lstat`` per file cost as much as the rename."""
+    present = set(os.listdir(target))
+    for entry in sorted(os.listdir(source)):
+        path = f"{source}{os.sep}{entry}"
+        if entry not in present:
+            os.rename(path, f"{target}{os.sep}{entry}")  # a whole directory at once, when new
+            continue
+        name = f"{relative}/{entry}" if relative else entry
+        if os.path.isdir(path) and not os.path.islink(path):
+            _merge_directory(path, f"{target}{os.sep}{entry}", name)
+        elif entry in _CONCATENATED_NAMES or name.startswith(_CONCATENATED_DIRECTORIES):
+            _append(path, Path(target, entry))
         elif name in SAME_IN_EVERY_PART:
             continue
         else:
