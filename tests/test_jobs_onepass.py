@@ -86,7 +86,7 @@ def _renamed_video(i: int, rows: list[dict[str, Any]]) -> None:
 CASES = {"late classes": _late_classes, "duplicate stem": _duplicate_stem,
          "late split": _late_split, "renamed video": _renamed_video}
 #: The writers whose files a case changes (the others keep every part).
-MATTERS = {"late classes": {"voc", "yolo", "masks"}, "late split": {"voc", "yolo", "masks"},
+MATTERS = {"late classes": {"voc", "yolo", "masks"}, "late split": {"voc", "masks"},
            "duplicate stem": set(PER_IMAGE), "renamed video": set(PER_IMAGE)}
 
 
@@ -256,3 +256,39 @@ def test_local_workers_that_fill_the_machine_write_their_small_files(spool: bool
     assert _spool_after() == 2000  # this process is left as it was
     cores = len(os.sched_getaffinity(0))
     assert workers_fill_the_machine(cores) and not workers_fill_the_machine(cores - 1)
+
+
+@pytest.mark.parametrize("to", PER_IMAGE)
+def test_a_first_part_without_images_and_no_train_split(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, to: str) -> None:
+    """The seed starts no split; every image is in ``val``: a part that
+    started none would add ``train`` (yolo, voc), so it is written again."""
+    rows = _rows()
+    for i, found in enumerate(rows):
+        found["data_row"]["id"] = _row_id(i, "val")
+        if i < 12:
+            found["media_attributes"]["mime_type"] = "text/plain"
+    export = write_export(tmp_path / "export.ndjson", rows)
+    caplog.set_level(logging.DEBUG, logger=onepass.__name__)
+    _same_for_every_jobs(export, to, tmp_path, split=SPLITS)
+    listed = {"yolo": "labels", "voc": "ImageSets/Main", "masks": "semantic"}.get(to)
+    if listed:
+        names = os.listdir(tmp_path / "jobs2" / listed)
+        assert names and not [name for name in names if name.startswith("train")]
+    stale = [count for count, _ in _written_again(caplog)]
+    assert all(stale) if to in ("yolo", "voc") else not any(stale)
+
+
+@pytest.mark.parametrize(("to", "started", "export", "agree"), [
+    ("yolo", set(), {"val"}, False), ("yolo", set(), {"val", "train"}, True),
+    ("yolo", set(), set(), True), ("yolo", {"val"}, {"val", "test"}, True),
+    ("voc", set(), {"val"}, False), ("voc", {"train"}, {"train", "test"}, True),
+    ("voc", {"train"}, {"train", "val"}, False), ("voc", {"train", "val"}, {"train", "val"}, True),
+    ("voc", {"train", "val"}, {"train", "val", "trainval"}, False),
+    ("masks", set(), {"val"}, True), ("masks", {"train"}, {"train"}, True),
+    ("masks", {"train"}, {"train", "val"}, False), ("masks", {"a", "b"}, {"a", "b", "c"}, True),
+    ("jsonl", set(), {"val"}, True), ("geojson", {"a"}, {"a", "b"}, True),
+])
+def test_what_started_splits_change(to: str, started: set[str], export: set[str],
+                                    agree: bool) -> None:
+    assert onepass.splits_agree(to, started, export) is agree

@@ -27,10 +27,9 @@ Here (voc, yolo, masks, jsonl, geojson):
      (``ImageSets/Main/<class>_<split>.txt``) and names classes by
      position (``_<id>`` suffixes), its class map is the export's;
      jsonl and geojson hold no class ids;
-   * it started the splits of the whole export (voc, yolo, masks: what
-     :meth:`~lbconvert.write.base.Writer.open_splits` changes is the set
-     of splits started, not their order: the image-set lists, ``trainval``,
-     split directories, the splits of ``data.yaml``).
+   * the splits it started (the seed's and its own) give the files that
+     starting every split of the export gives (:func:`splits_agree`: what
+     :meth:`~lbconvert.write.base.Writer.open_splits` changes, per writer).
 
    Part 0 always agrees on stems.  The files that depend on the whole class
    list and the splits (``data.yaml``, ``labelmap.txt``, ``classes.json``)
@@ -58,7 +57,7 @@ import shutil
 from concurrent.futures import CancelledError, Executor, Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ..classes import ClassMap
 from ..errors import ExportFormatError, SelectionError
@@ -84,8 +83,6 @@ SEED_BYTES = 4 << 20
 #: ids: a part's map must be a start of the export's), "equal" (every part
 #: lists every class), absent (no class ids in its files).
 CLASS_RULE = {"yolo": "prefix", "masks": "prefix", "voc": "equal"}
-#: The writers whose files depend on the splits started (:meth:`Writer.open_splits`).
-SPLIT_WRITERS = frozenset({"voc", "yolo", "masks"})
 #: The failures of a part that do not depend on the facts it started from.
 INPUT_ERRORS = (ExportFormatError, SelectionError)
 
@@ -203,7 +200,39 @@ def agrees(to: str, part: PartAtOnce, seed_splits: list[str], classes: ClassMap,
         ours, theirs = _class_list(part.survey.classes), _class_list(classes)
         if ours != (theirs if rule == "equal" else theirs[:len(ours)]):
             return False
-    return to not in SPLIT_WRITERS or set(seed_splits) | set(part.survey.splits) == set(splits)
+    return splits_agree(to, set(seed_splits) | set(part.survey.splits), set(splits))
+
+
+def _trainval(splits: set[str]) -> bool:
+    """Whether VOC writes the ``trainval`` lists (see :class:`~lbconvert.write.voc.VocWriter`)."""
+    return "train" in splits and "val" in splits and "trainval" not in splits
+
+
+def splits_agree(to: str, started: set[str], export: set[str]) -> bool:
+    """Whether a part that started the splits ``started`` (the seed's and its
+    own) wrote the files it writes with every split of the ``export``
+    started (:meth:`~lbconvert.write.base.Writer.open_splits`).  A split
+    started in a part with no item of it gives empty directories (yolo,
+    masks) and empty lists (voc), which the other parts' merge gives too;
+    what differs:
+
+    * yolo: none started: the part makes ``images/train`` and
+      ``labels/train`` (which the export need not have);
+    * voc: the same, with empty ``train`` lists; and ``trainval`` (the
+      items of train and val) is written when both are started and no
+      split is named so;
+    * masks: with one split its PNGs are in ``semantic/``, with more in a
+      directory per split (so one started split must be the export's only one).
+
+    ``data.yaml`` (which lists the splits) comes from :func:`write_shared_files`.
+    """
+    if to in ("yolo", "voc") and not started and export and "train" not in export:
+        return False
+    if to == "voc":
+        return _trainval(started) == _trainval(export)
+    if to == "masks":
+        return len(started) != 1 or started == export
+    return True
 
 
 def write_shared_files(to: str, root: Path, options: Options, splits: list[str]) -> None:
@@ -245,19 +274,26 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
     futures = [executor.submit(write_part_at_once, part, to, str(directory),
                                copy.deepcopy(part_options), seed_splits, stems)
                for part, directory, stems in zip(parts, directories, stem_logs)]
-    results = _gather_at_once(futures, parts, advance, lambda part: write_part_at_once(
-        part, to, str(root / "part-again"), copy.deepcopy(part_options), seed_splits,
-        str(root / ".stems-again")))
-    if results is None:
-        _remove([*directories, root / "part-again"],
-                [*stem_logs, str(root / ".stems-again")])
-        return None
+    results: list[PartAtOnce] = []
 
+    def arriving() -> Iterator[Survey]:
+        for result in _arriving(futures, parts, advance, run_again):
+            results.append(result)
+            yield result.survey
+
+    def run_again(part: ByteRange) -> "PartAtOnce | _Failed":
+        return write_part_at_once(part, to, str(root / "part-again"), copy.deepcopy(part_options),
+                                  seed_splits, str(root / ".stems-again"))
+
+    changed: list[dict[int, tuple[str, str]]] = []
+    try:  # the stems are settled part by part, while the later parts are written
+        renamed = settle_stems(arriving(), changed)
+    except _SeedDependent:
+        _remove([*directories, root / "part-again"], [*stem_logs, str(root / ".stems-again")])
+        return None
     classes = copy.deepcopy(options).class_map()
     for result in results:
         classes.merge(result.survey.classes)
-    changed: list[dict[int, tuple[str, str]]] = []
-    renamed = settle_stems([result.survey for result in results], changed)
     splits: dict[str, None] = {}
     for result in results:
         splits.update(dict.fromkeys(result.survey.splits))
@@ -269,13 +305,13 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
     reports = [result.report for result in results]
     if stale:
         meter.total_bytes += sum(parts[k].end - parts[k].start for k in stale)
-        again = [parts[k] for k in stale]
+        stale_parts = [parts[k] for k in stale]
         redo = {k: root / f"again-{parts[k].index:05d}" for k in stale}
         written = [executor.submit(write_part, parts[k], to, str(redo[k]), copy.deepcopy(settled),
                                    renamed[k], list(splits)) for k in stale]
         for k in stale:  # while the parts are written again
             shutil.rmtree(directories[k])
-        rewritten = _gather_each(written, again, advance, lambda part: write_part(
+        rewritten = _gather_each(written, stale_parts, advance, lambda part: write_part(
             part, to, str(root / "part-again"), copy.deepcopy(settled), renamed[part.index],
             list(splits)))
         for k, rewritten_report in zip(stale, rewritten):
@@ -284,14 +320,18 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
     return merge_parts(to, directories, reports, root, report)
 
 
-def _gather_at_once(futures: "list[Future[Any]]", parts: list[ByteRange],
-                    advance: Callable[[ByteRange], Callable[[], None]],
-                    again: Callable[[ByteRange], Any]) -> "Optional[list[PartAtOnce]]":
-    """The parts' results in order, or None when the first failure (in part
-    order) may depend on the seed; a malformed record or a selection error
-    is raised as the part, run once more here with its lines numbered as in
-    the whole file, gives it.  Every part has stopped when this returns."""
-    results = []
+class _SeedDependent(Exception):
+    """A part failed in a way that may depend on the seed."""
+
+
+def _arriving(futures: "list[Future[Any]]", parts: list[ByteRange],
+              advance: Callable[[ByteRange], Callable[[], None]],
+              again: Callable[[ByteRange], Any]) -> Iterator[PartAtOnce]:
+    """The parts' results in order, as they come.  The first failure (in part
+    order) stops every part; a malformed record or a selection error is
+    raised as the part, run once more here with its lines numbered as in the
+    whole file, gives it; another failure raises :class:`_SeedDependent`
+    (every part has stopped then)."""
     for future, part in zip(futures, parts):
         try:
             result = future.result()
@@ -305,10 +345,9 @@ def _gather_at_once(futures: "list[Future[Any]]", parts: list[ByteRange],
                 rerun = again(replace(part, numbered=True))
                 if isinstance(rerun, _Failed) and issubclass(rerun.kind, INPUT_ERRORS):
                     raise rerun.error()
-            return None
-        results.append(result)
+            raise _SeedDependent()
         advance(part)()
-    return results
+        yield result
 
 
 def _cancel(futures: "list[Future[Any]]") -> None:
