@@ -1,5 +1,9 @@
 """The partitioned plan: survey, settle the global facts, write parts, merge.
 
+(The per-image writers first try one pass, :mod:`.onepass`, and come back to
+the two passes below only when a part fails in a way that may depend on its
+seed; COCO runs in one pass, below.)
+
 ::
 
     export ──cut──▶ parts ──survey (read → select)──▶ classes, stems, splits ──settle──▶
