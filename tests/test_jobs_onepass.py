@@ -131,13 +131,17 @@ def test_a_contradicted_part_is_written_again(tmp_path: Path, caplog: pytest.Log
         assert again == [(0, 4), (0, 6)]
 
 
-def test_which_parts_are_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """Late classes, yolo, 4 parts: part 0 and 3 (a start of the export's
-    classes) and 1 (C at its export id) stay; part 2 (D before C) is written again."""
+@pytest.mark.parametrize("to", ["yolo", "voc", "masks"])
+def test_which_parts_are_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                       to: str) -> None:
+    """Late classes, 4 parts: part 0 and 3 (a start of the export's classes)
+    and 1 (C at its export id) stay; part 2 (D before C) is written again."""
     export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
     caplog.set_level(logging.DEBUG, logger=onepass.__name__)
-    convert(export, "yolo", tmp_path / "out", jobs=2)
+    convert(export, to, tmp_path / "out", jobs=2)
     assert _written_again(caplog) == [(1, 4)]
+    if to != "yolo":
+        return
     names = (tmp_path / "out" / "data.yaml").read_text().split("names:")[1]
     assert [line.split(": ")[1] for line in names.strip().splitlines()] == \
         ['"A"', '"B"', '"C"', '"D"']
@@ -292,3 +296,31 @@ def test_a_first_part_without_images_and_no_train_split(
 def test_what_started_splits_change(to: str, started: set[str], export: set[str],
                                     agree: bool) -> None:
     assert onepass.splits_agree(to, started, export) is agree
+
+
+def _one_late_class(i: int, rows: list[dict[str, Any]]) -> None:
+    """Row 24 (part 2) meets the export's only late class, ``ignored``."""
+    if i == 24:
+        rows[-1]["projects"]["p"]["labels"][0]["annotations"]["objects"].append(
+            box("ignored", 1, 1, 5, 5))
+
+
+@pytest.mark.parametrize(("to", "extra"), [
+    ("voc", {}), ("voc", {"segmentation": True, "void_border": True}), ("yolo", {}),
+    ("masks", {})])
+def test_one_late_class_costs_no_part(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                      to: str, extra: dict[str, Any]) -> None:
+    """Every part is a start of the export's classes: none is written again;
+    VOC's lists of the late class are completed in the parts that lack it
+    (its name is ``ignored_2`` beside the void border's ``ignored``)."""
+    export = write_export(tmp_path / "export.ndjson", _rows(_one_late_class))
+    caplog.set_level(logging.DEBUG, logger=onepass.__name__)
+    _same_for_every_jobs(export, to, tmp_path, **extra)
+    assert _written_again(caplog) == [(0, 4), (0, 6)]
+    if to == "voc":
+        name = "ignored_2" if extra else "ignored"
+        lines = (tmp_path / "jobs2" / "ImageSets" / "Main" / f"{name}_train.txt").read_text()
+        assert lines.splitlines() == [f"img-{i:03d} {1 if i == 24 else -1}" for i in range(ROWS)]
+        report = json.loads((tmp_path / "jobs2" / "lbconvert-report.json").read_text())
+        assert report["warnings"].get("class name changed for voc (see labelmap.txt)", 0) == \
+            (1 if extra else 0)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Optional
 
 import orjson
 
@@ -46,26 +47,32 @@ _PER_CLASS_WARNINGS = {"voc": ("class name changed for voc (see labelmap.txt)",)
 
 
 def merge_parts(to: str, parts: list[Path], reports: list[Report], out: Path,
-                total: Report) -> Report:
+                total: Report, classes_report: Optional[Report] = None) -> Report:
     """Merge ``parts`` (in export order) into ``out``, remove them, and
     return ``total`` with the parts' reports added (also written to
-    ``out/lbconvert-report.json``)."""
+    ``out/lbconvert-report.json``).  The warnings counted once per class
+    come from ``classes_report``, the report of a writer given every class
+    of the export (default: the first part's)."""
     for part in parts:
         (part / REPORT).unlink(missing_ok=True)
         _merge_directory(str(part), str(out), "")
         shutil.rmtree(part)
-    report = _sum_reports(to, reports, total)
+    report = _sum_reports(to, reports, total, classes_report)
     with open(out / REPORT, "wb") as handle:
         handle.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     return report
 
 
-def _sum_reports(to: str, reports: list[Report], total: Report) -> Report:
+def _sum_reports(to: str, reports: list[Report], total: Report,
+                 classes_report: Optional[Report]) -> Report:
     for report in reports:
         total.merge(report)
+    every_class = classes_report or (reports[0] if reports else None)
     for reason in _PER_CLASS_WARNINGS.get(to, ()):
-        if reports and reason in reports[0].warnings:
-            total.warnings[reason] = reports[0].warnings[reason]
+        if every_class is not None and reason in every_class.warnings:
+            total.warnings[reason] = every_class.warnings[reason]
+        else:
+            total.warnings.pop(reason, None)
     return total
 
 

@@ -21,12 +21,13 @@ Here (voc, yolo, masks, jsonl, geojson):
 
    * every stem came out as the export-wide rule names it (a name an
      earlier part took, or a video frame of such a row, does not);
-   * its class ids are the export's: for yolo and masks, whose files hold
-     class ids, its class map is the start of the export's (every class it
-     met has its export id); for voc, whose every part lists every class
-     (``ImageSets/Main/<class>_<split>.txt``) and names classes by
-     position (``_<id>`` suffixes), its class map is the export's;
-     jsonl and geojson hold no class ids;
+   * its class ids are the export's: its class map is a start of the
+     export's (every class it met has its export id), for yolo and masks,
+     whose files hold class ids, and voc, which names classes by position
+     (``_<id>`` suffixes).  Every VOC part lists every class
+     (``ImageSets/Main/<class>_<split>.txt``): a part that lacks the last
+     classes gets their lists here, ``<stem> -1`` for each of its items
+     (:func:`complete_voc_class_lists`).  jsonl and geojson hold no class ids;
    * the splits it started (the seed's and its own) give the files that
      starting every split of the export gives (:func:`splits_agree`: what
      :meth:`~lbconvert.write.base.Writer.open_splits` changes, per writer).
@@ -34,8 +35,9 @@ Here (voc, yolo, masks, jsonl, geojson):
    Part 0 always agrees on stems.  The files that depend on the whole class
    list and the splits (``data.yaml``, ``labelmap.txt``, ``classes.json``)
    are written once here with the export's facts, by an empty writer
-   (:func:`write_shared_files`), so a part with only a start of the class
-   list still agrees.
+   (:func:`write_shared_files`, whose report also gives the warnings
+   counted once per class), so a part with only a start of the class list
+   still agrees.
 4. **write again** (parallel) the parts that do not agree, with the
    settled facts (:func:`~.run.write_part`, as the two-pass plan writes
    every part); then the usual merge (:mod:`.merge`).
@@ -65,7 +67,9 @@ from ..options import Options
 from ..report import Report
 from ..select import Selector
 from ..write import get_writer
+from ..names import safe_stem
 from ..write.base import IMAGE_MEDIA
+from ..write.voc_names import VocNames
 from .merge import SAME_IN_EVERY_PART, merge_parts
 from .partition import ByteRange, PartReader
 from .run import Survey, _Failed, _gather_each, _path, _run, _StemLog, settle_stems, write_part
@@ -80,9 +84,11 @@ SEED_ROWS = 256
 SEED_BYTES = 4 << 20
 
 #: How a writer's files depend on the class map: "prefix" (they hold class
-#: ids: a part's map must be a start of the export's), "equal" (every part
-#: lists every class), absent (no class ids in its files).
-CLASS_RULE = {"yolo": "prefix", "masks": "prefix", "voc": "equal"}
+#: ids or name classes by position: a part's map must be a start of the
+#: export's; VOC's lists of the classes a part lacks are completed, see
+#: :func:`complete_voc_class_lists`), "equal" (a part's map must be the
+#: export's), absent (no class ids in its files).
+CLASS_RULE = {"yolo": "prefix", "masks": "prefix", "voc": "prefix"}
 #: The failures of a part that do not depend on the facts it started from.
 INPUT_ERRORS = (ExportFormatError, SelectionError)
 
@@ -235,12 +241,13 @@ def splits_agree(to: str, started: set[str], export: set[str]) -> bool:
     return True
 
 
-def write_shared_files(to: str, root: Path, options: Options, splits: list[str]) -> None:
+def write_shared_files(to: str, root: Path, options: Options, splits: list[str]) -> Report:
     """Write into ``root`` the files every part of the two-pass plan writes
     alike from the classes and splits (``data.yaml``, ``labelmap.txt``,
     ``classes.json``): a writer given no item, with the export's facts
     (``options.classes``), writes them as one process does (or refuses
-    what one process refuses, e.g. a 0-class YOLO set)."""
+    what one process refuses, e.g. a 0-class YOLO set).  Its report holds
+    the warnings counted once per class."""
     scratch = root / "shared-files"
     writer = get_writer(to)(scratch, copy.deepcopy(options), report=Report())
     writer.open()
@@ -249,11 +256,39 @@ def write_shared_files(to: str, root: Path, options: Options, splits: list[str])
     except BaseException:
         writer.abort()
         raise
-    writer.close()
+    report = writer.close()
     for name in SAME_IN_EVERY_PART:
         if os.path.lexists(scratch / name):
             os.rename(scratch / name, root / name)
     shutil.rmtree(scratch)
+    return report
+
+
+def _voc_list_names(started: set[str]) -> list[str]:
+    """The split lists a VOC part wrote (as :class:`~lbconvert.write.voc.VocWriter` names them)."""
+    names = {safe_stem(split) or "split" for split in started} or {"train"}
+    if _trainval(started):
+        names.add("trainval")
+    return sorted(names)
+
+
+def complete_voc_class_lists(directory: Path, started: set[str], known: int,
+                             classes: ClassMap, options: Options) -> None:
+    """Give a VOC part written with the first ``known`` classes of the export
+    the class lists of the others, ``ImageSets/Main/<class>_<split>.txt``:
+    ``<stem> -1`` for each of its items (it has no object of them, or it
+    would have met them), as it writes them with every class."""
+    void = options.segmentation and options.void_border
+    names = VocNames(("background", "ignored") if void else ("background",))
+    names.extend(classes.names)
+    main = directory / "ImageSets" / "Main"
+    for split in _voc_list_names(started):
+        for name in names.names[known:]:
+            with open(main / f"{split}.txt", encoding="utf-8") as stems, \
+                    open(main / f"{name}_{split}.txt", "w", encoding="utf-8",
+                         newline="\n") as listed:
+                while batch := stems.readlines(1 << 16):
+                    listed.write("".join([f"{stem[:-1]} -1\n" for stem in batch]))
 
 
 def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
@@ -298,11 +333,17 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
     for result in results:
         splits.update(dict.fromkeys(result.survey.splits))
     settled = replace(options, classes=classes)
-    write_shared_files(to, root, settled, list(splits))
+    classes_report = write_shared_files(to, root, settled, list(splits))
 
     stale = [k for k, result in enumerate(results)
              if not agrees(to, result, seed_splits, classes, list(splits), changed[k])]
     reports = [result.report for result in results]
+    if to == "voc":
+        for k, result in enumerate(results):
+            known = len(result.survey.classes)
+            if k not in stale and known < len(classes):
+                complete_voc_class_lists(directories[k], set(seed_splits) | set(result.survey.splits),
+                                         known, classes, options)
     if stale:
         meter.total_bytes += sum(parts[k].end - parts[k].start for k in stale)
         stale_parts = [parts[k] for k in stale]
@@ -317,7 +358,7 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
         for k, rewritten_report in zip(stale, rewritten):
             directories[k], reports[k] = redo[k], rewritten_report
     _log.debug("one pass: %d of %d parts written again", len(stale), len(parts))
-    return merge_parts(to, directories, reports, root, report)
+    return merge_parts(to, directories, reports, root, report, classes_report)
 
 
 class _SeedDependent(Exception):
