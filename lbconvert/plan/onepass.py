@@ -175,8 +175,8 @@ def write_part_at_once(part: ByteRange, to: str, directory: str, options: Option
             with PartReader(part, options.max_record_bytes) as reader:
                 for row in reader:
                     for item in selector.items(row):
-                        if _image_split(item):
-                            splits.setdefault(item.split)
+                        if item.split not in splits and _image_split(item):
+                            splits[item.split] = None
                         writer.add(item)
             writer.open_splits(list(splits))  # exactly the seed's and its own, as checked
         except BaseException:
