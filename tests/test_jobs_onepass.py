@@ -15,7 +15,7 @@ import pytest
 
 from lbconvert import convert
 from lbconvert.errors import LbConvertError
-from lbconvert.plan import onepass
+from lbconvert.plan import ONE_PART_PER_WORKER, PARTS_PER_JOB, onepass
 from lbconvert.plan.partition import PartReader, ndjson_ranges
 from lbconvert.select.items import split_of
 
@@ -49,13 +49,20 @@ def _rows(change: Callable[[int, list[dict[str, Any]]], None] = lambda i, rows: 
 
 
 def _late_classes(i: int, rows: list[dict[str, Any]]) -> None:
-    """C first seen in part 1, then D before C in part 2: part 2's own ids
-    (D 2, C 3) are not the export's (C 2, D 3)."""
+    """C first seen in row 14, then D before C in row 30, a later part (with
+    2, 3, 4 or 6 parts): that part's own ids (D 2, C 3) are not the export's
+    (C 2, D 3)."""
     objects = rows[-1]["projects"]["p"]["labels"][0]["annotations"]["objects"]
     if i == 14:
         objects.append(box("C", 1, 1, 5, 5))
-    if i == 24:
+    if i == 30:
         objects[:] = [box("D", 1, 1, 5, 5), box("C", 2, 2, 5, 5)]
+
+
+@pytest.fixture
+def small_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A seed of the first 2 rows (the coordinator reads it): C and D come after."""
+    monkeypatch.setattr(onepass, "SEED_ROWS", 2)
 
 
 def _duplicate_stem(i: int, rows: list[dict[str, Any]]) -> None:
@@ -90,6 +97,11 @@ MATTERS = {"late classes": {"voc", "yolo", "masks"}, "late split": {"voc", "mask
            "duplicate stem": set(PER_IMAGE), "renamed video": set(PER_IMAGE)}
 
 
+def _parts(to: str, jobs: int) -> int:
+    """How many parts ``jobs`` workers get for ``to``."""
+    return jobs * (1 if to in ONE_PART_PER_WORKER else PARTS_PER_JOB)
+
+
 def _written_again(caplog: pytest.LogCaptureFixture) -> list[tuple[int, int]]:
     return [record.args for record in caplog.records  # type: ignore[misc]
             if record.name == onepass.__name__ and "written again" in record.getMessage()]
@@ -107,45 +119,46 @@ def _same_for_every_jobs(export: Path, to: str, out: Path, **options: Any) -> No
 
 
 def test_the_exports_are_cut_where_the_cases_need(tmp_path: Path) -> None:
-    """Late classes: row 14 in the second part, row 24 in a later one (4 and 6 parts)."""
+    """Late classes: rows 14 and 30 in different parts (2, 3, 4 and 6 parts)."""
     export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
-    for count, where in ((4, [0, 1, 2]), (6, [0, 2, 3])):
+    for count, where in ((2, [0, 0, 1]), (3, [0, 1, 2]), (4, [0, 1, 3]), (6, [0, 2, 4])):
         parts = ndjson_ranges(str(export), str(export), count)
         rows = [sum(1 for _ in PartReader(part)) for part in parts]
         starts = [sum(rows[:k]) for k in range(count)]
-        assert [max(k for k in range(count) if starts[k] <= i) for i in (4, 14, 24)] == where
+        assert [max(k for k in range(count) if starts[k] <= i) for i in (4, 14, 30)] == where
 
 
 @pytest.mark.parametrize("to", PER_IMAGE)
 @pytest.mark.parametrize("case", CASES)
 def test_a_contradicted_part_is_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                               case: str, to: str) -> None:
+                                               small_seed: None, case: str, to: str) -> None:
     export = write_export(tmp_path / "export.ndjson", _rows(CASES[case]))
     caplog.set_level(logging.DEBUG, logger=onepass.__name__)
     _same_for_every_jobs(export, to, tmp_path, split=SPLITS)
     again = _written_again(caplog)
-    assert [total for _, total in again] == [4, 6]
+    assert [total for _, total in again] == [_parts(to, 2), _parts(to, 3)]
     if to in MATTERS[case]:
         assert all(0 < stale for stale, _ in again)
     else:
-        assert again == [(0, 4), (0, 6)]
+        assert again == [(0, _parts(to, 2)), (0, _parts(to, 3))]
 
 
 @pytest.mark.parametrize("to", ["yolo", "voc", "masks"])
 def test_which_parts_are_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                       to: str) -> None:
-    """Late classes, 4 parts: part 0 and 3 (a start of the export's classes)
-    and 1 (C at its export id) stay; part 2 (D before C) is written again."""
+                                       small_seed: None, to: str) -> None:
+    """Late classes, ``--jobs 2``: only the last part (D before C) is written
+    again; the others hold a start of the export's classes (masks, 4 parts:
+    part 1 met C at its export id, part 2 no new class)."""
     export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
     caplog.set_level(logging.DEBUG, logger=onepass.__name__)
     convert(export, to, tmp_path / "out", jobs=2)
-    assert _written_again(caplog) == [(1, 4)]
+    assert _written_again(caplog) == [(1, _parts(to, 2))]
     if to != "yolo":
         return
     names = (tmp_path / "out" / "data.yaml").read_text().split("names:")[1]
     assert [line.split(": ")[1] for line in names.strip().splitlines()] == \
         ['"A"', '"B"', '"C"', '"D"']
-    assert (tmp_path / "out" / "labels" / "train" / "img-024.txt").read_text().startswith("3 ")
+    assert (tmp_path / "out" / "labels" / "train" / "img-030.txt").read_text().startswith("3 ")
 
 
 @pytest.mark.parametrize("to", PER_IMAGE)
@@ -154,10 +167,10 @@ def test_an_export_that_meets_its_facts_early_is_read_once(
     export = write_export(tmp_path / "export.ndjson", _rows())
     caplog.set_level(logging.DEBUG, logger=onepass.__name__)
     _same_for_every_jobs(export, to, tmp_path)
-    assert _written_again(caplog) == [(0, 4), (0, 6)]
+    assert _written_again(caplog) == [(0, _parts(to, 2)), (0, _parts(to, 3))]
 
 
-def test_every_case_at_once_with_options(tmp_path: Path) -> None:
+def test_every_case_at_once_with_options(tmp_path: Path, small_seed: None) -> None:
     """All four cases in one export, with voc segmentation, masks instances
     and yolo segment."""
     def every(i: int, rows: list[dict[str, Any]]) -> None:
@@ -179,7 +192,7 @@ def test_a_failure_that_may_depend_on_the_seed_runs_two_passes(
     real = onepass.write_part_at_once
 
     def failing(part: Any, *args: Any) -> Any:
-        if part.index == 2:
+        if part.index == 1:
             return onepass._run(lambda: (_ for _ in ()).throw(LbConvertError("seed-dependent")))
         return real(part, *args)
 
@@ -190,9 +203,9 @@ def test_a_failure_that_may_depend_on_the_seed_runs_two_passes(
                 progress=lambda meter: seen.append((meter.bytes_read(), meter.total_bytes)))
     assert tree_hashes(tmp_path / "one") == tree_hashes(tmp_path / "two")
     assert sorted(os.listdir(tmp_path)) == ["export.ndjson", "one", "two"]
-    parts = ndjson_ranges(str(export), str(export), 4)
-    first_two = parts[1].end  # written at once before part 2 failed; then two passes
-    assert seen[-1][0] == seen[-1][1] == first_two + 2 * export.stat().st_size
+    first = ndjson_ranges(str(export), str(export), _parts("voc", 2))[0]
+    # part 0 written at once before part 1 failed; then two passes
+    assert seen[-1][0] == seen[-1][1] == first.end + 2 * export.stat().st_size
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
@@ -217,14 +230,14 @@ def test_a_bad_line_in_a_late_part(tmp_path: Path, to: str) -> None:
     assert sorted(os.listdir(tmp_path)) == ["bad.ndjson", "out1", "out2", "out3"]
 
 
-def test_progress_counts_the_parts_written_again(tmp_path: Path) -> None:
+def test_progress_counts_the_parts_written_again(tmp_path: Path, small_seed: None) -> None:
     """The meter ends at the whole file plus the parts written again."""
     export = write_export(tmp_path / "export.ndjson", _rows(_late_classes))
     seen: list[tuple[int, int]] = []
     convert(export, "yolo", tmp_path / "out", jobs=2,
             progress=lambda meter: seen.append((meter.bytes_read(), meter.total_bytes)))
-    part_2 = ndjson_ranges(str(export), str(export), 4)[2]
-    assert seen[-1][0] == seen[-1][1] == export.stat().st_size + part_2.end - part_2.start
+    last = ndjson_ranges(str(export), str(export), _parts("yolo", 2))[-1]
+    assert seen[-1][0] == seen[-1][1] == export.stat().st_size + last.end - last.start
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
@@ -270,7 +283,7 @@ def test_a_first_part_without_images_and_no_train_split(
     rows = _rows()
     for i, found in enumerate(rows):
         found["data_row"]["id"] = _row_id(i, "val")
-        if i < 12:
+        if i < 20:  # the first part has no image (with 2, 3, 4 or 6 parts)
             found["media_attributes"]["mime_type"] = "text/plain"
     export = write_export(tmp_path / "export.ndjson", rows)
     caplog.set_level(logging.DEBUG, logger=onepass.__name__)
@@ -316,7 +329,7 @@ def test_one_late_class_costs_no_part(tmp_path: Path, caplog: pytest.LogCaptureF
     export = write_export(tmp_path / "export.ndjson", _rows(_one_late_class))
     caplog.set_level(logging.DEBUG, logger=onepass.__name__)
     _same_for_every_jobs(export, to, tmp_path, **extra)
-    assert _written_again(caplog) == [(0, 4), (0, 6)]
+    assert _written_again(caplog) == [(0, _parts(to, 2)), (0, _parts(to, 3))]
     if to == "voc":
         name = "ignored_2" if extra else "ignored"
         lines = (tmp_path / "jobs2" / "ImageSets" / "Main" / f"{name}_train.txt").read_text()

@@ -1,7 +1,8 @@
 """Merge the part datasets of a partitioned run into the dataset one process writes.
 
 Every part was written with the classes, stems and splits of the whole
-export (see :mod:`.run`), so most files need no change:
+export (see :mod:`.run`), or agrees with them (see :mod:`.onepass`), so most
+files need no change:
 
 * a file of one item (a YOLO label file, a VOC XML, a mask PNG, a GeoJSON
   file) exists in one part only and moves (a whole directory when the
