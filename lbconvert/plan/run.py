@@ -1,5 +1,9 @@
 """The partitioned plan: survey, settle the global facts, write parts, merge.
 
+(The per-image writers first try one pass, :mod:`.onepass`, and come back to
+the two passes below only when a part fails in a way that may depend on its
+seed; COCO runs in one pass, below.)
+
 ::
 
     export ──cut──▶ parts ──survey (read → select)──▶ classes, stems, splits ──settle──▶
@@ -246,9 +250,9 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
              executor: Executor, report: Report,
              progress: Optional[Callable[[Any], None]] = None) -> Report:
     """Steps 1–4 on ``executor``; the merged dataset is left in ``_path(staging)``
-    and the parts' reports are added to ``report`` (returned)."""
-    from .merge import merge_parts
-
+    and the parts' reports are added to ``report`` (returned).  COCO runs in
+    one pass (see below), the other writers too when they can
+    (:mod:`.onepass`), else in the two passes of the module's docstring."""
     total = sum(p.end - p.start for p in parts)
     meter = _Progress(total)
     writer_class = get_writer(to)
@@ -263,6 +267,25 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
 
     if to == "coco":
         return _run_one_pass(parts, staging, options, executor, advance, report)
+    from .onepass import run_at_once
+
+    meter.total_bytes = total  # one pass, plus the parts written again
+    done = run_at_once(parts, to, staging, options, executor, report, meter, advance)
+    if done is not None:
+        return done
+    meter.total_bytes = meter.done + 2 * total
+    return _run_two_passes(parts, to, staging, options, executor, report, advance, require_size)
+
+
+def _run_two_passes(parts: list[ByteRange], to: str, staging: Staging, options: Options,
+                    executor: Executor, report: Report,
+                    advance: Callable[[ByteRange], Callable[[], None]],
+                    require_size: bool) -> Report:
+    """Steps 1–4 of the module's docstring (for the writers other than COCO,
+    when a part written at once failed in a way that may depend on the seed,
+    see :mod:`.onepass`)."""
+    from .merge import merge_parts
+
     futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size,
                                os.path.join(_path(staging), f".stems-{part.index:05d}"))
                for part in parts]
