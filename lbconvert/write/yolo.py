@@ -113,7 +113,7 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..options import option_name
-from .base import IMAGE_MEDIA, Writer, release
+from .base import Writer, release
 from .small_files import SmallFiles
 from .images import place_item_image
 from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
@@ -159,9 +159,6 @@ class YoloWriter(Writer):
     # --- per item ---
 
     def write(self, item: Item) -> None:
-        if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
-            self.drawable(item)  # drops and counts its objects
-            return
         files = self._label_files.get(item.split) or self._add_split(item.split)
         data = self._rows(item).encode() if item.objects else b""
         stem = self.file_stem(item)
