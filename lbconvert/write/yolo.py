@@ -118,8 +118,8 @@ from .small_files import SmallFiles
 from .images import place_item_image
 from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
 from .shapes import (
-    DEGENERATE_MASK, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES,
-    POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
+    DEGENERATE_MASK, MASK_OFFLINE, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED,
+    POINT_OUTSIDE_BOXES, POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
     pixel_bounds,
 )
 
@@ -214,7 +214,7 @@ class YoloWriter(Writer):
 
     def unsupported_reason(self, cls: type) -> str:
         if issubclass(cls, MaskAnnotation) and self.shapes.masks is None:
-            return "mask not available offline"  # no option would make it writable
+            return MASK_OFFLINE  # no option would make it writable
         reason = not_representable(getattr(cls, "kind", "object"), f"yolo {self.task}")
         if self.task in ("detect", "pose") and issubclass(cls, (PolygonAnnotation, MaskAnnotation)):
             reason += " (see --boxes-from-shapes)"

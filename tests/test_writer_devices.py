@@ -1,4 +1,6 @@
-"""Writer.class_id looks names up in the class map's own dict first (a measured
+"""Measured devices of the writer stage against their plain definitions.
+
+Writer.class_id looks names up in the class map's own dict first (a measured
 device, see lbconvert/write/base.py): it must give what ClassMap.id_of gives."""
 
 from __future__ import annotations
@@ -43,3 +45,19 @@ def test_class_id_sees_classes_registered_after_the_writer_was_made(tmp_path: Pa
     classes.register([BoxAnnotation(name="late", bounding_box=BOX),
                       BoxAnnotation(name="car", bounding_box=BOX)])
     assert writer.class_id(OBJECTS[0]) == 1 == classes.id_of(OBJECTS[0])
+
+
+def test_a_mask_without_masks_dir_is_dropped_as_mask_files_says(tmp_path: Path) -> None:
+    """Shapes.mask drops at once without --masks (no import, no lookup): the
+    reason is mask_files' own, as mask_pixels would have counted it."""
+    from lbconvert.model import Item, MaskAnnotation
+    from lbconvert.write.mask_files import NOT_OFFLINE, mask_pixels
+    from lbconvert.write.shapes import MASK_OFFLINE, Shapes
+
+    assert MASK_OFFLINE == NOT_OFFLINE
+    mask = MaskAnnotation(name="m")
+    item = Item(stem="a", file_name="a.jpg", width=4, height=4, objects=(mask,))
+    fast, plain = Report(), Report()
+    assert Shapes(fast, Options()).mask(mask, item) is None
+    assert mask_pixels(None, mask, item, plain) is None  # the plain definition
+    assert fast.dropped == plain.dropped == {NOT_OFFLINE: 1}
