@@ -176,6 +176,7 @@ class YoloWriter(Writer):
             row = handler_of[type(obj)](obj, item)
             if row is not None:
                 rows.append(row)
+        report.annotations_written += len(rows)  # one text per object written
         return "".join(rows)
 
     def open_splits(self, splits: list[str]) -> None:
@@ -194,7 +195,7 @@ class YoloWriter(Writer):
                   getattr(self, "_label_files", {}).values()))
         super().abort()
 
-    # --- dispatch: each handler returns the object's rows, or None (dropped) ---
+    # --- dispatch: each handler returns the object's rows (one text), or None (dropped) ---
 
     def handler_table(self) -> list[tuple[type, Optional[str]]]:
         """(class, row method) pairs of the task; None: not representable in it."""
@@ -236,7 +237,6 @@ class YoloWriter(Writer):
         class_id = self.class_id(obj)
         if class_id is None:
             return None
-        self.report.annotations_written += 1
         return f"{class_id} {_xywh(box, item)}\n"
 
     # --- segment ---
@@ -251,7 +251,6 @@ class YoloWriter(Writer):
         if len(rings) > 1 and not self.options.split_parts:
             rings = [merge_parts(rings)]
         sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
-        self.report.annotations_written += 1
         return "".join([f"{class_id} {_flat(ring, sx, sy)}\n" for ring in rings])
 
     def _box_corners(self, obj: BoxAnnotation, item: Item) -> Optional[str]:
@@ -283,7 +282,6 @@ class YoloWriter(Writer):
         if class_id is None:
             return None
         sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
-        self.report.annotations_written += 1
         return f"{class_id} {_flat(ring, sx, sy)}\n"
 
     # --- pose ---
