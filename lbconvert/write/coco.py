@@ -151,8 +151,6 @@ class CocoWriter(Writer):
                                                  or self.options.frames_dir is not None)
 
     def write(self, item: Item) -> None:
-        if not self.drawable(item):
-            return
         files = self._splits.get(item.split) or self._open_split(item.split)
         file_name = self._image_file(item) if self._place_images else item.file_name
         image = {"id": 0, "file_name": file_name, "width": item.width,

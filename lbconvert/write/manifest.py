@@ -47,7 +47,7 @@ class Manifest:
     def add(self, item: Item) -> None:
         if self._file is None:
             self._file = open(self.path, "wb")
-        self._file.write(orjson.dumps(manifest_record(item)) + b"\n")
+        self._file.write(orjson.dumps(manifest_record(item), option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self) -> None:
         """Flush and close; an empty manifest is still written (a dataset of no items)."""

@@ -111,7 +111,7 @@ from .geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from .palette import voc_colormap
 from ..names import safe_stem
-from .base import IMAGE_MEDIA, Writer, release
+from .base import Writer, release
 from .small_files import SmallFiles
 from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
 from .voc_names import VocNames, file_safe_names, voc_class_name
@@ -276,9 +276,6 @@ class VocWriter(Writer):
     def write(self, item: Item) -> None:
         if len(self._names.names) < len(self.classes):  # the select stage registered more
             self._name_classes()
-        if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
-            self.drawable(item)  # drops and counts its objects
-            return
         if self._segmentation:
             self._raster_size(item)  # refuse before anything is built
         objects = self._objects(item)

@@ -113,13 +113,13 @@ from ..model import (
     PolygonAnnotation,
 )
 from ..options import option_name
-from .base import IMAGE_MEDIA, Writer, release
+from .base import Writer, release
 from .small_files import SmallFiles
 from .images import place_item_image
 from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
 from .shapes import (
-    DEGENERATE_MASK, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES,
-    POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
+    DEGENERATE_MASK, MASK_OFFLINE, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED,
+    POINT_OUTSIDE_BOXES, POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
     pixel_bounds,
 )
 
@@ -159,9 +159,6 @@ class YoloWriter(Writer):
     # --- per item ---
 
     def write(self, item: Item) -> None:
-        if not (item.width and item.height and item.media_type in IMAGE_MEDIA):
-            self.drawable(item)  # drops and counts its objects
-            return
         files = self._label_files.get(item.split) or self._add_split(item.split)
         data = self._rows(item).encode() if item.objects else b""
         stem = self.file_stem(item)
@@ -179,6 +176,7 @@ class YoloWriter(Writer):
             row = handler_of[type(obj)](obj, item)
             if row is not None:
                 rows.append(row)
+        report.annotations_written += len(rows)  # one text per object written
         return "".join(rows)
 
     def open_splits(self, splits: list[str]) -> None:
@@ -197,7 +195,7 @@ class YoloWriter(Writer):
                   getattr(self, "_label_files", {}).values()))
         super().abort()
 
-    # --- dispatch: each handler returns the object's rows, or None (dropped) ---
+    # --- dispatch: each handler returns the object's rows (one text), or None (dropped) ---
 
     def handler_table(self) -> list[tuple[type, Optional[str]]]:
         """(class, row method) pairs of the task; None: not representable in it."""
@@ -217,7 +215,7 @@ class YoloWriter(Writer):
 
     def unsupported_reason(self, cls: type) -> str:
         if issubclass(cls, MaskAnnotation) and self.shapes.masks is None:
-            return "mask not available offline"  # no option would make it writable
+            return MASK_OFFLINE  # no option would make it writable
         reason = not_representable(getattr(cls, "kind", "object"), f"yolo {self.task}")
         if self.task in ("detect", "pose") and issubclass(cls, (PolygonAnnotation, MaskAnnotation)):
             reason += " (see --boxes-from-shapes)"
@@ -239,7 +237,6 @@ class YoloWriter(Writer):
         class_id = self.class_id(obj)
         if class_id is None:
             return None
-        self.report.annotations_written += 1
         return f"{class_id} {_xywh(box, item)}\n"
 
     # --- segment ---
@@ -254,7 +251,6 @@ class YoloWriter(Writer):
         if len(rings) > 1 and not self.options.split_parts:
             rings = [merge_parts(rings)]
         sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
-        self.report.annotations_written += 1
         return "".join([f"{class_id} {_flat(ring, sx, sy)}\n" for ring in rings])
 
     def _box_corners(self, obj: BoxAnnotation, item: Item) -> Optional[str]:
@@ -286,7 +282,6 @@ class YoloWriter(Writer):
         if class_id is None:
             return None
         sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
-        self.report.annotations_written += 1
         return f"{class_id} {_flat(ring, sx, sy)}\n"
 
     # --- pose ---
