@@ -63,7 +63,7 @@ from ..model import (
 )
 from .base import Writer, release
 from .shapes import (
-    POINT_CLASS_UNLISTED, POINT_OUTSIDE_BOXES, SECOND_KEYPOINT, Shapes, not_representable,
+    SECOND_KEYPOINT, Shapes, not_representable,
     pixel_bounds,
 )
 from .images import place_item_image
@@ -271,21 +271,18 @@ class CocoWriter(Writer):
         for record in records:
             record["keypoints"] = [0.0] * (3 * slots)
             record["num_keypoints"] = 0
+        boxes = [(left, top, left + width, top + height)
+                 for left, top, width, height in (r["bbox"] for r in records)]
         for point in points:
-            self.report.current_class = slot_name = point.name or point.value or ""
-            slot = self._keypoints.get(slot_name)
-            if slot is None:
-                self.report.drop(POINT_CLASS_UNLISTED)
+            place = self.shapes.keypoint_place(point, self._keypoints, boxes)
+            if place is None:
                 continue
-            x, y = point.point.x, point.point.y
-            owner = next((r for r in records if r["bbox"][0] <= x <= r["bbox"][0] + r["bbox"][2]
-                          and r["bbox"][1] <= y <= r["bbox"][1] + r["bbox"][3]), None)
-            if owner is None:
-                self.report.drop(POINT_OUTSIDE_BOXES)
-                continue
+            slot, index = place
+            owner = records[index]
             if owner["keypoints"][3 * slot + 2]:
                 self.report.drop(SECOND_KEYPOINT)
                 continue
+            x, y = point.point.x, point.point.y
             owner["keypoints"][3 * slot: 3 * slot + 3] = [x, y, 2]
             owner["num_keypoints"] += 1
             self.report.annotations_written += 1

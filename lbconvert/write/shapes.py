@@ -13,10 +13,10 @@ Coordinates are the model's float pixels, origin at the image's top-left.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from .geometry import Ring, clip_ring, is_degenerate_ring, repair_ring, ring_xy, shoelace
-from ..model import Box, BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
+from ..model import Box, BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation
 from ..options import Options
 from ..report import Report
 
@@ -116,6 +116,25 @@ class Shapes:
             self.report.drop(DEGENERATE_BOX)
             return None
         return box
+
+    def keypoint_place(self, point: PointAnnotation, slots: dict[str, int],
+                       boxes: Sequence[Corners]) -> Optional[tuple[int, int]]:
+        """Where a pose point goes: ``(its slot, the index of the first box
+        holding it)`` (edges included), or None with the drop counted (its
+        class is not among ``slots``, or no box holds it).  The caller
+        refuses a second point for a slot it has filled."""
+        self.report.current_class = name = point.name or point.value or ""
+        slot = slots.get(name)
+        if slot is None:
+            self.report.drop(POINT_CLASS_UNLISTED)
+            return None
+        x, y = point.point.x, point.point.y
+        owner = next((i for i, (left, top, right, bottom) in enumerate(boxes)
+                      if left <= x <= right and top <= y <= bottom), None)
+        if owner is None:
+            self.report.drop(POINT_OUTSIDE_BOXES)
+            return None
+        return slot, owner
 
     def clipped_box(self, obj: BoxAnnotation, item: Item) -> Optional[Corners]:
         """The box's corners cut to the image (``degenerate box``, ``box outside image``)."""

@@ -118,8 +118,7 @@ from .small_files import SmallFiles
 from .images import place_item_image
 from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
 from .shapes import (
-    DEGENERATE_MASK, MASK_OFFLINE, OPENCV_MISSING, OUT_OF_RANGE, POINT_CLASS_UNLISTED,
-    POINT_OUTSIDE_BOXES, POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
+    DEGENERATE_MASK, MASK_OFFLINE, OPENCV_MISSING, OUT_OF_RANGE, POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
     pixel_bounds,
 )
 
@@ -311,29 +310,21 @@ class YoloWriter(Writer):
             if class_id is not None:
                 instances.append((class_id, box, [None] * slots))
                 self.report.annotations_written += 1
+        boxes = [box for _, box, _ in instances]
         for point in points:
-            self._attach(point, instances)
+            place = self.shapes.keypoint_place(point, self._keypoints, boxes)
+            if place is None:
+                continue
+            slot, index = place
+            keypoints = instances[index][2]
+            if keypoints[slot] is not None:
+                self.report.drop(SECOND_KEYPOINT)
+            else:
+                keypoints[slot] = (point.point.x, point.point.y)
+                self.report.annotations_written += 1
         sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
         return "".join([f"{class_id} {_xywh(box, item)} {_keypoints(kps, sx, sy)}\n"
                         for class_id, box, kps in instances])
-
-    def _attach(self, point: PointAnnotation,
-                instances: list[tuple[int, _Box, list[Optional[tuple[float, float]]]]]) -> None:
-        self.report.current_class = name = point.name or point.value or ""
-        slot = self._keypoints.get(name)
-        if slot is None:
-            self.report.drop(POINT_CLASS_UNLISTED)
-            return
-        x, y = point.point.x, point.point.y
-        owner = next((kps for _, (left, top, right, bottom), kps in instances
-                      if left <= x <= right and top <= y <= bottom), None)
-        if owner is None:
-            self.report.drop(POINT_OUTSIDE_BOXES)
-        elif owner[slot] is not None:
-            self.report.drop(SECOND_KEYPOINT)
-        else:
-            owner[slot] = (x, y)
-            self.report.annotations_written += 1
 
     # --- geometry of one object (drops and returns None when there is none) ---
 
