@@ -50,7 +50,7 @@ import struct
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional
+from typing import IO, Any, Callable, Iterator, Optional, Union
 
 import orjson
 
@@ -404,14 +404,21 @@ def run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, exe
     classes = copy.deepcopy(options).class_map()
     for result in results:
         classes.merge(result.survey.classes)
-    changed: list[dict[int, tuple[str, str]]] = []
-    renamed = settle_stems([r.survey for r in results], changed)
+    merge = _Merge(root, executor, results, classes)
+    try:
+        merge.fix_annotations()  # the workers start while the stems are settled
+        changed: list[dict[int, tuple[str, str]]] = []
+        renamed = settle_stems([r.survey for r in results], changed)
+        merge.fix_images(changed)
+        merge.write()
+    except BaseException:
+        merge.cancel()
+        raise
     for result in results:
         report.merge(result.report)
     renames = sum(len(r) for r in renamed)
     if renames:
         report.warnings["duplicate file name, renamed"] += renames
-    _Merge(root, executor, results, classes, changed).run()
     for directory in directories:
         shutil.rmtree(directory)
     with open(root / REPORT, "wb") as handle:
@@ -428,99 +435,123 @@ class _Range:
     end: int = -1
 
 
+#: A piece of an output file: bytes of a part file as they are, or the
+#: future of a fix task's file.
+_Piece = Union[_Range, "Future[str]"]
+
+
+@dataclass
+class _Source:
+    """One part's file of one output split, and the offsets of its ids."""
+
+    number: int
+    split: Optional[str]
+    found: PartFile
+    image_shift: int
+    annotation_shift: int
+    images: list[_Piece] = field(default_factory=list)
+    annotations: list[_Piece] = field(default_factory=list)
+    results: list[_Piece] = field(default_factory=list)
+
+
 class _Merge:
-    """Steps 3 and 4: fix tasks submitted in the order the output needs
-    them, the output written as they finish."""
+    """Steps 3 and 4: the fix tasks, submitted in two rounds (what needs no
+    renamed stem first), and the output files written from the pieces."""
 
     def __init__(self, root: Path, executor: Executor, results: list[CocoPart],
-                 classes: ClassMap, changed: list[dict[int, tuple[str, str]]]) -> None:
+                 classes: ClassMap) -> None:
         self.root = root
         self.executor = executor
         self.results = results
         self.futures: list[Future[str]] = []
         self.categories = [_category_table(r.survey.classes, classes) for r in results]
-        self.file_names, self.manifest_lines = _renames(results, changed)
         self.export_categories = _categories(results, classes)
+        splits: list[Optional[str]] = list(dict.fromkeys(
+            s for r in results for s in r.survey.splits))
+        single = len(splits) <= 1
+        #: Output suffix -> its sources; split None: no part drew an image,
+        #: the first part's empty file.
+        self.outputs = {"" if single else f"_{split}": self._sources(split)
+                        for split in splits or [None]}
+        self.manifests: list[_Piece] = []
 
-    def run(self) -> None:
-        try:
-            splits: list[Optional[str]] = list(dict.fromkeys(
-                s for r in self.results for s in r.survey.splits))
-            single = len(splits) <= 1
-            writes = [self._plan_split(split, "" if single else f"_{split}")
-                      for split in splits or [None]]
-            manifests = [self._plan_manifest(number) for number in range(len(self.results))]
-            for write in writes:
-                write()
-            with _Output(self.root / MANIFEST) as out:
-                for piece in manifests:
-                    out.piece(piece)
-        except BaseException:
-            for future in self.futures:
-                future.cancel()
-            raise
-
-    def _plan_split(self, split: Optional[str], suffix: str) -> Callable[[], None]:
-        """Submit the fixes of one split's files; returns what writes them.
-        ``split`` None: no part drew an image, the first part's empty file."""
+    def _sources(self, split: Optional[str]) -> list[_Source]:
+        sources = []
         image_shift = annotation_shift = 0
-        heads, images, annotations, results = [], [], [], []
         for number, result in enumerate(self.results):
             found = result.files.get(split)
             if found is None or (split is None and number):
                 continue
-            categories = self.categories[number]
-            names = self.file_names[number].get(split) if split is not None else None
-            heads.append(found)
-            images.append(self._pieces(
-                Fix("images", found.path, *found.images, image_shift=image_shift,
-                    file_names=names),
-                bool(image_shift or names)))
-            annotations.append(self._pieces(
-                Fix("annotations", found.path, *found.annotations, image_shift=image_shift,
-                    annotation_shift=annotation_shift, categories=categories),
-                bool(image_shift or annotation_shift or categories)))
-            if found.results is not None:
-                results.append(self._pieces(
-                    Fix("results", found.results, *found.result_records,
-                        image_shift=image_shift, categories=categories),
-                    bool(image_shift or categories)))
+            sources.append(_Source(number, split, found, image_shift, annotation_shift))
             image_shift += found.image_count
             annotation_shift += found.annotation_count
+        return sources
 
-        def write() -> None:
+    def fix_annotations(self) -> None:
+        """Submit the fixes of ``annotations`` and ``results`` sections."""
+        for sources in self.outputs.values():
+            for source in sources:
+                found, categories = source.found, self.categories[source.number]
+                source.annotations = self._pieces(
+                    Fix("annotations", found.path, *found.annotations,
+                        image_shift=source.image_shift, annotation_shift=source.annotation_shift,
+                        categories=categories),
+                    bool(source.image_shift or source.annotation_shift or categories))
+                if found.results is not None:
+                    source.results = self._pieces(
+                        Fix("results", found.results, *found.result_records,
+                            image_shift=source.image_shift, categories=categories),
+                        bool(source.image_shift or categories))
+
+    def fix_images(self, changed: list[dict[int, tuple[str, str]]]) -> None:
+        """Submit the fixes of ``images`` sections and manifests (``changed``:
+        per part, the stems that differ from the asked ones, see settle_stems)."""
+        file_names, manifest_lines = _renames(self.results, changed)
+        for sources in self.outputs.values():
+            for source in sources:
+                found = source.found
+                names = None if source.split is None \
+                    else file_names[source.number].get(source.split)
+                source.images = self._pieces(
+                    Fix("images", found.path, *found.images, image_shift=source.image_shift,
+                        file_names=names),
+                    bool(source.image_shift or names))
+        for number, lines in enumerate(manifest_lines):
+            path = str(self.root / f"part-{number:05d}" / MANIFEST)
+            self.manifests.append(self._submit(
+                fix_manifest, path, str(self.root / f".fix-manifest-{number:05d}"), lines)
+                if lines else _Range(path))
+
+    def write(self) -> None:
+        """Write every output file, copying each piece as soon as it is done."""
+        for suffix, sources in self.outputs.items():
             with _Output(self.root / f"annotations{suffix}.json") as out:
-                out.piece(_Range(heads[0].path, 0, heads[0].head))
-                out.section(images)
+                out.piece(_Range(sources[0].found.path, 0, sources[0].found.head))
+                out.section([source.images for source in sources])
                 out.write(_IMAGES_END)
-                out.section(annotations)
+                out.section([source.annotations for source in sources])
                 out.write(_ANNOTATIONS_END + self.export_categories + b"}\n")
-            if results:
+            if sources[0].found.results is not None:
                 with _Output(self.root / f"results{suffix}.json") as out:
                     out.write(b"[")
-                    out.section(results)
+                    out.section([source.results for source in sources])
                     out.write(_RESULTS_END)
-        return write
+        with _Output(self.root / MANIFEST) as out:
+            for piece in self.manifests:
+                out.piece(piece)
 
-    def _pieces(self, fix: "Fix", changes: bool) -> "list[_Range | Future[str]]":
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()
+
+    def _pieces(self, fix: Fix, changes: bool) -> list[_Piece]:
         """The section of ``fix`` as it is, or the futures of its fixed pieces."""
         if not changes or fix.first == fix.last:
             return [_Range(fix.path, fix.first, fix.last)]
-        pieces: "list[_Range | Future[str]]" = []
-        for start in range(fix.first, fix.last, PIECE_BYTES):
-            target = str(self.root / f".fix-{len(self.futures):06d}")
-            pieces.append(self._submit(fix_piece, replace(
-                fix, start=start, end=min(start + PIECE_BYTES, fix.last), target=target)))
-        return pieces
-
-    def _plan_manifest(self, number: int) -> "_Range | Future[str]":
-        """The part's manifest as it is, or the future of its fixed copy."""
-        path = str(self.root / f"part-{number:05d}" / MANIFEST)
-        lines = self.manifest_lines[number]
-        if not lines:
-            return _Range(path)
-        return self._submit(fix_manifest, path, str(self.root / f".fix-manifest-{number:05d}"),
-                            lines)
+        return [self._submit(fix_piece, replace(
+                    fix, start=start, end=min(start + PIECE_BYTES, fix.last),
+                    target=str(self.root / f".fix-{len(self.futures):06d}")))
+                for start in range(fix.first, fix.last, PIECE_BYTES)]
 
     def _submit(self, function: Callable[..., str], *args: Any) -> "Future[str]":
         future = self.executor.submit(function, *args)
@@ -532,7 +563,8 @@ class _Output:
     """An output file written from pieces (copied in the kernel) and bytes."""
 
     def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows
+        self._fd = os.open(path, flags, 0o666)
 
     def __enter__(self) -> "_Output":
         return self
@@ -543,7 +575,7 @@ class _Output:
     def write(self, data: bytes) -> None:
         _write_all(self._fd, data)
 
-    def section(self, parts: "list[list[_Range | Future[str]]]") -> None:
+    def section(self, parts: list[list[_Piece]]) -> None:
         """The parts' pieces of a section in order, a ``,`` between two
         non-empty parts (each part's records start with a line break)."""
         written = False
@@ -557,7 +589,7 @@ class _Output:
                 self.piece(piece)
             written = True
 
-    def piece(self, piece: "_Range | Future[str]") -> None:
+    def piece(self, piece: _Piece) -> None:
         """Copy ``piece``; a fixed piece's file is removed once copied (its
         future raises the fix task's error, if any)."""
         found = piece if isinstance(piece, _Range) else _Range(piece.result())
@@ -574,7 +606,9 @@ def _write_all(fd: int, data: bytes) -> None:
             view = view[os.write(fd, view):]
 
 
-_COPY_FALLBACK = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF}
+#: What copy_file_range answers where it cannot copy (another file system
+#: on older kernels, a file system without it): copy through a buffer then.
+_COPY_FALLBACK = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
 
 
 def _copy(source: int, target: int, offset: int, count: int) -> None:
@@ -592,12 +626,12 @@ def _copy(source: int, target: int, offset: int, count: int) -> None:
             break
         offset += done
         count -= done
+    os.lseek(source, offset, os.SEEK_SET)
     while count > 0:
-        block = os.pread(source, min(_BLOCK, count), offset)
+        block = os.read(source, min(_BLOCK, count))
         if not block:
             raise LbConvertError("internal error: a COCO part file is shorter than described")
         _write_all(target, block)
-        offset += len(block)
         count -= len(block)
 
 
