@@ -11,11 +11,11 @@ export (see :mod:`.run`), so most files need no change:
 * a file that depends only on the classes and splits (``data.yaml``,
   ``labelmap.txt``, ``classes.json``) is the same in every part: the first
   part's is kept;
-* COCO ``annotations*.json`` / ``results*.json`` are stitched together,
-  image and annotation ids shifted by the counts of the parts before
-  (:mod:`.coco`);
 * the reports are summed (:meth:`Report.merge`), and
   ``lbconvert-report.json`` is written from the sum.
+
+COCO parts are not merged here: COCO runs in one pass, its ids fixed by
+the workers and its files concatenated (:mod:`.coco`).
 """
 
 from __future__ import annotations

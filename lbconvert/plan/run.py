@@ -18,7 +18,9 @@
    (:meth:`Writer.open_splits`), into its own directory inside the one
    temporary directory of the output; its report comes back.
 4. **merge** (serial, :mod:`.merge`): files of one item move, lists are
-   concatenated in part order, COCO ids are shifted, reports are summed.
+   concatenated in part order, reports are summed.
+
+COCO runs in one pass instead: see :mod:`.coco`.
 
 Functions given to the executor are module-level and their arguments
 plain data, so any :class:`concurrent.futures.Executor` runs them: a local
