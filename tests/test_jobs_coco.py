@@ -174,11 +174,15 @@ def test_a_part_without_images(tmp_path: Path) -> None:
     assert [c["name"] for c in empty["categories"]] == ["c", "b", "tip"]
 
 
-def test_fixing_a_section_piece_by_piece_equals_fixing_it_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", [5, 1 << 20])
+def test_fixing_a_section_piece_by_piece_equals_fixing_it_whole(
+        tmp_path: Path, block: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """fix_piece on every cut of a real part file (pieces of 1 to 64 bytes
-    and the whole section) gives the same bytes, with the shifts applied."""
+    and the whole section) gives the same bytes, with the shifts applied;
+    files read in blocks shorter than a line or a marker, or in one."""
     export = write_export(tmp_path / "export.ndjson", late_rows())
     convert(export, "coco", tmp_path / "out", results=True)
+    monkeypatch.setattr(plan_coco, "_BLOCK", block)
     described = plan_coco._describe(str(tmp_path / "out"), "", True)  # noqa: SLF001
     assert (described.image_count, described.annotation_count) == (30, 70)  # 2 + 2 + 3 boxes per row
     categories = {b"1": b"4", b"2": b"2", b"3": b"1", b"4": b"3", b"5": b"6", b"6": b"5"}
