@@ -181,6 +181,9 @@ def _file_suffix(split: Optional[str], splits: list[str]) -> str:
 
 
 def _describe(directory: str, suffix: str, results: bool) -> PartFile:
+    """Where the sections of a part's ``annotations<suffix>.json`` are and
+    how many records they hold (its last ids: they count from 1), read from
+    its head, its last lines and one search for the end of the images."""
     path = os.path.join(directory, f"annotations{suffix}.json")
     with open(path, "rb") as handle:
         head = handle.readline(1 << 16)  # the head holds no line break
@@ -207,8 +210,8 @@ def _describe(directory: str, suffix: str, results: bool) -> PartFile:
         return described
     results_path = os.path.join(directory, f"results{suffix}.json")
     size = os.path.getsize(results_path)
-    return PartFile(**{**vars(described), "results": results_path,
-                       "result_records": (1, size - len(_RESULTS_END))})
+    return replace(described, results=results_path,
+                   result_records=(1, size - len(_RESULTS_END)))  # "[" … "\n]\n"
 
 
 def _find(handle: IO[bytes], marker: bytes, start: int) -> int:
