@@ -262,7 +262,7 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
                 progress(meter)
         return done
 
-    if to == "coco":  # one pass, ids fixed at the merge: see .coco
+    if to == "coco":  # one pass, ids fixed by the workers: see .coco
         from .coco import run_one_pass
         return run_one_pass(parts, staging, options, executor, advance, report)
     futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size,
