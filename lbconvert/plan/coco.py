@@ -1,246 +1,656 @@
-"""Stitch the COCO files of the parts of a partitioned run.
+"""COCO in one pass over the parts: write, settle, fix on the workers, concatenate.
 
-Each part's ``annotations[_<split>].json`` has the layout the COCO writer
-gives it (:mod:`lbconvert.write.coco`): a head line ending in
-``"images": [``, one image per line, ``], "annotations": [``, the
-annotations of one image per line, ``], "categories": …}``.  Its ids count
-from 1 in the part; here they are shifted by the images and annotations of
-the parts before, per split, which makes them the ids one process writes.
-Records are found by their opening ``{"id":N,`` (images, at a line start)
-and ``{"id":N,"image_id":M,`` (annotations): inside a JSON string a quote
-is always escaped, so these bytes only open a record.
-``results[_<split>].json`` (one line per image) shifts ``image_id`` alike.
+A COCO dataset names classes, images and annotations by ids counted over
+the whole export, but a part cannot know how many images, annotations and
+classes the parts before it hold.  So COCO runs in one pass instead of
+:mod:`.run`'s survey + write:
+
+1. **write** (parallel, :func:`write_coco_part`): each part runs read →
+   select → the COCO writer with its own class ids, image and annotation
+   ids from 1 (per split) and every stem as asked, and describes its
+   ``annotations[_<split>].json`` files (:class:`PartFile`: where their
+   sections are, how many records they hold);
+2. **settle** (serial, cheap): the class maps merge in part order, the
+   unique-stem rule is replayed (:func:`~.run.settle_stems`), the id offsets
+   of each part are the sums of the counts of the parts before it;
+3. **fix** (parallel, :func:`fix_piece`, :func:`fix_manifest`): every
+   section whose ids, ``category_id`` or renamed ``file_name`` change is
+   rewritten by the executor's workers, in pieces of :data:`PIECE_BYTES`,
+   into final bytes; the first part's sections need no change (its offsets
+   are 0 and its class ids are the export's) unless a stem in it is renamed;
+4. **concatenate** (serial, :class:`_Output`): the coordinator writes each
+   output file from the parts' unchanged sections and the fixed pieces, in
+   order, with ``os.copy_file_range`` (the kernel copies; no bytes pass
+   through Python), as soon as each piece is done.
+
+The layout of a COCO file (:mod:`lbconvert.write.coco`) makes the sections
+easy to cut and to fix: a head line ending in ``"images": [``, one image
+per line (``\\n{"id":N,…}`` joined by ``,``), ``\\n], "annotations": [``,
+the annotations of one image per line, ``\\n], "categories": […]}``.
+Records are found by their opening ``{"id":N,`` (an image, after a line
+break) and ``{"id":N,"image_id":M,"category_id":C,`` (an annotation): a
+quote inside a JSON string is always escaped and orjson writes no line
+break, so these bytes only open a record; the local ids in them are what a
+piece needs to know, so a section can be cut anywhere between two lines.
+``results[_<split>].json`` (``[``, one line of results per image, ``\\n]``)
+is fixed alike (``image_id``, ``category_id``).
+
+Functions given to the executor are module-level and their arguments plain
+data, as in :mod:`.run`.
 """
 
 from __future__ import annotations
 
+import copy
+import errno
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+import struct
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Callable, Iterator, Optional, Union
 
 import orjson
 
 from ..classes import ClassMap
+from ..errors import LbConvertError
+from ..options import Options
 from ..report import Report
+from ..write import get_writer
+from ..write.base import IMAGE_MEDIA
 from ..write.manifest import MANIFEST, REPORT
+from ..write.outdir import Staging
+from .partition import ByteRange, PartReader
+from .run import Survey, _Failed, _gather_each, _path, _run, _SurveySelector, settle_stems
 
-__all__ = ["merge_coco_parts"]
+__all__ = ["CocoPart", "PartFile", "IMAGE_RECORD", "PIECE_BYTES", "write_coco_part",
+           "fix_piece", "fix_manifest", "run_one_pass"]
 
-_IMAGE = re.compile(rb'\{"id":(\d+),')
-_ANNOTATION = re.compile(rb'\{"id":(\d+),"image_id":(\d+),')
-_RESULT = re.compile(rb'\{"image_id":(\d+),')
-_IMAGES_END = b'], "annotations": ['
-_ANNOTATIONS_END = b'], "categories": '
+#: The bytes of a section one fix task rewrites: small enough that every
+#: worker gets a share of the fixing, large enough that tasks cost little.
+PIECE_BYTES = 8 << 20
+_BLOCK = 1 << 20  # bytes read at a time by a fix task: bounds its memory
 
-
-_CHUNK = 1 << 20  # bytes of lines at a time: bounds the merge's memory
-
-
-class _Lines:
-    """The lines of a part file, read a chunk of whole lines at a time."""
-
-    def __init__(self, path: Path) -> None:
-        self.handle = open(path, "rb")
-        self.head = self.handle.readline()
-        self.end = b""
-        self._read: list[bytes] = []  # lines read past the last section's end
-
-    def section(self, end: bytes) -> Iterator[bytes]:
-        """Chunks of the record lines up to the line starting with ``end``
-        (kept in :attr:`end`), each without its final line break."""
-        pending = b""
-        while True:
-            lines, self._read = self._read or self.handle.readlines(_CHUNK), []
-            if not lines:
-                raise ValueError(f"a COCO part file ended before {end!r}")
-            for number, line in enumerate(lines):
-                if line.startswith(end):
-                    self.end, self._read = line, lines[number + 1:]
-                    chunk = pending + b"".join(lines[:number])
-                    if chunk:
-                        yield chunk[:-1]
-                    return
-            if pending:
-                yield pending[:-1]
-            pending = b"".join(lines)
-
-    def rest(self) -> bytes:
-        return self.end + b"".join(self._read) + self.handle.read()
-
-    def close(self) -> None:
-        self.handle.close()
+_IMAGES_END = b'\n], "annotations": ['
+_ANNOTATIONS_END = b'\n], "categories": '
+_RESULTS_END = b"\n]\n"
+_IMAGE = re.compile(rb'\n\{"id":(\d+),')
+_ANNOTATION = re.compile(rb'\{"id":(\d+),"image_id":(\d+),"category_id":(\d+),')
+_RESULT = re.compile(rb'\{"image_id":(\d+),"category_id":(\d+),')
 
 
-def _shifted(pattern: "re.Pattern[bytes]", template: bytes, chunk: bytes,
-             shifts: tuple[int, ...]) -> tuple[bytes, int]:
-    """``chunk`` with the numbers ``pattern`` captures (one or two) raised by
-    ``shifts`` (``template`` puts them back); also how many records it held."""
-    pieces = pattern.split(chunk)
-    if len(shifts) == 1:
-        (shift,) = shifts
-        records = [template % (int(a) + shift) for a in pieces[1::2]]
-        texts = pieces[0::2]
-    else:
-        first, second = shifts
-        records = [template % (int(a) + first, int(b) + second)
-                   for a, b in zip(pieces[1::3], pieces[2::3])]
-        texts = pieces[0::3]
-    out: list[bytes] = [b""] * (2 * len(records) + 1)
+# --- 1. write: a part in one pass (runs in a worker) ---------------------------------
+
+#: Per asked stem, in the ``.images`` file of a part: the index of its
+#: image's split in ``Survey.splits`` (-1: no image), its local image id and
+#: its manifest line.
+IMAGE_RECORD = struct.Struct("<iii")
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One split's ``annotations*.json`` of a part (and its ``results*.json``):
+    the byte ranges of its sections, each ``\\n{record},\\n{record}…`` or empty."""
+
+    path: str
+    head: int  # bytes before the images section (the same in every part)
+    images: tuple[int, int]
+    annotations: tuple[int, int]
+    image_count: int
+    annotation_count: int
+    category: Optional[dict[str, Any]]  # the part's first category: its keys
+    results: Optional[str] = None
+    result_records: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class CocoPart:
+    """What a COCO part returns besides its files."""
+
+    report: Report
+    survey: Survey
+    images: str  # the file of IMAGE_RECORDs
+    #: By split; None: the empty file of a part without images.
+    files: dict[Optional[str], PartFile] = field(default_factory=dict)
+
+
+class _RecordingSelector(_SurveySelector):
+    """The select stage of a part written in one pass: no stem is renamed
+    here (the settle step renames), and :attr:`item_stems` gives each item of
+    the last row the number of its asked stem."""
+
+    item_stems: list[int] = []
+
+    def items(self, row: Any) -> list[Any]:
+        first = self.asked.count
+        items = super().items(row)
+        numbers = list(range(first, self.asked.count))
+        if len(numbers) > len(items):  # a video's or document's own stem has no item
+            numbers = numbers[1:]
+        self.item_stems = numbers
+        return items
+
+
+def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | _Failed":
+    """A COCO part in one pass (runs in a worker): local class ids, image and
+    annotation ids from 1, stems as asked; the fix step changes them."""
+    def task() -> CocoPart:
+        report = Report()
+        writer = get_writer("coco")(directory, options, report=report)
+        stems, images = f"{directory}.stems", f"{directory}.images"
+        counts: dict[str, int] = {}
+        split_index: dict[str, int] = {}
+        no_image = IMAGE_RECORD.pack(-1, 0, 0)
+        try:
+            selector = _RecordingSelector(options, report, stems=stems)
+            lines = 0
+            with open(images, "wb", buffering=1 << 20) as records:
+                for row in PartReader(part, options.max_record_bytes):
+                    first = selector.asked.count
+                    found = selector.items(row)
+                    records_of_row = [no_image] * (selector.asked.count - first)
+                    for number, item in zip(selector.item_stems, found):
+                        writer.add(item)
+                        if item.media_type in IMAGE_MEDIA and item.width and item.height:
+                            index = split_index.setdefault(item.split, len(split_index))
+                            counts[item.split] = counts.get(item.split, 0) + 1
+                            records_of_row[number - first] = IMAGE_RECORD.pack(
+                                index, counts[item.split], lines)
+                            lines += 1
+                    records.write(b"".join(records_of_row))
+            selector.asked.close()
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+        splits = list(split_index)
+        files: dict[Optional[str], PartFile] = {
+            split: _describe(directory, _file_suffix(split, splits), options.results)
+            for split in splits}
+        if not splits:  # the writer's empty "train" file
+            files[None] = _describe(directory, "", options.results)
+        return CocoPart(report, Survey(selector.classes, stems, splits), images, files)
+    return _run(task)
+
+
+def _file_suffix(split: Optional[str], splits: list[str]) -> str:
+    """``""`` for ``annotations.json`` (one split or none), else ``_<split>``."""
+    return "" if len(splits) <= 1 else f"_{split}"
+
+
+def _describe(directory: str, suffix: str, results: bool) -> PartFile:
+    """Where the sections of a part's ``annotations<suffix>.json`` are and
+    how many records they hold (its last ids: they count from 1), read from
+    its head, its last lines and one search for the end of the images."""
+    path = os.path.join(directory, f"annotations{suffix}.json")
+    with open(path, "rb") as handle:
+        head = handle.readline(1 << 16)  # the head holds no line break
+        if not head.endswith(b"\n"):
+            raise LbConvertError(f"internal error: no images in COCO part file {path}")
+        images_start = len(head) - 1
+        images_end = _find(handle, _IMAGES_END, images_start)
+        annotations_start = images_end + len(_IMAGES_END)
+        size = os.fstat(handle.fileno()).st_size  # the file ends with a line break
+        tail_start, tail = _last_line(handle, annotations_start, size - 1)
+        if not tail.startswith(_ANNOTATIONS_END[1:]):
+            raise LbConvertError(f"internal error: no categories in COCO part file {path}")
+        annotations_end = tail_start - 1
+        categories = orjson.loads(tail[len(_ANNOTATIONS_END) - 1:-1])
+        last_image = _last_line(handle, images_start, images_end)[1]
+        last_annotations = _last_line(handle, annotations_start, annotations_end)[1]
+    image_count = orjson.loads(last_image.rstrip(b","))["id"] if last_image else 0
+    annotation_count = orjson.loads(b"[" + last_annotations + b"]")[-1]["id"] \
+        if last_annotations else 0
+    described = PartFile(path, images_start, (images_start, images_end),
+                         (annotations_start, annotations_end), image_count, annotation_count,
+                         categories[0] if categories else None)
+    if not results:
+        return described
+    results_path = os.path.join(directory, f"results{suffix}.json")
+    size = os.path.getsize(results_path)
+    return replace(described, results=results_path,
+                   result_records=(1, size - len(_RESULTS_END)))  # "[" … "\n]\n"
+
+
+def _find(handle: IO[bytes], marker: bytes, start: int) -> int:
+    """The offset of the first ``marker`` at or after ``start`` (read in blocks)."""
+    handle.seek(start)
+    offset, carry = start, b""
+    while True:
+        block = handle.read(_BLOCK)
+        if not block:
+            raise LbConvertError(f"internal error: {marker!r} missing in {handle.name}")
+        data = carry + block
+        found = data.find(marker)
+        if found >= 0:
+            return offset + found
+        keep = min(len(marker) - 1, len(data))
+        offset += len(data) - keep
+        carry = data[len(data) - keep:]
+
+
+def _last_line(handle: IO[bytes], start: int, end: int) -> tuple[int, bytes]:
+    """The last line of the bytes ``[start, end)`` (after its last line
+    break; empty when they hold none) and where it starts."""
+    position, line = end, b""
+    while position > start:
+        size = min(_BLOCK, position - start)
+        handle.seek(position - size)
+        block = handle.read(size)
+        position -= size
+        newline = block.rfind(b"\n")
+        if newline >= 0:
+            return position + newline + 1, block[newline + 1:] + line
+        line = block + line
+    return end, b""
+
+
+# --- 3. fix: a piece of a section, with the export's ids (runs in a worker) -----------
+
+@dataclass(frozen=True)
+class Fix:
+    """What changes in one piece of a section: ``kind`` is ``images``,
+    ``annotations`` or ``results``; the piece is the lines of ``path`` that
+    start in ``[start, end)`` within the section ``[first, last)``."""
+
+    kind: str
+    path: str
+    first: int
+    last: int
+    start: int = 0
+    end: int = 0
+    target: str = ""
+    image_shift: int = 0
+    annotation_shift: int = 0
+    categories: Optional[dict[bytes, bytes]] = None  # local category_id -> the export's
+    file_names: Optional[dict[int, tuple[str, str]]] = None  # local image id -> old, new stem
+
+
+def fix_piece(fix: Fix) -> str:
+    """Write the piece ``fix`` describes, changed, to ``fix.target`` (returned)."""
+    change = _CHANGES[fix.kind]
+    with open(fix.path, "rb") as source, open(fix.target, "wb") as target:
+        start = _line_start(source, fix.start, fix.first, fix.last)
+        end = _line_start(source, fix.end, fix.first, fix.last)
+        for lines in _blocks_of_lines(source, start, end):
+            target.write(change(lines, fix))
+    return fix.target
+
+
+def _line_start(handle: IO[bytes], offset: int, first: int, last: int) -> int:
+    """The first line break at or after ``offset`` (a section's lines start
+    with one), or the section's end; ``first`` itself is a line start."""
+    if offset <= first:
+        return first
+    found = _find_or_none(handle, b"\n", offset, last)
+    return last if found is None else found
+
+
+def _find_or_none(handle: IO[bytes], byte: bytes, start: int, end: int) -> Optional[int]:
+    handle.seek(start)
+    offset = start
+    while offset < end:
+        block = handle.read(min(_BLOCK, end - offset))
+        if not block:
+            break
+        found = block.find(byte)
+        if found >= 0:
+            return offset + found
+        offset += len(block)
+    return None
+
+
+def _blocks_of_lines(handle: IO[bytes], start: int, end: int) -> Iterator[bytes]:
+    """The bytes ``[start, end)`` in blocks of about :data:`_BLOCK`, each cut
+    just before a line break (a record never spans one)."""
+    handle.seek(start)
+    left, carry = end - start, b""
+    while left > 0:
+        block = handle.read(min(_BLOCK, left))
+        if not block:
+            break
+        left -= len(block)
+        data = carry + block
+        cut = data.rfind(b"\n") if left else len(data)
+        if cut <= 0:  # one long line so far
+            carry = data
+            continue
+        yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+def _interleave(texts: list[bytes], records: list[bytes]) -> bytes:
+    out: list[bytes] = [b""] * (len(texts) + len(records))
     out[0::2] = texts
     out[1::2] = records
-    return b"".join(out), len(records)
+    return b"".join(out)
 
 
-_IMAGE_LINE = re.compile(rb'(?m)^\{"id":(\d+),')
+def _fixed_images(lines: bytes, fix: Fix) -> bytes:
+    pieces = _IMAGE.split(lines)
+    shift = fix.image_shift
+    ids = pieces[1::2]
+    texts = pieces[0::2]
+    if fix.file_names:
+        for number, local in enumerate(ids):
+            change = fix.file_names.get(int(local))
+            if change is not None:
+                texts[number + 1] = _renamed(texts[number + 1], change)
+    return _interleave(texts, [b'\n{"id":%d,' % (int(local) + shift) for local in ids])
 
 
-_WITH_CATEGORY = re.compile(rb'\{"id":(\d+),"image_id":(\d+),"category_id":(\d+),')
-_RESULT_WITH_CATEGORY = re.compile(rb'\{"image_id":(\d+),"category_id":(\d+),')
+def _renamed(rest: bytes, change: tuple[str, str]) -> bytes:
+    """An image record's bytes after its id (and the ``,`` after it, if
+    any), with the renamed stem in ``file_name``."""
+    old, new = change
+    separator = b"," if rest.endswith(b"},") else b""
+    record = orjson.loads(b"{" + rest[:len(rest) - len(separator)])
+    record["file_name"] = new + record["file_name"][len(old):]
+    return orjson.dumps(record)[1:] + separator
+
+
+def _fixed_annotations(lines: bytes, fix: Fix) -> bytes:
+    pieces = _ANNOTATION.split(lines)
+    shift, image_shift = fix.annotation_shift, fix.image_shift
+    categories = fix.categories or {}
+    records = [b'{"id":%d,"image_id":%d,"category_id":%s,'
+               % (int(a) + shift, int(i) + image_shift, categories.get(c, c))
+               for a, i, c in zip(pieces[1::4], pieces[2::4], pieces[3::4])]
+    return _interleave(pieces[0::4], records)
+
+
+def _fixed_results(lines: bytes, fix: Fix) -> bytes:
+    pieces = _RESULT.split(lines)
+    image_shift = fix.image_shift
+    categories = fix.categories or {}
+    records = [b'{"image_id":%d,"category_id":%s,' % (int(i) + image_shift, categories.get(c, c))
+               for i, c in zip(pieces[1::3], pieces[2::3])]
+    return _interleave(pieces[0::3], records)
+
+
+_CHANGES: dict[str, Callable[[bytes, Fix], bytes]] = {
+    "images": _fixed_images, "annotations": _fixed_annotations, "results": _fixed_results}
+
+
+def fix_manifest(source: str, target: str, renamed: dict[int, str]) -> str:
+    """``source`` with the lines ``renamed`` names given their new stem."""
+    with open(source, "rb") as lines, open(target, "wb", buffering=1 << 20) as out:
+        for number, line in enumerate(lines):
+            new = renamed.get(number)
+            if new is not None:
+                record = orjson.loads(line)
+                record["file_name"] = new + record["file_name"][len(record["stem"]):]
+                record["stem"] = new
+                line = orjson.dumps(record) + b"\n"
+            out.write(line)
+    return target
+
+
+# --- 2. settle, 3. fix and 4. concatenate (the coordinator) --------------------------
+
+def run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, executor: Executor,
+                 advance: Callable[[ByteRange], Callable[[], None]], report: Report) -> Report:
+    """COCO on ``executor``: the merged dataset and report are left in the
+    staging directory; the parts' reports are added to ``report`` (returned)."""
+    root = _path(staging)
+    directories = [root / f"part-{part.index:05d}" for part in parts]
+    futures = [executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
+               for part, directory in zip(parts, directories)]
+    results: list[CocoPart] = _gather_each(futures, parts, advance, lambda part: write_coco_part(
+        part, str(root / "part-again"), copy.deepcopy(options)))
+    for part in parts:  # one pass: the meter's second half
+        advance(part)()
+    classes = copy.deepcopy(options).class_map()
+    for result in results:
+        classes.merge(result.survey.classes)
+    merge = _Merge(root, executor, results, classes)
+    try:
+        merge.fix_annotations()  # the workers start while the stems are settled
+        changed: list[dict[int, tuple[str, str]]] = []
+        renamed = settle_stems([r.survey for r in results], changed)
+        merge.fix_images(changed)
+        merge.write()
+    except BaseException:
+        merge.cancel()
+        raise
+    for result in results:
+        report.merge(result.report)
+    renames = sum(len(r) for r in renamed)
+    if renames:
+        report.warnings["duplicate file name, renamed"] += renames
+    for directory in directories:
+        shutil.rmtree(directory)
+    with open(root / REPORT, "wb") as handle:
+        handle.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+    return report
+
+
+@dataclass(frozen=True)
+class _Range:
+    """Bytes ``[start, end)`` of a file (``end`` -1: to its end)."""
+
+    path: str
+    start: int = 0
+    end: int = -1
+
+
+#: A piece of an output file: bytes of a part file as they are, or the
+#: future of a fix task's file.
+_Piece = Union[_Range, "Future[str]"]
 
 
 @dataclass
 class _Source:
-    """One part's file for one split, and what the merge changes in it."""
+    """One part's file of one output split, and the offsets of its ids."""
 
-    path: Path
-    categories: Optional[list[int]] = None  # local class id -> the export's; None: the same
-    file_names: dict[int, tuple[str, str]] = field(default_factory=dict)  # image id -> old, new stem
-
-
-def _recategorised(chunk: bytes, shift: int, image_shift: int, categories: list[int]
-                   ) -> tuple[bytes, int]:
-    pieces = _WITH_CATEGORY.split(chunk)
-    records = [b'{"id":%d,"image_id":%d,"category_id":%d,'
-               % (int(a) + shift, int(b) + image_shift, categories[int(c) - 1] + 1)
-               for a, b, c in zip(pieces[1::4], pieces[2::4], pieces[3::4])]
-    out: list[bytes] = [b""] * (2 * len(records) + 1)
-    out[0::2] = pieces[0::4]
-    out[1::2] = records
-    return b"".join(out), len(records)
+    number: int
+    split: Optional[str]
+    found: PartFile
+    image_shift: int
+    annotation_shift: int
+    images: list[_Piece] = field(default_factory=list)
+    annotations: list[_Piece] = field(default_factory=list)
+    results: list[_Piece] = field(default_factory=list)
 
 
-def _renamed_images(chunk: bytes, first_id: int, file_names: dict[int, tuple[str, str]]) -> bytes:
-    """The image lines of ``chunk`` (ids from ``first_id``) with the renamed stems' file names."""
-    lines = chunk.split(b",\n")
-    for offset, line in enumerate(lines):
-        change = file_names.get(first_id + offset)
-        if change is not None:
-            old, new = change
-            record = orjson.loads(line)
-            record["file_name"] = new + record["file_name"][len(old):]
-            lines[offset] = orjson.dumps(record)
-    return b",\n".join(lines)
+class _Merge:
+    """Steps 3 and 4: the fix tasks, submitted in two rounds (what needs no
+    renamed stem first), and the output files written from the pieces."""
+
+    def __init__(self, root: Path, executor: Executor, results: list[CocoPart],
+                 classes: ClassMap) -> None:
+        self.root = root
+        self.executor = executor
+        self.results = results
+        self.futures: list[Future[str]] = []
+        self.categories = [_category_table(r.survey.classes, classes) for r in results]
+        self.export_categories = _categories(results, classes)
+        splits: list[Optional[str]] = list(dict.fromkeys(
+            s for r in results for s in r.survey.splits))
+        single = len(splits) <= 1
+        #: Output suffix -> its sources; split None: no part drew an image,
+        #: the first part's empty file.
+        self.outputs = {"" if single else f"_{split}": self._sources(split)
+                        for split in splits or [None]}
+        self.manifests: list[_Piece] = []
+
+    def _sources(self, split: Optional[str]) -> list[_Source]:
+        sources = []
+        image_shift = annotation_shift = 0
+        for number, result in enumerate(self.results):
+            found = result.files.get(split)
+            if found is None or (split is None and number):
+                continue
+            sources.append(_Source(number, split, found, image_shift, annotation_shift))
+            image_shift += found.image_count
+            annotation_shift += found.annotation_count
+        return sources
+
+    def fix_annotations(self) -> None:
+        """Submit the fixes of ``annotations`` and ``results`` sections."""
+        for sources in self.outputs.values():
+            for source in sources:
+                found, categories = source.found, self.categories[source.number]
+                source.annotations = self._pieces(
+                    Fix("annotations", found.path, *found.annotations,
+                        image_shift=source.image_shift, annotation_shift=source.annotation_shift,
+                        categories=categories),
+                    bool(source.image_shift or source.annotation_shift or categories))
+                if found.results is not None:
+                    source.results = self._pieces(
+                        Fix("results", found.results, *found.result_records,
+                            image_shift=source.image_shift, categories=categories),
+                        bool(source.image_shift or categories))
+
+    def fix_images(self, changed: list[dict[int, tuple[str, str]]]) -> None:
+        """Submit the fixes of ``images`` sections and manifests (``changed``:
+        per part, the stems that differ from the asked ones, see settle_stems)."""
+        file_names, manifest_lines = _renames(self.results, changed)
+        for sources in self.outputs.values():
+            for source in sources:
+                found = source.found
+                names = None if source.split is None \
+                    else file_names[source.number].get(source.split)
+                source.images = self._pieces(
+                    Fix("images", found.path, *found.images, image_shift=source.image_shift,
+                        file_names=names),
+                    bool(source.image_shift or names))
+        for number, lines in enumerate(manifest_lines):
+            path = str(self.root / f"part-{number:05d}" / MANIFEST)
+            self.manifests.append(self._submit(
+                fix_manifest, path, str(self.root / f".fix-manifest-{number:05d}"), lines)
+                if lines else _Range(path))
+
+    def write(self) -> None:
+        """Write every output file, copying each piece as soon as it is done."""
+        for suffix, sources in self.outputs.items():
+            with _Output(self.root / f"annotations{suffix}.json") as out:
+                out.piece(_Range(sources[0].found.path, 0, sources[0].found.head))
+                out.section([source.images for source in sources])
+                out.write(_IMAGES_END)
+                out.section([source.annotations for source in sources])
+                out.write(_ANNOTATIONS_END + self.export_categories + b"}\n")
+            if sources[0].found.results is not None:
+                with _Output(self.root / f"results{suffix}.json") as out:
+                    out.write(b"[")
+                    out.section([source.results for source in sources])
+                    out.write(_RESULTS_END)
+        with _Output(self.root / MANIFEST) as out:
+            for piece in self.manifests:
+                out.piece(piece)
+
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()
+
+    def _pieces(self, fix: Fix, changes: bool) -> list[_Piece]:
+        """The section of ``fix`` as it is, or the futures of its fixed pieces."""
+        if not changes or fix.first == fix.last:
+            return [_Range(fix.path, fix.first, fix.last)]
+        return [self._submit(fix_piece, replace(
+                    fix, start=start, end=min(start + PIECE_BYTES, fix.last),
+                    target=str(self.root / f".fix-{len(self.futures):06d}")))
+                for start in range(fix.first, fix.last, PIECE_BYTES)]
+
+    def _submit(self, function: Callable[..., str], *args: Any) -> "Future[str]":
+        future = self.executor.submit(function, *args)
+        self.futures.append(future)
+        return future
 
 
-def _merge_annotations(sources: "list[_Source]", target: IO[bytes],
-                       categories: Optional[bytes] = None) -> list[int]:
-    """Stitch one annotations file; returns the image id shift of each part.
-    ``categories``: the export's categories, else the first part's stay."""
-    parts = [_Lines(source.path) for source in sources]
-    try:
-        target.write(parts[0].head.rstrip(b"\n"))
-        image_shifts = []
-        images = 0
-        for part, source in zip(parts, sources):
-            shift = images
-            image_shifts.append(shift)
-            first = True
-            local = 1
-            for chunk in part.section(_IMAGES_END):
-                count = chunk.count(b"\n") + 1
-                if source.file_names:
-                    chunk = _renamed_images(chunk, local, source.file_names)
-                local += count
-                if shift:
-                    chunk = _shifted(_IMAGE_LINE, b'{"id":%d,', chunk, (shift,))[0]
-                target.write((b",\n" if images else b"\n") + chunk if first
-                             else b"\n" + chunk)
-                first = False
-                images += count
-        target.write(b"\n" + _IMAGES_END)
-        annotations = 0
+class _Output:
+    """An output file written from pieces (copied in the kernel) and bytes."""
+
+    def __init__(self, path: Path) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows
+        self._fd = os.open(path, flags, 0o666)
+
+    def __enter__(self) -> "_Output":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._fd)
+
+    def write(self, data: bytes) -> None:
+        _write_all(self._fd, data)
+
+    def section(self, parts: list[list[_Piece]]) -> None:
+        """The parts' pieces of a section in order, a ``,`` between two
+        non-empty parts (each part's records start with a line break)."""
         written = False
-        for part, source, image_shift in zip(parts, sources, image_shifts):
-            shift = annotations
-            first = True
-            last = b""
-            for chunk in part.section(_ANNOTATIONS_END):
-                if source.categories is not None:
-                    chunk, count = _recategorised(chunk, shift, image_shift, source.categories)
-                    annotations += count
-                elif shift or image_shift:
-                    chunk, count = _shifted(_ANNOTATION, b'{"id":%d,"image_id":%d,', chunk,
-                                            (shift, image_shift))
-                    annotations += count
-                else:
-                    last = chunk
-                target.write((b",\n" if written else b"\n") + chunk if first
-                             else b"\n" + chunk)
-                first = False
-                written = True
-            if last:  # not renumbered: the part's last id is its count
-                annotations = shift + _last_annotation_id(last)
-        rest = parts[0].rest()
-        if categories is not None:
-            rest = _ANNOTATIONS_END + categories + b"}\n"
-        target.write(b"\n" + rest)
-        return image_shifts
-    finally:
-        for part in parts:
-            part.close()
+        for pieces in parts:
+            if len(pieces) == 1 and isinstance(pieces[0], _Range) \
+                    and pieces[0].start == pieces[0].end:
+                continue
+            if written:
+                self.write(b",")
+            for piece in pieces:
+                self.piece(piece)
+            written = True
+
+    def piece(self, piece: _Piece) -> None:
+        """Copy ``piece``; a fixed piece's file is removed once copied (its
+        future raises the fix task's error, if any)."""
+        found = piece if isinstance(piece, _Range) else _Range(piece.result())
+        with open(found.path, "rb", buffering=0) as handle:
+            end = os.fstat(handle.fileno()).st_size if found.end < 0 else found.end
+            _copy(handle.fileno(), self._fd, found.start, end - found.start)
+        if not isinstance(piece, _Range):
+            os.remove(found.path)
 
 
-def _last_annotation_id(chunk: bytes) -> int:
-    start = chunk.rfind(b"\n") + 1
-    found: list[tuple[bytes, bytes]] = _ANNOTATION.findall(chunk, start)
-    return int(found[-1][0])
+def _write_all(fd: int, data: bytes) -> None:
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view):]
 
 
-def _merge_results(sources: "list[_Source]", target: IO[bytes], image_shifts: list[int]) -> None:
-    """``[`` + one line of results per image + ``]``, ``image_id`` shifted."""
-    parts = [_Lines(source.path) for source in sources]
-    try:
-        target.write(b"[")
-        written = False
-        for part, source, shift in zip(parts, sources, image_shifts):
-            first = True
-            for chunk in part.section(b"]"):
-                if source.categories is not None:
-                    pieces = _RESULT_WITH_CATEGORY.split(chunk)
-                    records = [b'{"image_id":%d,"category_id":%d,'
-                               % (int(a) + shift, source.categories[int(c) - 1] + 1)
-                               for a, c in zip(pieces[1::3], pieces[2::3])]
-                    out: list[bytes] = [b""] * (2 * len(records) + 1)
-                    out[0::2] = pieces[0::3]
-                    out[1::2] = records
-                    chunk = b"".join(out)
-                elif shift:
-                    chunk = _shifted(_RESULT, b'{"image_id":%d,', chunk, (shift,))[0]
-                target.write((b",\n" if written else b"\n") + chunk if first
-                             else b"\n" + chunk)
-                first = False
-                written = True
-        target.write(b"\n" + parts[0].rest())
-    finally:
-        for part in parts:
-            part.close()
+#: What copy_file_range answers where it cannot copy (another file system
+#: on older kernels, a file system without it): copy through a buffer then.
+_COPY_FALLBACK = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
 
 
-# --- the parts of a one-pass run (lbconvert.plan.run.write_coco_part) ---------------
+def _copy(source: int, target: int, offset: int, count: int) -> None:
+    """``count`` bytes of ``source`` from ``offset`` appended to ``target``:
+    in the kernel where it can (``copy_file_range``), else through a buffer."""
+    copy_range = getattr(os, "copy_file_range", None)
+    while count > 0 and copy_range is not None:
+        try:
+            done = copy_range(source, target, count, offset)
+        except OSError as exc:
+            if exc.errno not in _COPY_FALLBACK:
+                raise
+            break
+        if done == 0:
+            break
+        offset += done
+        count -= done
+    os.lseek(source, offset, os.SEEK_SET)
+    while count > 0:
+        block = os.read(source, min(_BLOCK, count))
+        if not block:
+            raise LbConvertError("internal error: a COCO part file is shorter than described")
+        _write_all(target, block)
+        count -= len(block)
 
-def merge_coco_parts(directories: list[Path], out: Path, classes: ClassMap, results: list[Any],
-                     changed: list[dict[int, tuple[str, str]]], report: Report) -> Report:
-    """Merge COCO parts written in one pass into ``out``: class ids of the
-    export (categories rebuilt, ``category_id`` mapped), stems renamed by the
-    export's unique-stem rule (``file_name`` and the manifest), ids shifted;
-    the summed ``report`` written.  The part directories are removed."""
-    from .run import IMAGE_RECORD
 
-    splits = list(dict.fromkeys(s for r in results for s in r.survey.splits))
-    category_maps = [_category_map(r.survey.classes, classes) for r in results]
+def _category_table(local: ClassMap, whole: ClassMap) -> Optional[dict[bytes, bytes]]:
+    """Local ``category_id`` -> the export's (as bytes); None when they are
+    the same (the first part's always are: the export's map starts with it)."""
+    ids = whole._ids  # noqa: SLF001 - the idents, in id order, of the same class
+    found = [ids[ident] for ident in local._ids]  # noqa: SLF001
+    if found == list(range(len(found))):
+        return None
+    return {b"%d" % (number + 1): b"%d" % (export + 1) for number, export in enumerate(found)}
+
+
+def _renames(results: list[CocoPart], changed: list[dict[int, tuple[str, str]]]
+             ) -> tuple[list[dict[str, dict[int, tuple[str, str]]]], list[dict[int, str]]]:
+    """Per part: the renamed stems by split and local image id, and by manifest line."""
     file_names: list[dict[str, dict[int, tuple[str, str]]]] = []
     manifest_lines: list[dict[int, str]] = []
     for result, moved in zip(results, changed):
@@ -256,81 +666,14 @@ def merge_coco_parts(directories: list[Path], out: Path, classes: ClassMap, resu
         os.remove(result.images)
         file_names.append(by_split)
         manifest_lines.append(lines)
-    categories = _categories(directories, classes)
-    single = len(splits) <= 1
-    for split in splits or ["train"]:
-        suffix = "" if single else f"_{split}"
-        sources = []
-        for directory, result, cmap, names in zip(directories, results, category_maps,
-                                                  file_names):
-            own = result.survey.splits
-            if split not in own and (own or directory != directories[0]):
-                continue  # an empty default train file is used only when nothing is
-            part_suffix = "" if len(own) <= 1 else f"_{split}"
-            sources.append(_Source(directory / f"annotations{part_suffix}.json", cmap,
-                                   names.get(split, {})))
-        with open(out / f"annotations{suffix}.json", "wb") as target:
-            shifts = _merge_annotations(sources, target, categories)
-        results_sources = [_Source(s.path.with_name("results" + s.path.name[11:]), s.categories)
-                           for s in sources]
-        if results_sources[0].path.exists():
-            with open(out / f"results{suffix}.json", "wb") as target:
-                _merge_results(results_sources, target, shifts)
-    with open(out / MANIFEST, "wb") as target:
-        for directory, lines in zip(directories, manifest_lines):
-            _append_manifest(directory / MANIFEST, target, lines)
-    for directory in directories:
-        shutil.rmtree(directory)
-    with open(out / REPORT, "wb") as handle:
-        handle.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
-    return report
+    return file_names, manifest_lines
 
 
-def _category_map(local: ClassMap, whole: ClassMap) -> Optional[list[int]]:
-    """Local class id -> the export's, None when they are the same (the
-    first part's always are: the export's map starts with it)."""
-    ids = whole._ids  # noqa: SLF001 - the idents, in id order, of the same class
-    found = [ids[ident] for ident in local._ids]  # noqa: SLF001
-    return None if found == list(range(len(found))) else found
-
-
-def _categories(directories: list[Path], classes: ClassMap) -> bytes:
-    """The export's ``categories``, laid out as the parts' (same keys)."""
-    template = None
-    for directory in directories:
-        for name in sorted(os.listdir(directory)):
-            if name.startswith("annotations") and name.endswith(".json"):
-                found = _Lines(directory / name)
-                try:
-                    for _ in found.section(_IMAGES_END):
-                        pass
-                    for _ in found.section(_ANNOTATIONS_END):
-                        pass
-                    listed: list[dict[str, Any]] = orjson.loads(
-                        found.rest()[len(_ANNOTATIONS_END):].rstrip()[:-1])
-                finally:
-                    found.close()
-                if listed:
-                    template = listed[0]
-                    break
-        if template is not None:
-            break
+def _categories(results: list[CocoPart], classes: ClassMap) -> bytes:
+    """The export's ``categories``, with the keys of the parts' own."""
+    template = next((f.category for r in results for f in r.files.values()
+                     if f.category is not None), None)
     if template is None:
         return b"[]"
     return orjson.dumps([{**template, "id": i + 1, "name": name}
                          for i, name in enumerate(classes.names)])
-
-
-def _append_manifest(source: Path, target: IO[bytes], renamed: dict[int, str]) -> None:
-    with open(source, "rb") as lines:
-        if not renamed:
-            shutil.copyfileobj(lines, target, 1 << 20)
-            return
-        for number, line in enumerate(lines):
-            new = renamed.get(number)
-            if new is not None:
-                record = orjson.loads(line)
-                record["file_name"] = new + record["file_name"][len(record["stem"]):]
-                record["stem"] = new
-                line = orjson.dumps(record) + b"\n"
-            target.write(line)

@@ -13,11 +13,11 @@ files need no change:
   ``labelmap.txt``, ``classes.json``) is the same in every part written
   with the export's facts: the first copy is kept (the one-pass plan puts
   its own, written with those facts, in place before the parts);
-* COCO ``annotations*.json`` / ``results*.json`` are stitched together,
-  image and annotation ids shifted by the counts of the parts before
-  (:mod:`.coco`);
 * the reports are summed (:meth:`Report.merge`), and
   ``lbconvert-report.json`` is written from the sum.
+
+COCO parts are not merged here: COCO runs in one pass, its ids fixed by
+the workers and its files concatenated (:mod:`.coco`).
 """
 
 from __future__ import annotations

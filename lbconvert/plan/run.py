@@ -22,7 +22,9 @@ seed; COCO runs in one pass, below.)
    (:meth:`Writer.open_splits`), into its own directory inside the one
    temporary directory of the output; its report comes back.
 4. **merge** (serial, :mod:`.merge`): files of one item move, lists are
-   concatenated in part order, COCO ids are shifted, reports are summed.
+   concatenated in part order, reports are summed.
+
+COCO runs in one pass instead: see :mod:`.coco`.
 
 Functions given to the executor are module-level and their arguments
 plain data, so any :class:`concurrent.futures.Executor` runs them: a local
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import copy
 import os
-import struct
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -265,8 +266,9 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
                 progress(meter)
         return done
 
-    if to == "coco":
-        return _run_one_pass(parts, staging, options, executor, advance, report)
+    if to == "coco":  # one pass, ids fixed by the workers: see .coco
+        from .coco import run_one_pass
+        return run_one_pass(parts, staging, options, executor, advance, report)
     from .onepass import run_at_once
 
     meter.total_bytes = total  # one pass, plus the parts written again
@@ -332,100 +334,6 @@ def _gather_each(futures: "list[Future[Any]]", parts: list[ByteRange],
             future.cancel()
         raise
     return results
-
-
-# --- COCO: one pass, the global facts settled at the merge ----------------------------
-
-class _RecordingSelector(_SurveySelector):
-    """The select stage of a part written in one pass: no stem is renamed
-    here (the merge renames), and :attr:`item_stems` gives each item of the
-    last row the number of its asked stem."""
-
-    item_stems: list[int] = []
-
-    def items(self, row: Any) -> list[Any]:
-        first = self.asked.count
-        items = super().items(row)
-        numbers = list(range(first, self.asked.count))
-        if len(numbers) > len(items):  # a video's or document's own stem has no item
-            numbers = numbers[1:]
-        self.item_stems = numbers
-        return items
-
-
-#: Per asked stem, in the ``.images`` file of a one-pass COCO part: the
-#: index of its image's split in ``Survey.splits`` (-1: no image), its local
-#: image id and its manifest line.
-IMAGE_RECORD = struct.Struct("<iii")
-
-
-@dataclass
-class CocoPart:
-    """What a COCO part written in one pass returns besides its files."""
-
-    report: Report
-    survey: Survey
-    images: str  # the file of IMAGE_RECORDs
-
-
-def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | _Failed":
-    """A COCO part in one pass (runs in a worker): local class ids, image and
-    annotation ids from 1, stems as asked; :mod:`.coco` fixes them at the merge."""
-    def task() -> CocoPart:
-        report = Report()
-        writer = get_writer("coco")(directory, options, report=report)
-        stems, images = f"{directory}.stems", f"{directory}.images"
-        counts: dict[str, int] = {}
-        split_index: dict[str, int] = {}
-        no_image = IMAGE_RECORD.pack(-1, 0, 0)
-        try:
-            selector = _RecordingSelector(options, report, stems=stems)
-            lines = 0
-            with open(images, "wb", buffering=1 << 20) as records:
-                for row in PartReader(part, options.max_record_bytes):
-                    first = selector.asked.count
-                    found = selector.items(row)
-                    records_of_row = [no_image] * (selector.asked.count - first)
-                    for number, item in zip(selector.item_stems, found):
-                        writer.add(item)
-                        if item.media_type in IMAGE_MEDIA and item.width and item.height:
-                            index = split_index.setdefault(item.split, len(split_index))
-                            counts[item.split] = counts.get(item.split, 0) + 1
-                            records_of_row[number - first] = IMAGE_RECORD.pack(
-                                index, counts[item.split], lines)
-                            lines += 1
-                    records.write(b"".join(records_of_row))
-            selector.asked.close()
-        except BaseException:
-            writer.abort()
-            raise
-        writer.close()
-        return CocoPart(report, Survey(selector.classes, stems, list(split_index)), images)
-    return _run(task)
-
-
-def _run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, executor: Executor,
-                  advance: Callable[[ByteRange], Callable[[], None]], report: Report) -> Report:
-    from .coco import merge_coco_parts
-
-    directories = [Path(_path(staging), f"part-{part.index:05d}") for part in parts]
-    futures = [executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
-               for part, directory in zip(parts, directories)]
-    results: list[CocoPart] = _gather_each(futures, parts, advance, lambda part: write_coco_part(
-        part, str(_path(staging) / "part-again"), copy.deepcopy(options)))
-    for part in parts:  # one pass: the meter's second half
-        advance(part)()
-    classes = copy.deepcopy(options).class_map()
-    for result in results:
-        classes.merge(result.survey.classes)
-    changed: list[dict[int, tuple[str, str]]] = []
-    renamed = settle_stems([r.survey for r in results], changed)
-    for result in results:
-        report.merge(result.report)
-    renames = sum(len(r) for r in renamed)
-    if renames:
-        report.warnings["duplicate file name, renamed"] += renames
-    return merge_coco_parts(directories, Path(_path(staging)), classes, results, changed, report)
 
 
 def _path(staging: Staging) -> Path:
