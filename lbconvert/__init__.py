@@ -1,8 +1,8 @@
 """lbconvert: convert Labelbox exports into COCO, YOLO, Pascal VOC and mask PNGs, offline.
 
-    import lbconvert
-    for row in lbconvert.read("export.ndjson"):
-        ...
+import lbconvert
+for row in lbconvert.read("export.ndjson"):
+    ...
 """
 
 from __future__ import annotations
@@ -24,9 +24,26 @@ from .preview import preview  # the function; its modules stay importable as lbc
 __version__ = "0.1.0"
 
 __all__ = [
-    "read", "convert", "to_labelbox", "preview", "Options", "ConvertOptions", "Report",
-    "StrictError", "get_writer", "writer_names", "Writer", "WriterOption", "Selector", "ClassMap",
+    "read",
+    "convert",
+    "to_labelbox",
+    "preview",
+    "Options",
+    "ConvertOptions",
+    "Report",
+    "StrictError",
+    "get_writer",
+    "writer_names",
+    "Writer",
+    "WriterOption",
+    "Selector",
+    "ClassMap",
     "UnknownOptionError",
-    "ExportReader", "LbConvertError", "ExportFormatError", "SelectionError",
-    "OutputError", "__version__", *_model_all,
+    "ExportReader",
+    "LbConvertError",
+    "ExportFormatError",
+    "SelectionError",
+    "OutputError",
+    "__version__",
+    *_model_all,
 ]

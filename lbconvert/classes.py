@@ -42,8 +42,9 @@ class ClassMap:
     available field when the export lacks it.
     """
 
-    def __init__(self, names: Iterable[str] = (), *, fixed: bool = False, key: str = "name"
-                 ) -> None:
+    def __init__(
+        self, names: Iterable[str] = (), *, fixed: bool = False, key: str = "name"
+    ) -> None:
         if key not in CLASS_KEYS:
             raise LbConvertError(f"class key must be one of {', '.join(CLASS_KEYS)}, not {key!r}")
         self.key = key

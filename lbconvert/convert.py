@@ -40,30 +40,51 @@ class StrictError(LbConvertError):
         accepted = set(allow)
 
         def listed(counts: dict[str, int]) -> str:
-            return ", ".join(f"{reason} ({count})" for reason, count in sorted(counts.items())
-                             if reason not in accepted)
+            return ", ".join(
+                f"{reason} ({count})"
+                for reason, count in sorted(counts.items())
+                if reason not in accepted
+            )
 
         reasons = listed(report.dropped)
         skipped = listed(report.items_skipped)
         warned = listed(report.warnings)
-        super().__init__("strict: " + "; ".join(filter(None, [
-            reasons and f"dropped {reasons}", skipped and f"skipped items: {skipped}",
-            warned and f"warnings: {warned}"])))
+        super().__init__(
+            "strict: "
+            + "; ".join(
+                filter(
+                    None,
+                    [
+                        reasons and f"dropped {reasons}",
+                        skipped and f"skipped items: {skipped}",
+                        warned and f"warnings: {warned}",
+                    ],
+                )
+            )
+        )
 
 
 def strict_failure(report: Report, allow: Iterable[str] = ()) -> bool:
     """True when a drop, skipped item or warning has a reason not in ``allow``."""
     accepted = set(allow)
-    return any(reason not in accepted
-               for counts in (report.dropped, report.items_skipped, report.warnings)
-               for reason in counts)
+    return any(
+        reason not in accepted
+        for counts in (report.dropped, report.items_skipped, report.warnings)
+        for reason in counts
+    )
 
 
-def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
-            progress: Optional[Callable[[ExportReader], None]] = None, *,
-            options: Optional[Options] = None, jobs: Optional[int] = 1,
-            executor: Optional[Executor] = None,
-            **kwargs: "Unpack[ConvertOptions]") -> Report:
+def convert(
+    export: ExportInput,
+    to: str,
+    out: "str | os.PathLike[str]",
+    progress: Optional[Callable[[ExportReader], None]] = None,
+    *,
+    options: Optional[Options] = None,
+    jobs: Optional[int] = 1,
+    executor: Optional[Executor] = None,
+    **kwargs: "Unpack[ConvertOptions]",
+) -> Report:
     """Convert an export into the format registered as ``to`` at ``out``.
 
     ``export`` is a path, a binary file object, or an iterable of
@@ -85,13 +106,15 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
         raise LbConvertError("give options= or keyword options, not both")
     opts = options if options is not None else Options.from_kwargs(**kwargs)
     writer_class = get_writer(to)
-    check_inputs(resolve_target(Path(out)),
-                 [export, opts.images, opts.frames_dir, opts.masks, opts.mask_map])
+    check_inputs(
+        resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks, opts.mask_map]
+    )
     if jobs != 1 or executor is not None:
         jobs = plan.resolve_jobs(jobs)
         if (jobs > 1 or executor is not None) and plan.serial_reason(export, to, opts) is None:
-            return plan.convert_partitioned(cast(str, export), to, out, opts, jobs, executor,
-                                            progress, started)
+            return plan.convert_partitioned(
+                cast(str, export), to, out, opts, jobs, executor, progress, started
+            )
     if plan.is_url(export):  # an fsspec URL (s3://, gs://, file://, memory://)
         export = cast(Source, plan.open_url(cast(str, export)))
     report = Report()
@@ -104,8 +127,11 @@ def convert(export: ExportInput, to: str, out: "str | os.PathLike[str]",
         selector = Selector(opts, report, require_size=writer_class.needs_image_size)
         try:
             # _rows makes a reader only for a path or a file object: the export is a Source
-            rows = (legacy_records(reader, cast(Source, export), selector)
-                    if reader is not None else rows)
+            rows = (
+                legacy_records(reader, cast(Source, export), selector)
+                if reader is not None
+                else rows
+            )
             for row in rows:
                 for item in selector.items(row):
                     writer.add(item)
@@ -141,12 +167,16 @@ def _rows(export: ExportInput, opts: Options) -> tuple[Optional[ExportReader], I
     """The reader (None for rows given as an iterable) and the rows to convert."""
     if isinstance(export, (str, bytes, os.PathLike)) or hasattr(export, "read"):
         refuse_text_mode(export)
-        reader = ExportReader(cast(Source, export), opts.max_record_bytes)  # hasattr narrows nothing
+        reader = ExportReader(
+            cast(Source, export), opts.max_record_bytes
+        )  # hasattr narrows nothing
         return reader, reader
     if isinstance(export, Iterable):
         return None, _checked_rows(export)
-    raise LbConvertError(f"export must be a path, a binary file object or an iterable of "
-                         f"DataRow, not {type(export).__name__}")
+    raise LbConvertError(
+        f"export must be a path, a binary file object or an iterable of "
+        f"DataRow, not {type(export).__name__}"
+    )
 
 
 def _checked_rows(rows: Iterable[DataRow]) -> Iterator[DataRow]:

@@ -16,12 +16,12 @@ from .model import Item
 from .names import IMAGE_EXTENSIONS, split_image_extension, strip_image_extension
 from .options import Options
 
-__all__ = ["find_image", "image_file", "ordered_names", "frame_size", "url_name",
-           "read_image_size"]
+__all__ = ["find_image", "image_file", "ordered_names", "frame_size", "url_name", "read_image_size"]
 
 
-def ordered_names(global_key: Optional[str], external_id: Optional[str], data_row_id: str,
-                   name_by: Optional[str]) -> list[str]:
+def ordered_names(
+    global_key: Optional[str], external_id: Optional[str], data_row_id: str, name_by: Optional[str]
+) -> list[str]:
     """A row's candidate names, in the order that names its files."""
     names = [global_key, external_id, data_row_id]
     if name_by:
@@ -40,8 +40,9 @@ def find_image(item: Item, options: Options) -> Optional[Path]:
     extension or any image extension.
     """
     if item.frame is not None and options.frames_dir is not None:
-        found = image_file(options.frames_dir / item.stem[:-7],
-                            [str(item.frame), f"{item.frame:06d}"])
+        found = image_file(
+            options.frames_dir / item.stem[:-7], [str(item.frame), f"{item.frame:06d}"]
+        )
         if found is not None:
             return found
     if options.images is None:
@@ -57,8 +58,7 @@ def frame_size(directory: Path) -> tuple[Optional[int], Optional[int]]:
     """The size of the first extracted frame image in ``directory``."""
     if not directory.is_dir():
         return None, None
-    first = min((p for p in directory.iterdir() if split_image_extension(p.name)[1]),
-                default=None)
+    first = min((p for p in directory.iterdir() if split_image_extension(p.name)[1]), default=None)
     return (None, None) if first is None else read_image_size(first)
 
 
@@ -102,7 +102,13 @@ def read_image_size(path: Path) -> tuple[Optional[int], Optional[int]]:
         with Image.open(path) as image:
             width, height = image.size
             return int(width), int(height)
-    except (OSError, ValueError, SyntaxError, ImportError, UnidentifiedImageError,
-            Image.DecompressionBombError):
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        ImportError,
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+    ):
         # ImportError: a plugin another package registered (a HEIF opener) lacks its module
         return None, None

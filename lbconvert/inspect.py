@@ -12,8 +12,11 @@ from .read import DEFAULT_MAX_RECORD_BYTES, ExportReader, Source
 __all__ = ["inspect_export"]
 
 
-def inspect_export(source: Source, progress: Optional[Callable[[ExportReader], None]] = None,
-                   max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict[str, Any]:
+def inspect_export(
+    source: Source,
+    progress: Optional[Callable[[ExportReader], None]] = None,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> dict[str, Any]:
     """Count data rows, labels, objects per kind, classes, media types,
     projects and model runs.  ``objects`` counts every object of every label
     as exported (a video box once per keyframe it is in, skipped labels
@@ -103,7 +106,12 @@ class _Counts:
             "rows_without_size": self.without_size,
             "projects": self.projects,
             "model_runs": self.model_runs,
-            "class_table": {name: {"rows": entry["rows"], "objects": entry["objects"],
-                                   "kinds": dict(sorted(entry["kinds"].items()))}
-                            for name, entry in sorted(self.class_table.items())},
+            "class_table": {
+                name: {
+                    "rows": entry["rows"],
+                    "objects": entry["objects"],
+                    "kinds": dict(sorted(entry["kinds"].items())),
+                }
+                for name, entry in sorted(self.class_table.items())
+            },
         }

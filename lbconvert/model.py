@@ -28,16 +28,49 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, Union, cas
 from msgspec import Meta, Struct, field
 
 __all__ = [
-    "Point", "Box", "PageSize", "TextSpan", "ConversationLocation", "TokenGroup",
-    "DocumentLocation", "MaskRef", "CompositeMaskRef", "RelationshipEnds",
-    "Answer", "TextAnswer", "Classification",
-    "ObjectAnnotation", "BoxAnnotation", "PolygonAnnotation", "PolylineAnnotation",
-    "PointAnnotation", "MaskAnnotation", "TextEntityAnnotation",
-    "ConversationEntityAnnotation", "DocumentEntityAnnotation", "DocumentBoxAnnotation",
-    "GeoAnnotation", "CuboidAnnotation", "RelationshipAnnotation", "UnknownAnnotation",
-    "AnyObject", "Frame", "DicomGroup", "LabelAnnotations", "PerformanceDetails",
-    "Label", "ProjectDetails", "Project", "Run", "Experiment", "DataRowInfo",
-    "MediaAttributes", "DataRow", "Item", "OBJECT_CLASSES", "UNKNOWN_KIND",
+    "Point",
+    "Box",
+    "PageSize",
+    "TextSpan",
+    "ConversationLocation",
+    "TokenGroup",
+    "DocumentLocation",
+    "MaskRef",
+    "CompositeMaskRef",
+    "RelationshipEnds",
+    "Answer",
+    "TextAnswer",
+    "Classification",
+    "ObjectAnnotation",
+    "BoxAnnotation",
+    "PolygonAnnotation",
+    "PolylineAnnotation",
+    "PointAnnotation",
+    "MaskAnnotation",
+    "TextEntityAnnotation",
+    "ConversationEntityAnnotation",
+    "DocumentEntityAnnotation",
+    "DocumentBoxAnnotation",
+    "GeoAnnotation",
+    "CuboidAnnotation",
+    "RelationshipAnnotation",
+    "UnknownAnnotation",
+    "AnyObject",
+    "Frame",
+    "DicomGroup",
+    "LabelAnnotations",
+    "PerformanceDetails",
+    "Label",
+    "ProjectDetails",
+    "Project",
+    "Run",
+    "Experiment",
+    "DataRowInfo",
+    "MediaAttributes",
+    "DataRow",
+    "Item",
+    "OBJECT_CLASSES",
+    "UNKNOWN_KIND",
 ]
 
 
@@ -47,6 +80,7 @@ BoundedInt = Annotated[int, Meta(ge=-(1 << 53), le=1 << 53)]
 
 
 # --- geometry values -------------------------------------------------------
+
 
 class Point(Struct, frozen=True, gc=False):
     x: float
@@ -110,6 +144,7 @@ class RelationshipEnds(Struct, frozen=True, gc=False):
 
 # --- classifications -------------------------------------------------------
 
+
 class TextAnswer(Struct, frozen=True, gc=False):
     content: str = ""
 
@@ -171,6 +206,7 @@ class Classification(Struct, frozen=True, kw_only=True):
 
 
 # --- object annotations (a tagged union on ``annotation_kind``) -------------
+
 
 class ObjectAnnotation(Struct, frozen=True, kw_only=True, tag_field="annotation_kind"):
     """Fields every object annotation has.  Subclasses add the geometry."""
@@ -286,34 +322,126 @@ class UnknownAnnotation(ObjectAnnotation, frozen=True, tag=UNKNOWN_KIND):
 
 
 # Other spellings of the same geometry (video, DICOM, predictions, …).
-class _VideoBox(BoxAnnotation, frozen=True, tag="VideoBoundingBox"): pass
-class _DicomBox(BoxAnnotation, frozen=True, tag="DICOMBoundingBox"): pass
-class _VideoPolygon(PolygonAnnotation, frozen=True, tag="VideoPolygon"): pass
-class _DicomPolygon(PolygonAnnotation, frozen=True, tag="DICOMPolygon"): pass
-class _ImageLine(PolylineAnnotation, frozen=True, tag="ImageLine"): pass
-class _VideoPolyline(PolylineAnnotation, frozen=True, tag="VideoPolyline"): pass
-class _VideoLine(PolylineAnnotation, frozen=True, tag="VideoLine"): pass
-class _DicomPolyline(PolylineAnnotation, frozen=True, tag="DICOMPolyline"): pass
-class _VideoPoint(PointAnnotation, frozen=True, tag="VideoPoint"): pass
-class _DicomPoint(PointAnnotation, frozen=True, tag="DICOMPoint"): pass
-class _VideoMask(MaskAnnotation, frozen=True, tag="VideoSegmentationMask"): pass
-class _DicomMask(MaskAnnotation, frozen=True, tag="DICOMSegmentationMask"): pass
-class _GeoPoint(GeoAnnotation, frozen=True, tag="GeospatialPoint"): pass
-class _GeoPolygon(GeoAnnotation, frozen=True, tag="GeospatialPolygon"): pass
-class _GeoLine(GeoAnnotation, frozen=True, tag="GeospatialLine"): pass
-class _GeoBox(GeoAnnotation, frozen=True, tag="GeospatialBoundingBox"): pass
-class _GeoBoundingBox(GeoAnnotation, frozen=True, tag="GeoBoundingBox"): pass
-class _GeoPoint2(GeoAnnotation, frozen=True, tag="GeoPoint"): pass
-class _GeoPolygon2(GeoAnnotation, frozen=True, tag="GeoPolygon"): pass
-class _GeoPolyline(GeoAnnotation, frozen=True, tag="GeoPolyline"): pass
-class _GeoLine2(GeoAnnotation, frozen=True, tag="GeoLine"): pass
-class _BidirectionalRelationship(RelationshipAnnotation, frozen=True, tag="ImageBidirectionalRelationship"): pass
-class _TextRelationship(RelationshipAnnotation, frozen=True, tag="TextUnidirectionalRelationship"): pass
-class _TextBiRelationship(RelationshipAnnotation, frozen=True, tag="TextBidirectionalRelationship"): pass
-class _DocumentRelationship(RelationshipAnnotation, frozen=True, tag="DocumentUnidirectionalRelationship"): pass
-class _DocumentBiRelationship(RelationshipAnnotation, frozen=True, tag="DocumentBidirectionalRelationship"): pass
-class _ConversationRelationship(RelationshipAnnotation, frozen=True, tag="ConversationalUnidirectionalRelationship"): pass
-class _ConversationBiRelationship(RelationshipAnnotation, frozen=True, tag="ConversationalBidirectionalRelationship"): pass
+class _VideoBox(BoxAnnotation, frozen=True, tag="VideoBoundingBox"):
+    pass
+
+
+class _DicomBox(BoxAnnotation, frozen=True, tag="DICOMBoundingBox"):
+    pass
+
+
+class _VideoPolygon(PolygonAnnotation, frozen=True, tag="VideoPolygon"):
+    pass
+
+
+class _DicomPolygon(PolygonAnnotation, frozen=True, tag="DICOMPolygon"):
+    pass
+
+
+class _ImageLine(PolylineAnnotation, frozen=True, tag="ImageLine"):
+    pass
+
+
+class _VideoPolyline(PolylineAnnotation, frozen=True, tag="VideoPolyline"):
+    pass
+
+
+class _VideoLine(PolylineAnnotation, frozen=True, tag="VideoLine"):
+    pass
+
+
+class _DicomPolyline(PolylineAnnotation, frozen=True, tag="DICOMPolyline"):
+    pass
+
+
+class _VideoPoint(PointAnnotation, frozen=True, tag="VideoPoint"):
+    pass
+
+
+class _DicomPoint(PointAnnotation, frozen=True, tag="DICOMPoint"):
+    pass
+
+
+class _VideoMask(MaskAnnotation, frozen=True, tag="VideoSegmentationMask"):
+    pass
+
+
+class _DicomMask(MaskAnnotation, frozen=True, tag="DICOMSegmentationMask"):
+    pass
+
+
+class _GeoPoint(GeoAnnotation, frozen=True, tag="GeospatialPoint"):
+    pass
+
+
+class _GeoPolygon(GeoAnnotation, frozen=True, tag="GeospatialPolygon"):
+    pass
+
+
+class _GeoLine(GeoAnnotation, frozen=True, tag="GeospatialLine"):
+    pass
+
+
+class _GeoBox(GeoAnnotation, frozen=True, tag="GeospatialBoundingBox"):
+    pass
+
+
+class _GeoBoundingBox(GeoAnnotation, frozen=True, tag="GeoBoundingBox"):
+    pass
+
+
+class _GeoPoint2(GeoAnnotation, frozen=True, tag="GeoPoint"):
+    pass
+
+
+class _GeoPolygon2(GeoAnnotation, frozen=True, tag="GeoPolygon"):
+    pass
+
+
+class _GeoPolyline(GeoAnnotation, frozen=True, tag="GeoPolyline"):
+    pass
+
+
+class _GeoLine2(GeoAnnotation, frozen=True, tag="GeoLine"):
+    pass
+
+
+class _BidirectionalRelationship(
+    RelationshipAnnotation, frozen=True, tag="ImageBidirectionalRelationship"
+):
+    pass
+
+
+class _TextRelationship(RelationshipAnnotation, frozen=True, tag="TextUnidirectionalRelationship"):
+    pass
+
+
+class _TextBiRelationship(RelationshipAnnotation, frozen=True, tag="TextBidirectionalRelationship"):
+    pass
+
+
+class _DocumentRelationship(
+    RelationshipAnnotation, frozen=True, tag="DocumentUnidirectionalRelationship"
+):
+    pass
+
+
+class _DocumentBiRelationship(
+    RelationshipAnnotation, frozen=True, tag="DocumentBidirectionalRelationship"
+):
+    pass
+
+
+class _ConversationRelationship(
+    RelationshipAnnotation, frozen=True, tag="ConversationalUnidirectionalRelationship"
+):
+    pass
+
+
+class _ConversationBiRelationship(
+    RelationshipAnnotation, frozen=True, tag="ConversationalBidirectionalRelationship"
+):
+    pass
 
 
 def _subclasses(cls: type[ObjectAnnotation]) -> list[type[ObjectAnnotation]]:
@@ -326,8 +454,7 @@ def _subclasses(cls: type[ObjectAnnotation]) -> list[type[ObjectAnnotation]]:
 
 #: Every concrete object class, keyed by the ``annotation_kind`` it decodes.
 OBJECT_CLASSES: dict[str, type[ObjectAnnotation]] = {
-    cast(str, cls.__struct_config__.tag): cls
-    for cls in _subclasses(ObjectAnnotation)[1:]
+    cast(str, cls.__struct_config__.tag): cls for cls in _subclasses(ObjectAnnotation)[1:]
 }
 
 if TYPE_CHECKING:  # a Union built at run time is not a type to checkers
@@ -337,6 +464,7 @@ else:  # the tagged union msgspec decodes by annotation_kind
 
 
 # --- labels ----------------------------------------------------------------
+
 
 class Frame(Struct, frozen=True):
     """One video / DICOM frame: objects keyed by feature id."""
@@ -516,10 +644,16 @@ class DataRow(Struct, kw_only=True):
 
 
 _MIME_PREFIXES = (
-    ("text/html", "html"), ("application/pdf", "document"), ("application/dicom", "dicom"),
+    ("text/html", "html"),
+    ("application/pdf", "document"),
+    ("application/dicom", "dicom"),
     ("application/vnd.labelbox.conversational", "conversational"),
-    ("application/vnd.labelbox.llm", "llm"), ("image/tiff;geo", "geospatial"),
-    ("image/", "image"), ("video/", "video"), ("audio/", "audio"), ("text/", "text"),
+    ("application/vnd.labelbox.llm", "llm"),
+    ("image/tiff;geo", "geospatial"),
+    ("image/", "image"),
+    ("video/", "video"),
+    ("audio/", "audio"),
+    ("text/", "text"),
 )
 _MIME_CACHE: dict[str, str] = {}
 
@@ -534,10 +668,16 @@ def _media_of_mime(mime: str) -> str:
     return found
 
 
-_LABEL_KINDS = {"conversational": "conversational", "llm": "llm", "dicom": "dicom", "geospatial": "geospatial"}
+_LABEL_KINDS = {
+    "conversational": "conversational",
+    "llm": "llm",
+    "dicom": "dicom",
+    "geospatial": "geospatial",
+}
 
 
 # --- what the select stage hands to writers -----------------------------------
+
 
 class Item(Struct, frozen=True, kw_only=True):
     """One image (or video frame, or document page) ready to be written.

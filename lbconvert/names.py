@@ -11,8 +11,15 @@ import re
 import unicodedata
 from array import array
 
-__all__ = ["safe_stem", "split_image_extension", "strip_image_extension", "digest", "NameSet",
-           "IMAGE_EXTENSIONS", "OTHER_MEDIA_EXTENSIONS"]
+__all__ = [
+    "safe_stem",
+    "split_image_extension",
+    "strip_image_extension",
+    "digest",
+    "NameSet",
+    "IMAGE_EXTENSIONS",
+    "OTHER_MEDIA_EXTENSIONS",
+]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 #: Stripped from stems too, but never used as an item's image extension.
@@ -22,8 +29,14 @@ _OTHER_SET = frozenset(OTHER_MEDIA_EXTENSIONS)
 _MAX_STEM = 150
 _PLAIN = re.compile(r"[A-Za-z0-9_\-. ]+")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-             *(f"lpt{i}" for i in range(10))}
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 
 
 def digest(text: str) -> int:
@@ -67,7 +80,7 @@ def safe_stem(name: str) -> str:
     if stem.split(".")[0].lower() in _RESERVED:
         stem = "_" + stem
     if len(stem) > _MAX_STEM:
-        stem = f"{stem[:_MAX_STEM - 17]}_{digest(name):016x}"
+        stem = f"{stem[: _MAX_STEM - 17]}_{digest(name):016x}"
     return stem
 
 

@@ -25,9 +25,22 @@ from typing import Any, Iterator, Literal, Mapping, Optional, TypedDict, get_arg
 from .classes import ClassMap
 from .errors import LbConvertError
 
-__all__ = ["Options", "ConvertOptions", "UnknownOptionError", "parse_split", "option_name",
-           "cli_spelling", "LabelChoice", "SourceChoice", "NameBy", "ClassKey", "Task",
-           "ImageMode", "Overlap", "Layout"]
+__all__ = [
+    "Options",
+    "ConvertOptions",
+    "UnknownOptionError",
+    "parse_split",
+    "option_name",
+    "cli_spelling",
+    "LabelChoice",
+    "SourceChoice",
+    "NameBy",
+    "ClassKey",
+    "Task",
+    "ImageMode",
+    "Overlap",
+    "Layout",
+]
 
 LabelChoice = Literal["selected", "all"]
 SourceChoice = Literal["labels", "predictions"]
@@ -42,8 +55,11 @@ _CLI_SPELLING: ContextVar[bool] = ContextVar("lbconvert_cli_spelling", default=F
 
 
 #: Options whose flag is not their field name spelt with dashes.
-_FLAGS = {"keypoint_names": "--keypoints", "image_mode": "--link/--copy/--hardlink",
-          "extra": "--writer-option"}
+_FLAGS = {
+    "keypoint_names": "--keypoints",
+    "image_mode": "--link/--copy/--hardlink",
+    "extra": "--writer-option",
+}
 
 
 def option_name(name: str) -> str:
@@ -77,50 +93,50 @@ class UnknownOptionError(LbConvertError, TypeError):
 @dataclass
 class Options:
     # --- select: which labels, which items ---
-    project: Optional[str] = None          # project id (or, for legacy files, project name)
-    labels: LabelChoice = "selected"               # "selected" or "all"
-    status: Optional[str] = None           # keep rows in this workflow status (e.g. DONE)
-    source: SourceChoice = "labels"                 # model runs: "labels" or "predictions"
-    model_run: Optional[str] = None        # model run id when rows have several
+    project: Optional[str] = None  # project id (or, for legacy files, project name)
+    labels: LabelChoice = "selected"  # "selected" or "all"
+    status: Optional[str] = None  # keep rows in this workflow status (e.g. DONE)
+    source: SourceChoice = "labels"  # model runs: "labels" or "predictions"
+    model_run: Optional[str] = None  # model run id when rows have several
     skip_unlabeled: bool = False
-    images: Optional[Path] = None          # directory of the images (sizes, YOLO images/)
-    name_by: Optional[NameBy] = None          # "global_key", "external_id" or "id"
+    images: Optional[Path] = None  # directory of the images (sizes, YOLO images/)
+    name_by: Optional[NameBy] = None  # "global_key", "external_id" or "id"
     split: Optional[Mapping[str, float]] = None  # e.g. {"train": 0.8, "val": 0.2}
-    frames_dir: Optional[Path] = None      # video: DIR/<video stem>/<frame>.jpg
-    every: int = 1                         # video: keep every N-th frame
-    interpolate: bool = False              # video: fill frames between keyframes
-    legacy_y_up: bool = False              # legacy: y counts up from the bottom (2018 editors)
+    frames_dir: Optional[Path] = None  # video: DIR/<video stem>/<frame>.jpg
+    every: int = 1  # video: keep every N-th frame
+    interpolate: bool = False  # video: fill frames between keyframes
+    legacy_y_up: bool = False  # legacy: y counts up from the bottom (2018 editors)
     # --- classes ---
-    classes: Optional[ClassMap] = None     # None: first-seen order, keyed by class_key
+    classes: Optional[ClassMap] = None  # None: first-seen order, keyed by class_key
     class_key: ClassKey = "name"
     # --- geometry ---
-    clip: bool = False                     # clip geometry to the image
-    fix_geometry: bool = False             # repair self-intersecting polygons with shapely
-    keypoints: bool = False                # COCO: write points as keypoints of their box
-    masks: Optional[Path] = None           # directory of downloaded mask PNGs
-    mask_map: Optional[Path] = None        # JSON {composite mask id or URL: file name}
-    max_pixels: int = 1 << 28              # refuse rasters larger than this
-    line_width: Optional[float] = None     # rasterize polylines this wide (pixels)
+    clip: bool = False  # clip geometry to the image
+    fix_geometry: bool = False  # repair self-intersecting polygons with shapely
+    keypoints: bool = False  # COCO: write points as keypoints of their box
+    masks: Optional[Path] = None  # directory of downloaded mask PNGs
+    mask_map: Optional[Path] = None  # JSON {composite mask id or URL: file name}
+    max_pixels: int = 1 << 28  # refuse rasters larger than this
+    line_width: Optional[float] = None  # rasterize polylines this wide (pixels)
     # --- writer-specific ---
-    task: Task = "detect"                   # YOLO: detect, segment, pose, obb
-    boxes_from_shapes: bool = False        # YOLO detect: polygons/masks give their box
-    boxes_as_polygons: bool = False        # YOLO segment: boxes become 4-point polygons
-    split_parts: bool = False              # YOLO segment: one row per polygon part
+    task: Task = "detect"  # YOLO: detect, segment, pose, obb
+    boxes_from_shapes: bool = False  # YOLO detect: polygons/masks give their box
+    boxes_as_polygons: bool = False  # YOLO segment: boxes become 4-point polygons
+    split_parts: bool = False  # YOLO segment: one row per polygon part
     keypoint_names: Optional[tuple[str, ...]] = None  # YOLO pose: point classes in order
-    image_mode: ImageMode = "link"               # YOLO images/: "link", "copy" or "hardlink"
-    absolute: bool = False                 # YOLO data.yaml: absolute path
-    results: bool = False                  # COCO: write a detection results list
-    layout: Layout = "default"             # COCO: "coco2017" = annotations/instances_<split>.json
-    segmentation: bool = False             # VOC: SegmentationClass/Object PNGs
-    void_border: bool = False              # VOC: 255 on object borders
-    instances: bool = False                # masks: instance PNGs too
-    overlap: Overlap = "paint"                 # masks: "paint" (later wins) or "ignore" (255)
+    image_mode: ImageMode = "link"  # YOLO images/: "link", "copy" or "hardlink"
+    absolute: bool = False  # YOLO data.yaml: absolute path
+    results: bool = False  # COCO: write a detection results list
+    layout: Layout = "default"  # COCO: "coco2017" = annotations/instances_<split>.json
+    segmentation: bool = False  # VOC: SegmentationClass/Object PNGs
+    void_border: bool = False  # VOC: 255 on object borders
+    instances: bool = False  # masks: instance PNGs too
+    overlap: Overlap = "paint"  # masks: "paint" (later wins) or "ignore" (255)
     # --- run ---
-    strict: bool = False                   # any drop is a failure
-    allow: tuple[str, ...] = ()            # strict: drop/skip/warning reasons accepted
-    allow_empty: bool = False              # writing nothing (or a 0-class YOLO set) is no failure
-    overwrite: bool = False                # replace a non-empty output directory
-    max_record_bytes: int = 64 << 20       # bound on one NDJSON line / array element
+    strict: bool = False  # any drop is a failure
+    allow: tuple[str, ...] = ()  # strict: drop/skip/warning reasons accepted
+    allow_empty: bool = False  # writing nothing (or a 0-class YOLO set) is no failure
+    overwrite: bool = False  # replace a non-empty output directory
+    max_record_bytes: int = 64 << 20  # bound on one NDJSON line / array element
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -137,18 +153,21 @@ class Options:
         for name, allowed in _CHOICES.items():
             value = getattr(self, name)
             if value not in allowed and not (value is None and name in _OPTIONAL_CHOICES):
-                raise LbConvertError(f"{option_name(name)} must be one of "
-                                     f"{', '.join(allowed)}, not {value!r}")
+                raise LbConvertError(
+                    f"{option_name(name)} must be one of {', '.join(allowed)}, not {value!r}"
+                )
         if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
             raise LbConvertError(f"{option_name('every')} must be an integer of at least 1")
         if not isinstance(self.max_record_bytes, int) or self.max_record_bytes < 1:
-            raise LbConvertError(f"{option_name('max_record_bytes')} must be a positive number "
-                                 "of bytes")
+            raise LbConvertError(
+                f"{option_name('max_record_bytes')} must be a positive number of bytes"
+            )
         if self.split is not None:
             total = sum(self.split.values())
             if not self.split or any(v < 0 for v in self.split.values()) or abs(total - 1) > 1e-6:
-                raise LbConvertError(f"{option_name('split')} fractions must be non-negative "
-                                     "and add up to 1")
+                raise LbConvertError(
+                    f"{option_name('split')} fractions must be non-negative and add up to 1"
+                )
 
     def class_map(self) -> ClassMap:
         if self.classes is None:
@@ -157,9 +176,14 @@ class Options:
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "labels": get_args(LabelChoice), "source": get_args(SourceChoice),
-    "name_by": get_args(NameBy), "class_key": get_args(ClassKey), "task": get_args(Task),
-    "image_mode": get_args(ImageMode), "overlap": get_args(Overlap), "layout": get_args(Layout),
+    "labels": get_args(LabelChoice),
+    "source": get_args(SourceChoice),
+    "name_by": get_args(NameBy),
+    "class_key": get_args(ClassKey),
+    "task": get_args(Task),
+    "image_mode": get_args(ImageMode),
+    "overlap": get_args(Overlap),
+    "layout": get_args(Layout),
 }
 _OPTIONAL_CHOICES = frozenset({"name_by"})
 

@@ -35,9 +35,9 @@ HINTS: dict[str, str] = {
     "image size unknown": "image size unknown: pass --images DIR (the images) to read the sizes",
     "page size unknown": "page size unknown: the export has no page_dimensions for these pages",
     "mask not available offline": "mask not available offline: download the masks, "
-                                  "then --masks DIR (and --mask-map FILE for composite masks)",
+    "then --masks DIR (and --mask-map FILE for composite masks)",
     "class not in classes file": "class not in classes file: check --classes / --ontology "
-                                 "and --class-key",
+    "and --class-key",
     "label skipped": "every label was skipped in Labelbox",
     "unlabeled": "rows without labels were left out: drop --skip-unlabeled",
     "workflow status filtered": "no row has the --status asked for",
@@ -118,17 +118,22 @@ class Report:
         self.current_class = self.current_split = None
         split = item.split
         self._split_items[split] = self._split_items.get(split, 0) + 1
-        self._split_written[split] = (self._split_written.get(split, 0)
-                                      + self.annotations_written - self._written_before)
+        self._split_written[split] = (
+            self._split_written.get(split, 0) + self.annotations_written - self._written_before
+        )
 
     @property
     def splits(self) -> dict[str, dict[str, Any]]:
         """split -> {"items", "annotations_written", "dropped": {reason: n}}:
         what the writer was handed and wrote or dropped, per split."""
         table: dict[str, dict[str, Any]] = {
-            split: {"items": count, "annotations_written": self._split_written[split],
-                    "dropped": Counter()}
-            for split, count in self._split_items.items()}
+            split: {
+                "items": count,
+                "annotations_written": self._split_written[split],
+                "dropped": Counter(),
+            }
+            for split, count in self._split_items.items()
+        }
         for (_, split, reason), count in self._drops.items():
             if split is not None:
                 table[split]["dropped"][reason] += count
@@ -148,9 +153,12 @@ class Report:
         table: dict[str, dict[str, Any]] = {}
         for name, count in self._class_objects.items():
             reasons = dropped.get(name, Counter())
-            table[name] = {"items": self._class_items[name], "objects": count,
-                           "annotations_written": count - sum(reasons.values()),
-                           "dropped": dict(sorted(reasons.items()))}
+            table[name] = {
+                "items": self._class_items[name],
+                "objects": count,
+                "annotations_written": count - sum(reasons.values()),
+                "dropped": dict(sorted(reasons.items())),
+            }
         return table
 
     def started(self, options: "Options", to: str) -> None:
@@ -194,8 +202,15 @@ class Report:
         ``--report`` does)."""
         from . import __version__
 
-        timed = {"elapsed_seconds": None if self.elapsed_seconds is None
-                 else round(self.elapsed_seconds, 3)} if timing else {}
+        timed = (
+            {
+                "elapsed_seconds": None
+                if self.elapsed_seconds is None
+                else round(self.elapsed_seconds, 3)
+            }
+            if timing
+            else {}
+        )
         return {
             "lbconvert": __version__,
             "format": self.format,
@@ -209,41 +224,59 @@ class Report:
             "dropped": dict(sorted(self.dropped.items())),
             "items_skipped": dict(sorted(self.items_skipped.items())),
             "warnings": dict(sorted(self.warnings.items())),
-            "splits": {name: {**counts, "dropped": dict(sorted(counts["dropped"].items()))}
-                       for name, counts in sorted(self.splits.items())},
+            "splits": {
+                name: {**counts, "dropped": dict(sorted(counts["dropped"].items()))}
+                for name, counts in sorted(self.splits.items())
+            },
             "classes": dict(sorted(self.classes.items())),
         }
 
     def summary(self) -> str:
-        lines = [f"{self.data_rows} data rows -> {self.items} items, "
-                 f"{self.annotations_written} annotations written"
-                 + (f" ({self.annotations_interpolated} interpolated)"
-                    if self.annotations_interpolated else "")
-                 + f", {self.dropped_total} dropped"
-                 + (f" in {self.elapsed_seconds:.2f} s" if self.elapsed_seconds is not None
-                    else "")]
-        lines += [f"  dropped {count:>7}  {reason}" for reason, count in sorted(self.dropped.items())]
-        lines += [f"  skipped {count:>7}  item: {reason}"
-                  for reason, count in sorted(self.items_skipped.items())]
-        lines += [f"  warning {count:>7}  {reason}" for reason, count in sorted(self.warnings.items())]
+        lines = [
+            f"{self.data_rows} data rows -> {self.items} items, "
+            f"{self.annotations_written} annotations written"
+            + (
+                f" ({self.annotations_interpolated} interpolated)"
+                if self.annotations_interpolated
+                else ""
+            )
+            + f", {self.dropped_total} dropped"
+            + (f" in {self.elapsed_seconds:.2f} s" if self.elapsed_seconds is not None else "")
+        ]
+        lines += [
+            f"  dropped {count:>7}  {reason}" for reason, count in sorted(self.dropped.items())
+        ]
+        lines += [
+            f"  skipped {count:>7}  item: {reason}"
+            for reason, count in sorted(self.items_skipped.items())
+        ]
+        lines += [
+            f"  warning {count:>7}  {reason}" for reason, count in sorted(self.warnings.items())
+        ]
         if len(self.splits) > 1:
             lines.append("  split        items  written  dropped")
-            lines += [f"  {name:<10} {counts['items']:>7}  {counts['annotations_written']:>7}"
-                      f"  {sum(counts['dropped'].values()):>7}"
-                      for name, counts in sorted(self.splits.items())]
+            lines += [
+                f"  {name:<10} {counts['items']:>7}  {counts['annotations_written']:>7}"
+                f"  {sum(counts['dropped'].values()):>7}"
+                for name, counts in sorted(self.splits.items())
+            ]
         classes = self.classes
         if classes:
             lines.append("  class               items  objects  written  dropped")
-            lines += [f"  {name or '(no name)':<18} {counts['items']:>6}  {counts['objects']:>7}"
-                      f"  {counts['annotations_written']:>7}  {sum(counts['dropped'].values()):>7}"
-                      for name, counts in sorted(classes.items(),
-                                                 key=lambda kv: (-kv[1]["objects"], kv[0]))]
+            lines += [
+                f"  {name or '(no name)':<18} {counts['items']:>6}  {counts['objects']:>7}"
+                f"  {counts['annotations_written']:>7}  {sum(counts['dropped'].values()):>7}"
+                for name, counts in sorted(
+                    classes.items(), key=lambda kv: (-kv[1]["objects"], kv[0])
+                )
+            ]
         return "\n".join(lines)
 
 
 #: Attributes of a Report that describe the run rather than count it.
-_METADATA = frozenset({"format", "options", "elapsed_seconds", "_written_before",
-                       "current_class", "current_split"})
+_METADATA = frozenset(
+    {"format", "options", "elapsed_seconds", "_written_before", "current_class", "current_split"}
+)
 
 
 def class_of(obj: "ObjectAnnotation") -> str:

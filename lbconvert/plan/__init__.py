@@ -27,8 +27,15 @@ from .partition import is_url, ndjson_ranges, open_input, open_url
 from .run import _path, run_plan
 from .workers import init_worker, workers_fill_the_machine
 
-__all__ = ["convert_partitioned", "open_url", "is_url", "serial_reason", "resolve_jobs", "PARTS_PER_JOB",
-           "ONE_PART_PER_WORKER"]
+__all__ = [
+    "convert_partitioned",
+    "open_url",
+    "is_url",
+    "serial_reason",
+    "resolve_jobs",
+    "PARTS_PER_JOB",
+    "ONE_PART_PER_WORKER",
+]
 
 #: Parts per worker: more than one evens out parts of unequal cost.  COCO
 #: uses one: its merge renumbers every part after the first, serially.
@@ -43,10 +50,14 @@ ONE_PART_PER_WORKER = frozenset({"coco", "voc", "yolo"})
 def resolve_jobs(jobs: Optional[int]) -> int:
     """``jobs`` as a number of processes: 0 (or None) is every core."""
     if not jobs:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        return (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
             else (os.cpu_count() or 1)
+        )
     if jobs < 0:
         from ..errors import LbConvertError
+
         raise LbConvertError(f"jobs must be 0 (every core) or a positive number, not {jobs}")
     return jobs
 
@@ -85,10 +96,16 @@ def _local_or_url(source: str) -> Any:
     return open_url(source) if is_url(source) else source
 
 
-def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", options: Options,
-                        jobs: int, executor: Optional[Executor] = None,
-                        progress: Optional[Callable[[Any], None]] = None,
-                        started: Optional[float] = None) -> Report:
+def convert_partitioned(
+    export: Source,
+    to: str,
+    out: "str | os.PathLike[str]",
+    options: Options,
+    jobs: int,
+    executor: Optional[Executor] = None,
+    progress: Optional[Callable[[Any], None]] = None,
+    started: Optional[float] = None,
+) -> Report:
     """Convert on ``executor`` (else a pool of ``jobs`` local processes);
     same files, bytes and report as one process.  The caller checked
     :func:`serial_reason`."""
@@ -99,21 +116,27 @@ def convert_partitioned(export: Source, to: str, out: "str | os.PathLike[str]", 
         staging.open()
         total = Report()
         total.started(options, to)  # the options as given (nothing below changes them)
-        probe = writer_class(_path(staging) / ".options-check", copy.deepcopy(options),
-                             report=Report())
+        probe = writer_class(
+            _path(staging) / ".options-check", copy.deepcopy(options), report=Report()
+        )
         probe.abort()  # the writer refuses bad options as it would in one process
         workers = jobs if executor is None else max(jobs, 1)
-        parts = ndjson_ranges(source, _name(export),
-                              workers * (1 if to in ONE_PART_PER_WORKER else PARTS_PER_JOB))
+        parts = ndjson_ranges(
+            source, _name(export), workers * (1 if to in ONE_PART_PER_WORKER else PARTS_PER_JOB)
+        )
         if executor is None:
             processes = min(jobs, len(parts))
-            with ProcessPoolExecutor(max_workers=processes, initializer=init_worker,
-                                     initargs=(not workers_fill_the_machine(processes),)) as pool:
+            with ProcessPoolExecutor(
+                max_workers=processes,
+                initializer=init_worker,
+                initargs=(not workers_fill_the_machine(processes),),
+            ) as pool:
                 report = run_plan(parts, to, staging, options, pool, total, progress)
         else:
             report = run_plan(parts, to, staging, options, executor, total, progress)
         if options.strict:
             from ..convert import StrictError, strict_failure
+
             if strict_failure(report, options.allow):
                 report.elapsed_seconds = _elapsed(started)
                 raise StrictError(report, options.allow)

@@ -65,8 +65,16 @@ from ..write.outdir import Staging
 from .partition import ByteRange, PartReader
 from .run import Survey, _Failed, _gather_each, _path, _run, _SurveySelector, settle_stems
 
-__all__ = ["CocoPart", "PartFile", "IMAGE_RECORD", "PIECE_BYTES", "write_coco_part",
-           "fix_piece", "fix_manifest", "run_one_pass"]
+__all__ = [
+    "CocoPart",
+    "PartFile",
+    "IMAGE_RECORD",
+    "PIECE_BYTES",
+    "write_coco_part",
+    "fix_piece",
+    "fix_manifest",
+    "run_one_pass",
+]
 
 #: The bytes of a section one fix task rewrites: small enough that every
 #: worker gets a share of the fixing, large enough that tasks cost little.
@@ -136,6 +144,7 @@ class _RecordingSelector(_SurveySelector):
 def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | _Failed":
     """A COCO part in one pass (runs in a worker): local class ids, image and
     annotation ids from 1, stems as asked; the fix step changes them."""
+
     def task() -> CocoPart:
         report = Report()
         writer = get_writer("coco")(directory, options, report=report)
@@ -157,7 +166,8 @@ def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoP
                             index = split_index.setdefault(item.split, len(split_index))
                             counts[item.split] = counts.get(item.split, 0) + 1
                             records_of_row[number - first] = IMAGE_RECORD.pack(
-                                index, counts[item.split], lines)
+                                index, counts[item.split], lines
+                            )
                             lines += 1
                     records.write(b"".join(records_of_row))
             selector.asked.close()
@@ -168,10 +178,12 @@ def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoP
         splits = list(split_index)
         files: dict[Optional[str], PartFile] = {
             split: _describe(directory, _file_suffix(split, splits), options.results)
-            for split in splits}
+            for split in splits
+        }
         if not splits:  # the writer's empty "train" file
             files[None] = _describe(directory, "", options.results)
         return CocoPart(report, Survey(selector.classes, stems, splits), images, files)
+
     return _run(task)
 
 
@@ -197,21 +209,29 @@ def _describe(directory: str, suffix: str, results: bool) -> PartFile:
         if not tail.startswith(_ANNOTATIONS_END[1:]):
             raise LbConvertError(f"internal error: no categories in COCO part file {path}")
         annotations_end = tail_start - 1
-        categories = orjson.loads(tail[len(_ANNOTATIONS_END) - 1:-1])
+        categories = orjson.loads(tail[len(_ANNOTATIONS_END) - 1 : -1])
         last_image = _last_line(handle, images_start, images_end)[1]
         last_annotations = _last_line(handle, annotations_start, annotations_end)[1]
     image_count = orjson.loads(last_image.rstrip(b","))["id"] if last_image else 0
-    annotation_count = orjson.loads(b"[" + last_annotations + b"]")[-1]["id"] \
-        if last_annotations else 0
-    described = PartFile(path, images_start, (images_start, images_end),
-                         (annotations_start, annotations_end), image_count, annotation_count,
-                         categories[0] if categories else None)
+    annotation_count = (
+        orjson.loads(b"[" + last_annotations + b"]")[-1]["id"] if last_annotations else 0
+    )
+    described = PartFile(
+        path,
+        images_start,
+        (images_start, images_end),
+        (annotations_start, annotations_end),
+        image_count,
+        annotation_count,
+        categories[0] if categories else None,
+    )
     if not results:
         return described
     results_path = os.path.join(directory, f"results{suffix}.json")
     size = os.path.getsize(results_path)
-    return replace(described, results=results_path,
-                   result_records=(1, size - len(_RESULTS_END)))  # "[" … "\n]\n"
+    return replace(
+        described, results=results_path, result_records=(1, size - len(_RESULTS_END))
+    )  # "[" … "\n]\n"
 
 
 def _find(handle: IO[bytes], marker: bytes, start: int) -> int:
@@ -228,7 +248,7 @@ def _find(handle: IO[bytes], marker: bytes, start: int) -> int:
             return offset + found
         keep = min(len(marker) - 1, len(data))
         offset += len(data) - keep
-        carry = data[len(data) - keep:]
+        carry = data[len(data) - keep :]
 
 
 def _last_line(handle: IO[bytes], start: int, end: int) -> tuple[int, bytes]:
@@ -242,12 +262,13 @@ def _last_line(handle: IO[bytes], start: int, end: int) -> tuple[int, bytes]:
         position -= size
         newline = block.rfind(b"\n")
         if newline >= 0:
-            return position + newline + 1, block[newline + 1:] + line
+            return position + newline + 1, block[newline + 1 :] + line
         line = block + line
     return end, b""
 
 
 # --- 3. fix: a piece of a section, with the export's ids (runs in a worker) -----------
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -348,8 +369,8 @@ def _renamed(rest: bytes, change: tuple[str, str]) -> bytes:
     any), with the renamed stem in ``file_name``."""
     old, new = change
     separator = b"," if rest.endswith(b"},") else b""
-    record = orjson.loads(b"{" + rest[:len(rest) - len(separator)])
-    record["file_name"] = new + record["file_name"][len(old):]
+    record = orjson.loads(b"{" + rest[: len(rest) - len(separator)])
+    record["file_name"] = new + record["file_name"][len(old) :]
     return orjson.dumps(record)[1:] + separator
 
 
@@ -357,9 +378,11 @@ def _fixed_annotations(lines: bytes, fix: Fix) -> bytes:
     pieces = _ANNOTATION.split(lines)
     shift, image_shift = fix.annotation_shift, fix.image_shift
     categories = fix.categories or {}
-    records = [b'{"id":%d,"image_id":%d,"category_id":%s,'
-               % (int(a) + shift, int(i) + image_shift, categories.get(c, c))
-               for a, i, c in zip(pieces[1::4], pieces[2::4], pieces[3::4])]
+    records = [
+        b'{"id":%d,"image_id":%d,"category_id":%s,'
+        % (int(a) + shift, int(i) + image_shift, categories.get(c, c))
+        for a, i, c in zip(pieces[1::4], pieces[2::4], pieces[3::4])
+    ]
     return _interleave(pieces[0::4], records)
 
 
@@ -367,13 +390,18 @@ def _fixed_results(lines: bytes, fix: Fix) -> bytes:
     pieces = _RESULT.split(lines)
     image_shift = fix.image_shift
     categories = fix.categories or {}
-    records = [b'{"image_id":%d,"category_id":%s,' % (int(i) + image_shift, categories.get(c, c))
-               for i, c in zip(pieces[1::3], pieces[2::3])]
+    records = [
+        b'{"image_id":%d,"category_id":%s,' % (int(i) + image_shift, categories.get(c, c))
+        for i, c in zip(pieces[1::3], pieces[2::3])
+    ]
     return _interleave(pieces[0::3], records)
 
 
 _CHANGES: dict[str, Callable[[bytes, Fix], bytes]] = {
-    "images": _fixed_images, "annotations": _fixed_annotations, "results": _fixed_results}
+    "images": _fixed_images,
+    "annotations": _fixed_annotations,
+    "results": _fixed_results,
+}
 
 
 def fix_manifest(source: str, target: str, renamed: dict[int, str]) -> str:
@@ -383,7 +411,7 @@ def fix_manifest(source: str, target: str, renamed: dict[int, str]) -> str:
             new = renamed.get(number)
             if new is not None:
                 record = orjson.loads(line)
-                record["file_name"] = new + record["file_name"][len(record["stem"]):]
+                record["file_name"] = new + record["file_name"][len(record["stem"]) :]
                 record["stem"] = new
                 line = orjson.dumps(record) + b"\n"
             out.write(line)
@@ -392,16 +420,29 @@ def fix_manifest(source: str, target: str, renamed: dict[int, str]) -> str:
 
 # --- 2. settle, 3. fix and 4. concatenate (the coordinator) --------------------------
 
-def run_one_pass(parts: list[ByteRange], staging: Staging, options: Options, executor: Executor,
-                 advance: Callable[[ByteRange], Callable[[], None]], report: Report) -> Report:
+
+def run_one_pass(
+    parts: list[ByteRange],
+    staging: Staging,
+    options: Options,
+    executor: Executor,
+    advance: Callable[[ByteRange], Callable[[], None]],
+    report: Report,
+) -> Report:
     """COCO on ``executor``: the merged dataset and report are left in the
     staging directory; the parts' reports are added to ``report`` (returned)."""
     root = _path(staging)
     directories = [root / f"part-{part.index:05d}" for part in parts]
-    futures = [executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
-               for part, directory in zip(parts, directories)]
-    results: list[CocoPart] = _gather_each(futures, parts, advance, lambda part: write_coco_part(
-        part, str(root / "part-again"), copy.deepcopy(options)))
+    futures = [
+        executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
+        for part, directory in zip(parts, directories)
+    ]
+    results: list[CocoPart] = _gather_each(
+        futures,
+        parts,
+        advance,
+        lambda part: write_coco_part(part, str(root / "part-again"), copy.deepcopy(options)),
+    )
     for part in parts:  # one pass: the meter's second half
         advance(part)()
     classes = copy.deepcopy(options).class_map()
@@ -461,21 +502,24 @@ class _Merge:
     """Steps 3 and 4: the fix tasks, submitted in two rounds (what needs no
     renamed stem first), and the output files written from the pieces."""
 
-    def __init__(self, root: Path, executor: Executor, results: list[CocoPart],
-                 classes: ClassMap) -> None:
+    def __init__(
+        self, root: Path, executor: Executor, results: list[CocoPart], classes: ClassMap
+    ) -> None:
         self.root = root
         self.executor = executor
         self.results = results
         self.futures: list[Future[str]] = []
         self.categories = [_category_table(r.survey.classes, classes) for r in results]
         self.export_categories = _categories(results, classes)
-        splits: list[Optional[str]] = list(dict.fromkeys(
-            s for r in results for s in r.survey.splits))
+        splits: list[Optional[str]] = list(
+            dict.fromkeys(s for r in results for s in r.survey.splits)
+        )
         single = len(splits) <= 1
         #: Output suffix -> its sources; split None: no part drew an image,
         #: the first part's empty file.
-        self.outputs = {"" if single else f"_{split}": self._sources(split)
-                        for split in splits or [None]}
+        self.outputs = {
+            "" if single else f"_{split}": self._sources(split) for split in splits or [None]
+        }
         self.manifests: list[_Piece] = []
 
     def _sources(self, split: Optional[str]) -> list[_Source]:
@@ -496,15 +540,27 @@ class _Merge:
             for source in sources:
                 found, categories = source.found, self.categories[source.number]
                 source.annotations = self._pieces(
-                    Fix("annotations", found.path, *found.annotations,
-                        image_shift=source.image_shift, annotation_shift=source.annotation_shift,
-                        categories=categories),
-                    bool(source.image_shift or source.annotation_shift or categories))
+                    Fix(
+                        "annotations",
+                        found.path,
+                        *found.annotations,
+                        image_shift=source.image_shift,
+                        annotation_shift=source.annotation_shift,
+                        categories=categories,
+                    ),
+                    bool(source.image_shift or source.annotation_shift or categories),
+                )
                 if found.results is not None:
                     source.results = self._pieces(
-                        Fix("results", found.results, *found.result_records,
-                            image_shift=source.image_shift, categories=categories),
-                        bool(source.image_shift or categories))
+                        Fix(
+                            "results",
+                            found.results,
+                            *found.result_records,
+                            image_shift=source.image_shift,
+                            categories=categories,
+                        ),
+                        bool(source.image_shift or categories),
+                    )
 
     def fix_images(self, changed: list[dict[int, tuple[str, str]]]) -> None:
         """Submit the fixes of ``images`` sections and manifests (``changed``:
@@ -513,17 +569,28 @@ class _Merge:
         for sources in self.outputs.values():
             for source in sources:
                 found = source.found
-                names = None if source.split is None \
-                    else file_names[source.number].get(source.split)
+                names = (
+                    None if source.split is None else file_names[source.number].get(source.split)
+                )
                 source.images = self._pieces(
-                    Fix("images", found.path, *found.images, image_shift=source.image_shift,
-                        file_names=names),
-                    bool(source.image_shift or names))
+                    Fix(
+                        "images",
+                        found.path,
+                        *found.images,
+                        image_shift=source.image_shift,
+                        file_names=names,
+                    ),
+                    bool(source.image_shift or names),
+                )
         for number, lines in enumerate(manifest_lines):
             path = str(self.root / f"part-{number:05d}" / MANIFEST)
-            self.manifests.append(self._submit(
-                fix_manifest, path, str(self.root / f".fix-manifest-{number:05d}"), lines)
-                if lines else _Range(path))
+            self.manifests.append(
+                self._submit(
+                    fix_manifest, path, str(self.root / f".fix-manifest-{number:05d}"), lines
+                )
+                if lines
+                else _Range(path)
+            )
 
     def write(self) -> None:
         """Write every output file, copying each piece as soon as it is done."""
@@ -551,10 +618,18 @@ class _Merge:
         """The section of ``fix`` as it is, or the futures of its fixed pieces."""
         if not changes or fix.first == fix.last:
             return [_Range(fix.path, fix.first, fix.last)]
-        return [self._submit(fix_piece, replace(
-                    fix, start=start, end=min(start + PIECE_BYTES, fix.last),
-                    target=str(self.root / f".fix-{len(self.futures):06d}")))
-                for start in range(fix.first, fix.last, PIECE_BYTES)]
+        return [
+            self._submit(
+                fix_piece,
+                replace(
+                    fix,
+                    start=start,
+                    end=min(start + PIECE_BYTES, fix.last),
+                    target=str(self.root / f".fix-{len(self.futures):06d}"),
+                ),
+            )
+            for start in range(fix.first, fix.last, PIECE_BYTES)
+        ]
 
     def _submit(self, function: Callable[..., str], *args: Any) -> "Future[str]":
         future = self.executor.submit(function, *args)
@@ -583,8 +658,11 @@ class _Output:
         non-empty parts (each part's records start with a line break)."""
         written = False
         for pieces in parts:
-            if len(pieces) == 1 and isinstance(pieces[0], _Range) \
-                    and pieces[0].start == pieces[0].end:
+            if (
+                len(pieces) == 1
+                and isinstance(pieces[0], _Range)
+                and pieces[0].start == pieces[0].end
+            ):
                 continue
             if written:
                 self.write(b",")
@@ -606,7 +684,7 @@ class _Output:
 def _write_all(fd: int, data: bytes) -> None:
     with memoryview(data) as view:
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
 
 
 #: What copy_file_range answers where it cannot copy (another file system
@@ -648,8 +726,9 @@ def _category_table(local: ClassMap, whole: ClassMap) -> Optional[dict[bytes, by
     return {b"%d" % (number + 1): b"%d" % (export + 1) for number, export in enumerate(found)}
 
 
-def _renames(results: list[CocoPart], changed: list[dict[int, tuple[str, str]]]
-             ) -> tuple[list[dict[str, dict[int, tuple[str, str]]]], list[dict[int, str]]]:
+def _renames(
+    results: list[CocoPart], changed: list[dict[int, tuple[str, str]]]
+) -> tuple[list[dict[str, dict[int, tuple[str, str]]]], list[dict[int, str]]]:
     """Per part: the renamed stems by split and local image id, and by manifest line."""
     file_names: list[dict[str, dict[int, tuple[str, str]]]] = []
     manifest_lines: list[dict[int, str]] = []
@@ -671,9 +750,11 @@ def _renames(results: list[CocoPart], changed: list[dict[int, tuple[str, str]]]
 
 def _categories(results: list[CocoPart], classes: ClassMap) -> bytes:
     """The export's ``categories``, with the keys of the parts' own."""
-    template = next((f.category for r in results for f in r.files.values()
-                     if f.category is not None), None)
+    template = next(
+        (f.category for r in results for f in r.files.values() if f.category is not None), None
+    )
     if template is None:
         return b"[]"
-    return orjson.dumps([{**template, "id": i + 1, "name": name}
-                         for i, name in enumerate(classes.names)])
+    return orjson.dumps(
+        [{**template, "id": i + 1, "name": name} for i, name in enumerate(classes.names)]
+    )

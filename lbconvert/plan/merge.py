@@ -47,8 +47,14 @@ SAME_IN_EVERY_PART = frozenset({"data.yaml", "labelmap.txt", "classes.json"})
 _PER_CLASS_WARNINGS = {"voc": ("class name changed for voc (see labelmap.txt)",)}
 
 
-def merge_parts(to: str, parts: list[Path], reports: list[Report], out: Path,
-                total: Report, classes_report: Optional[Report] = None) -> Report:
+def merge_parts(
+    to: str,
+    parts: list[Path],
+    reports: list[Report],
+    out: Path,
+    total: Report,
+    classes_report: Optional[Report] = None,
+) -> Report:
     """Merge ``parts`` (in export order) into ``out``, remove them, and
     return ``total`` with the parts' reports added (also written to
     ``out/lbconvert-report.json``).  The warnings counted once per class
@@ -64,8 +70,9 @@ def merge_parts(to: str, parts: list[Path], reports: list[Report], out: Path,
     return report
 
 
-def _sum_reports(to: str, reports: list[Report], total: Report,
-                 classes_report: Optional[Report]) -> Report:
+def _sum_reports(
+    to: str, reports: list[Report], total: Report, classes_report: Optional[Report]
+) -> Report:
     for report in reports:
         total.merge(report)
     every_class = classes_report or (reports[0] if reports else None)

@@ -74,8 +74,16 @@ from .merge import SAME_IN_EVERY_PART, merge_parts
 from .partition import ByteRange, PartReader
 from .run import Survey, _Failed, _gather_each, _path, _run, _StemLog, settle_stems, write_part
 
-__all__ = ["SEED_ROWS", "SEED_BYTES", "seed_facts", "write_part_at_once", "PartAtOnce", "agrees",
-           "write_shared_files", "run_at_once"]
+__all__ = [
+    "SEED_ROWS",
+    "SEED_BYTES",
+    "seed_facts",
+    "write_part_at_once",
+    "PartAtOnce",
+    "agrees",
+    "write_shared_files",
+    "run_at_once",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -137,7 +145,7 @@ class _AtOnceSelector(Selector):
     def _claim_stem(self, stem: str, key: str) -> str:
         number = self.asked.count
         own = self._row_stem < 0  # the row's own stem comes first
-        asked = stem if own else self._row_asked + stem[len(self._row_given):]
+        asked = stem if own else self._row_asked + stem[len(self._row_given) :]
         self.asked.add(asked, key, self._row_stem)
         given = super()._claim_stem(stem, key)
         if own:
@@ -157,10 +165,12 @@ class PartAtOnce:
     moved: dict[int, str]
 
 
-def write_part_at_once(part: ByteRange, to: str, directory: str, options: Options,
-                       seed_splits: list[str], stems: str) -> "PartAtOnce | _Failed":
+def write_part_at_once(
+    part: ByteRange, to: str, directory: str, options: Options, seed_splits: list[str], stems: str
+) -> "PartAtOnce | _Failed":
     """Step 2 for one part (runs in a worker): its dataset in ``directory``,
     from the seed's classes (in ``options``) and splits."""
+
     def task() -> PartAtOnce:
         report = Report()
         writer_class = get_writer(to)
@@ -170,8 +180,12 @@ def write_part_at_once(part: ByteRange, to: str, directory: str, options: Option
         try:
             writer.open()
             writer.open_splits(seed_splits)
-            selector = _AtOnceSelector(options, report, stems=stems,
-                                       require_size=getattr(writer_class, "needs_image_size", True))
+            selector = _AtOnceSelector(
+                options,
+                report,
+                stems=stems,
+                require_size=getattr(writer_class, "needs_image_size", True),
+            )
             with PartReader(part, options.max_record_bytes) as reader:
                 for row in reader:
                     for item in selector.items(row):
@@ -187,6 +201,7 @@ def write_part_at_once(part: ByteRange, to: str, directory: str, options: Option
                 selector.asked.close()
         writer.close()
         return PartAtOnce(report, Survey(selector.classes, stems, list(splits)), selector.moved)
+
     return _run(task)
 
 
@@ -194,8 +209,14 @@ def _class_list(classes: ClassMap) -> list[tuple[str, str]]:
     return list(zip(classes._ids, classes._titles))  # the map's own order (see ClassMap.merge)
 
 
-def agrees(to: str, part: PartAtOnce, seed_splits: list[str], classes: ClassMap,
-           splits: list[str], moved: dict[int, tuple[str, str]]) -> bool:
+def agrees(
+    to: str,
+    part: PartAtOnce,
+    seed_splits: list[str],
+    classes: ClassMap,
+    splits: list[str],
+    moved: dict[int, tuple[str, str]],
+) -> bool:
     """Whether ``part`` wrote what the two-pass plan writes for it, given the
     export's ``classes``, ``splits`` and its stems changed by the rule
     (``moved``, from :func:`~.run.settle_stems`)."""
@@ -204,7 +225,7 @@ def agrees(to: str, part: PartAtOnce, seed_splits: list[str], classes: ClassMap,
     rule = CLASS_RULE.get(to)
     if rule is not None:
         ours, theirs = _class_list(part.survey.classes), _class_list(classes)
-        if ours != (theirs if rule == "equal" else theirs[:len(ours)]):
+        if ours != (theirs if rule == "equal" else theirs[: len(ours)]):
             return False
     return splits_agree(to, set(seed_splits) | set(part.survey.splits), set(splits))
 
@@ -272,8 +293,9 @@ def _voc_list_names(started: set[str]) -> list[str]:
     return sorted(names)
 
 
-def complete_voc_class_lists(directory: Path, started: set[str], known: int,
-                             classes: ClassMap, options: Options) -> None:
+def complete_voc_class_lists(
+    directory: Path, started: set[str], known: int, classes: ClassMap, options: Options
+) -> None:
     """Give a VOC part written with the first ``known`` classes of the export
     the class lists of the others, ``ImageSets/Main/<class>_<split>.txt``:
     ``<stem> -1`` for each of its items (it has no object of them, or it
@@ -284,16 +306,24 @@ def complete_voc_class_lists(directory: Path, started: set[str], known: int,
     main = directory / "ImageSets" / "Main"
     for split in _voc_list_names(started):
         for name in names.names[known:]:
-            with open(main / f"{split}.txt", encoding="utf-8") as stems, \
-                    open(main / f"{name}_{split}.txt", "w", encoding="utf-8",
-                         newline="\n") as listed:
+            with (
+                open(main / f"{split}.txt", encoding="utf-8") as stems,
+                open(main / f"{name}_{split}.txt", "w", encoding="utf-8", newline="\n") as listed,
+            ):
                 while batch := stems.readlines(1 << 16):
                     listed.write("".join([f"{stem[:-1]} -1\n" for stem in batch]))
 
 
-def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
-                executor: Executor, report: Report, meter: Any,
-                advance: Callable[[ByteRange], Callable[[], None]]) -> Optional[Report]:
+def run_at_once(
+    parts: list[ByteRange],
+    to: str,
+    staging: Any,
+    options: Options,
+    executor: Executor,
+    report: Report,
+    meter: Any,
+    advance: Callable[[ByteRange], Callable[[], None]],
+) -> Optional[Report]:
     """Steps 1–4 (see the module's docstring); the merged dataset is left in
     the staging directory.  None: a part failed in a way that may depend on
     the seed; nothing of this run is left, and the two-pass plan takes over."""
@@ -306,9 +336,18 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
     part_options = replace(options, classes=seed_classes, allow_empty=True)
     directories = [root / f"part-{part.index:05d}" for part in parts]
     stem_logs = [str(root / f".stems-{part.index:05d}") for part in parts]
-    futures = [executor.submit(write_part_at_once, part, to, str(directory),
-                               copy.deepcopy(part_options), seed_splits, stems)
-               for part, directory, stems in zip(parts, directories, stem_logs)]
+    futures = [
+        executor.submit(
+            write_part_at_once,
+            part,
+            to,
+            str(directory),
+            copy.deepcopy(part_options),
+            seed_splits,
+            stems,
+        )
+        for part, directory, stems in zip(parts, directories, stem_logs)
+    ]
     results: list[PartAtOnce] = []
 
     def arriving() -> Iterator[Survey]:
@@ -317,8 +356,14 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
             yield result.survey
 
     def run_again(part: ByteRange) -> "PartAtOnce | _Failed":
-        return write_part_at_once(part, to, str(root / "part-again"), copy.deepcopy(part_options),
-                                  seed_splits, str(root / ".stems-again"))
+        return write_part_at_once(
+            part,
+            to,
+            str(root / "part-again"),
+            copy.deepcopy(part_options),
+            seed_splits,
+            str(root / ".stems-again"),
+        )
 
     changed: list[dict[int, tuple[str, str]]] = []
     try:  # the stems are settled part by part, while the later parts are written
@@ -335,26 +380,54 @@ def run_at_once(parts: list[ByteRange], to: str, staging: Any, options: Options,
     settled = replace(options, classes=classes)
     classes_report = write_shared_files(to, root, settled, list(splits))
 
-    stale = [k for k, result in enumerate(results)
-             if not agrees(to, result, seed_splits, classes, list(splits), changed[k])]
+    stale = [
+        k
+        for k, result in enumerate(results)
+        if not agrees(to, result, seed_splits, classes, list(splits), changed[k])
+    ]
     reports = [result.report for result in results]
     if to == "voc":
         for k, result in enumerate(results):
             known = len(result.survey.classes)
             if k not in stale and known < len(classes):
-                complete_voc_class_lists(directories[k], set(seed_splits) | set(result.survey.splits),
-                                         known, classes, options)
+                complete_voc_class_lists(
+                    directories[k],
+                    set(seed_splits) | set(result.survey.splits),
+                    known,
+                    classes,
+                    options,
+                )
     if stale:
         meter.total_bytes += sum(parts[k].end - parts[k].start for k in stale)
         stale_parts = [parts[k] for k in stale]
         redo = {k: root / f"again-{parts[k].index:05d}" for k in stale}
-        written = [executor.submit(write_part, parts[k], to, str(redo[k]), copy.deepcopy(settled),
-                                   renamed[k], list(splits)) for k in stale]
+        written = [
+            executor.submit(
+                write_part,
+                parts[k],
+                to,
+                str(redo[k]),
+                copy.deepcopy(settled),
+                renamed[k],
+                list(splits),
+            )
+            for k in stale
+        ]
         for k in stale:  # while the parts are written again
             shutil.rmtree(directories[k])
-        rewritten = _gather_each(written, stale_parts, advance, lambda part: write_part(
-            part, to, str(root / "part-again"), copy.deepcopy(settled), renamed[part.index],
-            list(splits)))
+        rewritten = _gather_each(
+            written,
+            stale_parts,
+            advance,
+            lambda part: write_part(
+                part,
+                to,
+                str(root / "part-again"),
+                copy.deepcopy(settled),
+                renamed[part.index],
+                list(splits),
+            ),
+        )
         for k, rewritten_report in zip(stale, rewritten):
             directories[k], reports[k] = redo[k], rewritten_report
     _log.debug("one pass: %d of %d parts written again", len(stale), len(parts))
@@ -365,9 +438,12 @@ class _SeedDependent(Exception):
     """A part failed in a way that may depend on the seed."""
 
 
-def _arriving(futures: "list[Future[Any]]", parts: list[ByteRange],
-              advance: Callable[[ByteRange], Callable[[], None]],
-              again: Callable[[ByteRange], Any]) -> Iterator[PartAtOnce]:
+def _arriving(
+    futures: "list[Future[Any]]",
+    parts: list[ByteRange],
+    advance: Callable[[ByteRange], Callable[[], None]],
+    again: Callable[[ByteRange], Any],
+) -> Iterator[PartAtOnce]:
     """The parts' results in order, as they come.  The first failure (in part
     order) stops every part; a malformed record or a selection error is
     raised as the part, run once more here with its lines numbered as in the

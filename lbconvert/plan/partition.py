@@ -22,7 +22,15 @@ from ..read import ExportReader
 from ..read.detect import _Opened, sniff_container
 from ..read.records import DEFAULT_MAX_RECORD_BYTES
 
-__all__ = ["ByteRange", "is_url", "open_input", "open_url", "input_size", "ndjson_ranges", "PartReader"]
+__all__ = [
+    "ByteRange",
+    "is_url",
+    "open_input",
+    "open_url",
+    "input_size",
+    "ndjson_ranges",
+    "PartReader",
+]
 
 _CHUNK = 1 << 20
 
@@ -116,7 +124,7 @@ def _lines_before(handle: IO[bytes], offset: int) -> int:
     left = offset
     while left > 0:
         with memoryview(buffer) as view:
-            got = handle.readinto(view[:min(_CHUNK, left)])  # type: ignore[attr-defined]
+            got = handle.readinto(view[: min(_CHUNK, left)])  # type: ignore[attr-defined]
         if not got:
             break
         count += buffer.count(b"\n", 0, got)
@@ -159,16 +167,15 @@ class PartReader(ExportReader):
     a plain NDJSON export (the container is known: the whole file was sniffed
     once), numbering lines as in the whole file."""
 
-    def __init__(self, part: ByteRange, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
-                 ) -> None:  # noqa: D107 - no super().__init__: nothing to sniff
+    def __init__(self, part: ByteRange, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> None:  # noqa: D107 - no super().__init__: nothing to sniff
         self.max_record_bytes = max_record_bytes
         handle = open_input(part.source)
-        first_line = 1 + (_lines_before(handle, part.start) if part.start and part.numbered
-                          else 0)
+        first_line = 1 + (_lines_before(handle, part.start) if part.start and part.numbered else 0)
         raw = _Window(handle, part.start, part.end)
         stream = io.BufferedReader(raw, buffer_size=1 << 16)
-        self._opened = _Opened(stream, part.name, cast(IO[bytes], raw), part.end - part.start,
-                               [stream])
+        self._opened = _Opened(
+            stream, part.name, cast(IO[bytes], raw), part.end - part.start, [stream]
+        )
         self._opened.first_line = first_line
         if part.start == 0:  # a byte-order mark and leading blank lines, as read() skips them
             sniff_container(self._opened)

@@ -158,9 +158,11 @@ class _Failed:
         return exc
 
 
-def survey_part(part: ByteRange, options: Options, require_size: bool, stems: str
-                ) -> "Survey | _Failed":
+def survey_part(
+    part: ByteRange, options: Options, require_size: bool, stems: str
+) -> "Survey | _Failed":
     """Step 1 for one part (runs in a worker); the asked stems go to the file ``stems``."""
+
     def task() -> Survey:
         selector = _SurveySelector(options, Report(), require_size=require_size, stems=stems)
         splits: dict[str, None] = {}
@@ -173,12 +175,20 @@ def survey_part(part: ByteRange, options: Options, require_size: bool, stems: st
                     splits.setdefault(item.split)
         selector.asked.close()
         return Survey(selector.classes, stems, list(splits), rows)
+
     return _run(task)
 
 
-def write_part(part: ByteRange, to: str, directory: str, options: Options, renamed: dict[int, str],
-               splits: list[str]) -> "Report | _Failed":
+def write_part(
+    part: ByteRange,
+    to: str,
+    directory: str,
+    options: Options,
+    renamed: dict[int, str],
+    splits: list[str],
+) -> "Report | _Failed":
     """Step 3 for one part (runs in a worker): its dataset in ``directory``."""
+
     def task() -> Report:
         report = Report()
         writer_class = get_writer(to)
@@ -186,8 +196,12 @@ def write_part(part: ByteRange, to: str, directory: str, options: Options, renam
         try:
             writer.open()
             writer.open_splits(splits)
-            selector = _PartSelector(options, report, renamed=renamed,
-                                     require_size=getattr(writer_class, "needs_image_size", True))
+            selector = _PartSelector(
+                options,
+                report,
+                renamed=renamed,
+                require_size=getattr(writer_class, "needs_image_size", True),
+            )
             for row in PartReader(part, options.max_record_bytes):
                 for item in selector.items(row):
                     writer.add(item)
@@ -195,12 +209,13 @@ def write_part(part: ByteRange, to: str, directory: str, options: Options, renam
             writer.abort()
             raise
         return writer.close()
+
     return _run(task)
 
 
-def settle_stems(surveys: Iterable[Survey],
-                 changed: Optional[list[dict[int, tuple[str, str]]]] = None
-                 ) -> list[dict[int, str]]:
+def settle_stems(
+    surveys: Iterable[Survey], changed: Optional[list[dict[int, tuple[str, str]]]] = None
+) -> list[dict[int, str]]:
     """The unique-stem rule of :meth:`Selector._claim_stem` replayed over the
     whole export: for each part, ``{number of the asked stem: its new name}``
     for the stems renamed (only duplicates are).  ``changed`` receives, per
@@ -219,7 +234,7 @@ def settle_stems(surveys: Iterable[Survey],
             if parent < 0:
                 row_stem = asked
             elif parent in renamed:  # a frame of a renamed video
-                stem = renamed[parent] + asked[len(row_stem):]
+                stem = renamed[parent] + asked[len(row_stem) :]
                 moved[number] = (asked, stem)
             if taken.add(stem.lower()):
                 continue
@@ -247,9 +262,15 @@ class _Progress:
         return self.done
 
 
-def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options,
-             executor: Executor, report: Report,
-             progress: Optional[Callable[[Any], None]] = None) -> Report:
+def run_plan(
+    parts: list[ByteRange],
+    to: str,
+    staging: Staging,
+    options: Options,
+    executor: Executor,
+    report: Report,
+    progress: Optional[Callable[[Any], None]] = None,
+) -> Report:
     """Steps 1–4 on ``executor``; the merged dataset is left in ``_path(staging)``
     and the parts' reports are added to ``report`` (returned).  COCO runs in
     one pass (see below), the other writers too when they can
@@ -264,10 +285,12 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
             meter.done += part.end - part.start
             if progress is not None:
                 progress(meter)
+
         return done
 
     if to == "coco":  # one pass, ids fixed by the workers: see .coco
         from .coco import run_one_pass
+
         return run_one_pass(parts, staging, options, executor, advance, report)
     from .onepass import run_at_once
 
@@ -279,20 +302,39 @@ def run_plan(parts: list[ByteRange], to: str, staging: Staging, options: Options
     return _run_two_passes(parts, to, staging, options, executor, report, advance, require_size)
 
 
-def _run_two_passes(parts: list[ByteRange], to: str, staging: Staging, options: Options,
-                    executor: Executor, report: Report,
-                    advance: Callable[[ByteRange], Callable[[], None]],
-                    require_size: bool) -> Report:
+def _run_two_passes(
+    parts: list[ByteRange],
+    to: str,
+    staging: Staging,
+    options: Options,
+    executor: Executor,
+    report: Report,
+    advance: Callable[[ByteRange], Callable[[], None]],
+    require_size: bool,
+) -> Report:
     """Steps 1–4 of the module's docstring (for the writers other than COCO,
     when a part written at once failed in a way that may depend on the seed,
     see :mod:`.onepass`)."""
     from .merge import merge_parts
 
-    futures = [executor.submit(survey_part, part, copy.deepcopy(options), require_size,
-                               os.path.join(_path(staging), f".stems-{part.index:05d}"))
-               for part in parts]
-    surveys = _gather_each(futures, parts, advance, lambda part: survey_part(
-        part, copy.deepcopy(options), require_size, os.path.join(_path(staging), ".stems-again")))
+    futures = [
+        executor.submit(
+            survey_part,
+            part,
+            copy.deepcopy(options),
+            require_size,
+            os.path.join(_path(staging), f".stems-{part.index:05d}"),
+        )
+        for part in parts
+    ]
+    surveys = _gather_each(
+        futures,
+        parts,
+        advance,
+        lambda part: survey_part(
+            part, copy.deepcopy(options), require_size, os.path.join(_path(staging), ".stems-again")
+        ),
+    )
     classes = copy.deepcopy(options).class_map()
     for survey in surveys:
         classes.merge(survey.classes)
@@ -303,18 +345,34 @@ def _run_two_passes(parts: list[ByteRange], to: str, staging: Staging, options: 
     del surveys
     part_options = replace(options, classes=classes)
     directories = [os.path.join(_path(staging), f"part-{part.index:05d}") for part in parts]
-    written = [executor.submit(write_part, part, to, directory, copy.deepcopy(part_options),
-                               renamed[i], list(splits))
-               for i, (part, directory) in enumerate(zip(parts, directories))]
-    reports = _gather_each(written, parts, advance, lambda part: write_part(
-        part, to, os.path.join(_path(staging), "part-again"), copy.deepcopy(part_options),
-        renamed[part.index], list(splits)))
+    written = [
+        executor.submit(
+            write_part, part, to, directory, copy.deepcopy(part_options), renamed[i], list(splits)
+        )
+        for i, (part, directory) in enumerate(zip(parts, directories))
+    ]
+    reports = _gather_each(
+        written,
+        parts,
+        advance,
+        lambda part: write_part(
+            part,
+            to,
+            os.path.join(_path(staging), "part-again"),
+            copy.deepcopy(part_options),
+            renamed[part.index],
+            list(splits),
+        ),
+    )
     return merge_parts(to, [Path(d) for d in directories], reports, Path(_path(staging)), report)
 
 
-def _gather_each(futures: "list[Future[Any]]", parts: list[ByteRange],
-                 advance: Callable[[ByteRange], Callable[[], None]],
-                 again: Callable[[ByteRange], Any]) -> list[Any]:
+def _gather_each(
+    futures: "list[Future[Any]]",
+    parts: list[ByteRange],
+    advance: Callable[[ByteRange], Callable[[], None]],
+    again: Callable[[ByteRange], Any],
+) -> list[Any]:
     """The parts' results in order; the first failure in part order raises
     the error of ``again(part)``: the part run once more, here, with the
     lines numbered as in the whole file (the same work fails the same way)."""

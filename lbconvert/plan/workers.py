@@ -19,8 +19,9 @@ __all__ = ["init_worker", "workers_fill_the_machine"]
 
 def workers_fill_the_machine(workers: int) -> bool:
     """Whether ``workers`` processes leave no core for a spool process."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-        else (os.cpu_count() or 1)
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     return workers >= cores
 
 

@@ -45,8 +45,10 @@ def detect_format(out: PathLike) -> str:
     """The format of a dataset directory, from the files its writer leaves."""
     root = Path(out)
     if not root.is_dir():
-        raise PreviewError(f"{os.fspath(root)}: " + ("not a directory" if os.path.lexists(root)
-                                                      else "no such directory"))
+        raise PreviewError(
+            f"{os.fspath(root)}: "
+            + ("not a directory" if os.path.lexists(root) else "no such directory")
+        )
     from .coco import annotation_files
 
     if (root / "data.yaml").is_file() and (root / "labels").is_dir():
@@ -57,37 +59,54 @@ def detect_format(out: PathLike) -> str:
         return "voc"
     if (root / "classes.json").is_file() and (root / "semantic").is_dir():
         return "masks"
-    raise PreviewError(f"{os.fspath(root)}: not a dataset lbconvert writes (no data.yaml and "
-                       "labels/, annotations*.json, Annotations/ or classes.json and semantic/)")
+    raise PreviewError(
+        f"{os.fspath(root)}: not a dataset lbconvert writes (no data.yaml and "
+        "labels/, annotations*.json, Annotations/ or classes.json and semantic/)"
+    )
 
 
-def read_dataset(out: PathLike, format: Optional[str] = None,
-                 images: Optional[PathLike] = None) -> Dataset:
+def read_dataset(
+    out: PathLike, format: Optional[str] = None, images: Optional[PathLike] = None
+) -> Dataset:
     """The dataset in ``out``, read by its format's reader."""
     root = Path(out)
     fmt = format or detect_format(root)
     if fmt not in FORMATS:
         raise LbConvertError(f"preview reads {', '.join(FORMATS)}, not {fmt!r}")
     if not root.is_dir():
-        raise PreviewError(f"{os.fspath(root)}: " + ("not a directory" if os.path.lexists(root)
-                                                      else "no such directory"))
+        raise PreviewError(
+            f"{os.fspath(root)}: "
+            + ("not a directory" if os.path.lexists(root) else "no such directory")
+        )
     if fmt == "coco":
         from .coco import read_coco
+
         return read_coco(root)
     if fmt == "yolo":
         from .yolo import read_yolo
+
         return read_yolo(root, Path(images) if images is not None else None)
     if fmt == "voc":
         from .voc import read_voc
+
         return read_voc(root)
     from .masks import read_masks
+
     return read_masks(root)
 
 
-def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None, n: int = 24,
-            seed: Union[int, str] = 0, splits: Optional[Iterable[str]] = None,
-            classes: Optional[Iterable[str]] = None, format: Optional[str] = None,
-            thumb_size: int = 480) -> list[Path]:
+def preview(
+    out: PathLike,
+    dest: PathLike,
+    *,
+    images: Optional[PathLike] = None,
+    n: int = 24,
+    seed: Union[int, str] = 0,
+    splits: Optional[Iterable[str]] = None,
+    classes: Optional[Iterable[str]] = None,
+    format: Optional[str] = None,
+    thumb_size: int = 480,
+) -> list[Path]:
     """Write ``dest/index.html`` and its thumbnails for the dataset in ``out``;
     return the files written (index.html first)."""
     splits = [splits] if isinstance(splits, str) else splits  # one name, not its letters
@@ -95,8 +114,9 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     if n < 0:
         raise LbConvertError(f"-n must be 0 or more, not {n}")
     if not 16 <= thumb_size <= MAX_THUMB_SIZE:
-        raise LbConvertError(f"the thumbnail size must be 16 to {MAX_THUMB_SIZE} pixels, "
-                             f"not {thumb_size}")
+        raise LbConvertError(
+            f"the thumbnail size must be 16 to {MAX_THUMB_SIZE} pixels, not {thumb_size}"
+        )
     dataset = read_dataset(out, format, images)
     wanted = _wanted_classes(dataset, classes)
     chosen = sample(dataset, n, seed, splits, wanted)
@@ -107,13 +127,28 @@ def preview(out: PathLike, dest: PathLike, *, images: Optional[PathLike] = None,
     staging: Optional[Path] = None
     try:
         staging = _staging(destination, thumbs)
-        return _write_page(dataset, out, images, n, seed, splits, wanted, chosen, staging,
-                           thumbs, index, staging / "index.html", thumb_size)
+        return _write_page(
+            dataset,
+            out,
+            images,
+            n,
+            seed,
+            splits,
+            wanted,
+            chosen,
+            staging,
+            thumbs,
+            index,
+            staging / "index.html",
+            thumb_size,
+        )
     except OSError as exc:
         if exc.filename is not None:
             raise
-        raise LbConvertError(f"cannot write the preview in {destination}: "
-                             f"{exc.strerror or exc}; the earlier page is as it was") from exc
+        raise LbConvertError(
+            f"cannot write the preview in {destination}: "
+            f"{exc.strerror or exc}; the earlier page is as it was"
+        ) from exc
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -125,13 +160,16 @@ def _destination(dest: Path, out: Path) -> Path:
     """``dest``, refused when it is the dataset itself (the page and its
     thumbnails would become files of the dataset) or a link to nothing."""
     if dest.is_symlink() and not dest.exists():
-        raise LbConvertError(f"{dest} is a symbolic link to {os.readlink(dest)}, which is "
-                             "nothing; give a directory (or a link to one)")
+        raise LbConvertError(
+            f"{dest} is a symbolic link to {os.readlink(dest)}, which is "
+            "nothing; give a directory (or a link to one)"
+        )
     if dest.exists() and not dest.is_dir():
         raise LbConvertError(f"{dest}: not a directory; -o names the preview directory")
     if dest.exists() and out.exists() and os.path.samefile(dest, out):
-        raise LbConvertError(f"-o {dest} is the dataset itself; name another directory, "
-                             "e.g. -o preview")
+        raise LbConvertError(
+            f"-o {dest} is the dataset itself; name another directory, e.g. -o preview"
+        )
     return dest
 
 
@@ -144,10 +182,21 @@ def _staging(destination: Path, thumbs: Path) -> Path:
     return staging
 
 
-def _write_page(dataset: Dataset, out: PathLike, images: Optional[PathLike], n: int,
-                seed: Union[int, str], splits: Optional[Iterable[str]],
-                wanted: Optional[set[str]], chosen: list[Entry], staging: Path, thumbs: Path,
-                index: Path, partial: Path, thumb_size: int) -> list[Path]:
+def _write_page(
+    dataset: Dataset,
+    out: PathLike,
+    images: Optional[PathLike],
+    n: int,
+    seed: Union[int, str],
+    splits: Optional[Iterable[str]],
+    wanted: Optional[set[str]],
+    chosen: list[Entry],
+    staging: Path,
+    thumbs: Path,
+    index: Path,
+    partial: Path,
+    thumb_size: int,
+) -> list[Path]:
     """Draw into ``staging`` and write the page beside it; only when all of that
     succeeded (a full disk, a bad image fail before) are the old thumbnails
     replaced and the page moved into place."""
@@ -171,15 +220,28 @@ def _write_page(dataset: Dataset, out: PathLike, images: Optional[PathLike], n: 
         else:
             thumbnail.save(path, format="PNG")
         written.append(thumbs / name)
-        tiles.append(Tile(f"thumbs/{name}", thumbnail.width, thumbnail.height, entry.stem,
-                          entry.split, entry.width, entry.height,
-                          sum(count for cls, count in entry.counts.items()
-                              if wanted is None or cls in wanted),
-                          image_path.name if image_path is not None else None))
+        tiles.append(
+            Tile(
+                f"thumbs/{name}",
+                thumbnail.width,
+                thumbnail.height,
+                entry.stem,
+                entry.split,
+                entry.width,
+                entry.height,
+                sum(
+                    count for cls, count in entry.counts.items() if wanted is None or cls in wanted
+                ),
+                image_path.name if image_path is not None else None,
+            )
+        )
     on_canvas = sum(t.image is None for t in tiles)
     if on_canvas:
-        notes["no --images: items drawn on a neutral canvas" if images is None else
-              "image not found in --images: drawn on a neutral canvas"] += on_canvas
+        notes[
+            "no --images: items drawn on a neutral canvas"
+            if images is None
+            else "image not found in --images: drawn on a neutral canvas"
+        ] += on_canvas
     selection = _selection_text(n, seed, splits, wanted)
     text = page(dataset, tiles, f"lbconvert preview: {Path(out).resolve().name}", notes, selection)
     partial.write_text(text, encoding="utf-8")
@@ -209,8 +271,13 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(handle)  # releases the lock
 
 
-def sample(dataset: Dataset, n: int, seed: Union[int, str], splits: Optional[Iterable[str]],
-           wanted: Optional[set[str]]) -> list[Entry]:
+def sample(
+    dataset: Dataset,
+    n: int,
+    seed: Union[int, str],
+    splits: Optional[Iterable[str]],
+    wanted: Optional[set[str]],
+) -> list[Entry]:
     """``n`` entries ranked by hash of (seed, split, stem), returned in dataset order."""
     entries = dataset.entries
     if splits is not None:
@@ -218,8 +285,10 @@ def sample(dataset: Dataset, n: int, seed: Union[int, str], splits: Optional[Ite
         known = {e.split for e in entries}
         unknown = sorted(split_set - known)
         if unknown:
-            raise LbConvertError(f"no split {unknown[0]!r} in {dataset.root} (splits: "
-                                 f"{', '.join(sorted(known)) or 'none'})")
+            raise LbConvertError(
+                f"no split {unknown[0]!r} in {dataset.root} (splits: "
+                f"{', '.join(sorted(known)) or 'none'})"
+            )
         entries = [e for e in entries if e.split in split_set]
     if wanted is not None:
         entries = [e for e in entries if any(e.counts.get(name) for name in wanted)]
@@ -242,8 +311,10 @@ def _wanted_classes(dataset: Dataset, classes: Optional[Iterable[str]]) -> Optio
         known.update(entry.counts)
     unknown = sorted(wanted - known)
     if unknown:
-        raise LbConvertError(f"no class {unknown[0]!r} in {dataset.root} (classes: "
-                             f"{', '.join(sorted(known)) or 'none'})")
+        raise LbConvertError(
+            f"no class {unknown[0]!r} in {dataset.root} (classes: "
+            f"{', '.join(sorted(known)) or 'none'})"
+        )
     return wanted
 
 
@@ -260,13 +331,19 @@ def _image_finder(dataset: Dataset, images: Optional[Path]) -> Callable[[Entry],
     def find(entry: Entry) -> Optional[Path]:
         record = entry.record
         if options is not None:
-            item = Item(stem=entry.stem, file_name=entry.file_name, width=entry.width,
-                        height=entry.height, split=entry.split,
-                        media_type=str(record.get("media_type") or "image"),
-                        data_row_id=str(record.get("data_row_id") or ""),
-                        global_key=record.get("global_key"),
-                        external_id=record.get("external_id"),
-                        frame=record.get("frame"), page=record.get("page"))
+            item = Item(
+                stem=entry.stem,
+                file_name=entry.file_name,
+                width=entry.width,
+                height=entry.height,
+                split=entry.split,
+                media_type=str(record.get("media_type") or "image"),
+                data_row_id=str(record.get("data_row_id") or ""),
+                global_key=record.get("global_key"),
+                external_id=record.get("external_id"),
+                frame=record.get("frame"),
+                page=record.get("page"),
+            )
             found = find_image(item, options)
             if found is not None:
                 return found
@@ -293,8 +370,9 @@ def _remove_old_thumbnails(thumbs: Path) -> None:
             path.unlink()
 
 
-def _selection_text(n: int, seed: Union[int, str], splits: Optional[Iterable[str]],
-                    wanted: Optional[set[str]]) -> str:
+def _selection_text(
+    n: int, seed: Union[int, str], splits: Optional[Iterable[str]], wanted: Optional[set[str]]
+) -> str:
     text = f"sample of up to {n}, seed {seed}"
     if splits is not None:
         text += ", splits " + ", ".join(sorted(set(splits)))

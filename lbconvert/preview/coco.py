@@ -55,8 +55,10 @@ def annotation_files(root: Path) -> list[tuple[Optional[str], Path]]:
 def read_coco(root: Path) -> Dataset:
     files = annotation_files(root)
     if not files:
-        raise PreviewError(f"{os.fspath(root)}: no annotations.json, annotations_<split>.json "
-                           "or annotations/instances_<split>.json")
+        raise PreviewError(
+            f"{os.fspath(root)}: no annotations.json, annotations_<split>.json "
+            "or annotations/instances_<split>.json"
+        )
     manifest = Manifest(root)
     categories: dict[int, dict[str, Any]] = {}
     entries: list[Entry] = []
@@ -66,12 +68,15 @@ def read_coco(root: Path) -> Dataset:
             category_id = _field(category, "id", int, path, "categories")
             categories.setdefault(category_id, category)
         entries += _entries(document, split, path, manifest)
-    classes = [ClassInfo(cid, str(categories[cid].get("name", cid)), class_color(cid))
-               for cid in sorted(categories)]
+    classes = [
+        ClassInfo(cid, str(categories[cid].get("name", cid)), class_color(cid))
+        for cid in sorted(categories)
+    ]
     names = {c.index: c.name for c in classes}
     for entry in entries:
-        entry.counts = Counter(names.get(a["category_id"], str(a["category_id"]))
-                               for a in entry.key)
+        entry.counts = Counter(
+            names.get(a["category_id"], str(a["category_id"])) for a in entry.key
+        )
 
     def load(entry: Entry) -> list[Shape]:
         shapes: list[Shape] = []
@@ -107,8 +112,9 @@ def _field(record: Any, key: str, kind: type, path: Path, where: str) -> Any:
     return value
 
 
-def _entries(document: dict[str, Any], split: Optional[str], path: Path,
-             manifest: Manifest) -> list[Entry]:
+def _entries(
+    document: dict[str, Any], split: Optional[str], path: Path, manifest: Manifest
+) -> list[Entry]:
     by_image: dict[int, Entry] = {}
     for index, image in enumerate(_list(document, "images", path)):
         where = f"images[{index}]"
@@ -119,8 +125,15 @@ def _entries(document: dict[str, Any], split: Optional[str], path: Path,
         record = _manifest_record(manifest, image, file_name, split)
         stem = str(record["stem"]) if record else stem_of(file_name)
         entry_split = split or (str(record.get("split")) if record else "train")
-        by_image[image_id] = Entry(stem, entry_split, width, height, file_name,
-                                   record or {"file_name": file_name, "stem": stem}, key=[])
+        by_image[image_id] = Entry(
+            stem,
+            entry_split,
+            width,
+            height,
+            file_name,
+            record or {"file_name": file_name, "stem": stem},
+            key=[],
+        )
     for index, annotation in enumerate(_list(document, "annotations", path)):
         where = f"annotations[{index}]"
         image_id = _field(annotation, "image_id", int, path, where)
@@ -135,21 +148,30 @@ def _entries(document: dict[str, Any], split: Optional[str], path: Path,
 
 def _check_annotation(annotation: dict[str, Any], path: Path, where: str) -> None:
     bbox = annotation.get("bbox")
-    if bbox is not None and (not isinstance(bbox, list) or len(bbox) != 4
-                             or not all(_is_number(v) for v in bbox)):
+    if bbox is not None and (
+        not isinstance(bbox, list) or len(bbox) != 4 or not all(_is_number(v) for v in bbox)
+    ):
         raise PreviewError(f"{os.fspath(path)}: {where}: 'bbox' is not [x, y, w, h]")
     segmentation = annotation.get("segmentation")
     if isinstance(segmentation, list):
         for ring in segmentation:
             if not isinstance(ring, list) or len(ring) % 2 or not all(_is_number(v) for v in ring):
-                raise PreviewError(f"{os.fspath(path)}: {where}: a segmentation polygon is not "
-                                   "a flat list of x, y numbers")
-    elif segmentation is not None and not (isinstance(segmentation, dict)
-                                           and "counts" in segmentation and "size" in segmentation):
-        raise PreviewError(f"{os.fspath(path)}: {where}: 'segmentation' is neither polygons nor RLE")
+                raise PreviewError(
+                    f"{os.fspath(path)}: {where}: a segmentation polygon is not "
+                    "a flat list of x, y numbers"
+                )
+    elif segmentation is not None and not (
+        isinstance(segmentation, dict) and "counts" in segmentation and "size" in segmentation
+    ):
+        raise PreviewError(
+            f"{os.fspath(path)}: {where}: 'segmentation' is neither polygons nor RLE"
+        )
     keypoints = annotation.get("keypoints")
-    if keypoints is not None and (not isinstance(keypoints, list) or len(keypoints) % 3
-                                  or not all(_is_number(v) for v in keypoints)):
+    if keypoints is not None and (
+        not isinstance(keypoints, list)
+        or len(keypoints) % 3
+        or not all(_is_number(v) for v in keypoints)
+    ):
         raise PreviewError(f"{os.fspath(path)}: {where}: 'keypoints' is not x, y, v triples")
 
 
@@ -157,23 +179,28 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _manifest_record(manifest: Manifest, image: dict[str, Any], file_name: str,
-                     split: Optional[str]) -> Optional[dict[str, Any]]:
+def _manifest_record(
+    manifest: Manifest, image: dict[str, Any], file_name: str, split: Optional[str]
+) -> Optional[dict[str, Any]]:
     """The manifest line of a COCO image: same file name, and the same data row
     and frame when the image says them (frames of one video share a name
     pattern, not a file name, but stay unambiguous)."""
     candidates = manifest.by_file.get(file_name, [])
     if len(candidates) > 1:
-        candidates = [r for r in candidates
-                      if r.get("data_row_id") == image.get("data_row_id")
-                      and r.get("frame") == image.get("frame_index")] or candidates
+        candidates = [
+            r
+            for r in candidates
+            if r.get("data_row_id") == image.get("data_row_id")
+            and r.get("frame") == image.get("frame_index")
+        ] or candidates
     if split is not None and len(candidates) > 1:
         candidates = [r for r in candidates if r.get("split") == split] or candidates
     return candidates[0] if candidates else None
 
 
-def _shapes(annotation: dict[str, Any], name: str, category: dict[str, Any],
-            entry: Entry) -> list[Shape]:
+def _shapes(
+    annotation: dict[str, Any], name: str, category: dict[str, Any], entry: Entry
+) -> list[Shape]:
     shapes: list[Shape] = []
     segmentation = annotation.get("segmentation")
     bbox = annotation.get("bbox")
@@ -186,11 +213,16 @@ def _shapes(annotation: dict[str, Any], name: str, category: dict[str, Any],
     keypoints = annotation.get("keypoints")
     if keypoints:
         labels = [str(k) for k in category.get("keypoints") or []]
-        points = [(labels[i] if i < len(labels) else str(i + 1), x, y)
-                  for i, (x, y, v) in enumerate(zip(keypoints[0::3], keypoints[1::3],
-                                                    keypoints[2::3])) if v > 0]
-        skeleton = [(a - 1, b - 1) for a, b in category.get("skeleton") or []
-                    if isinstance(a, int) and isinstance(b, int)]
+        points = [
+            (labels[i] if i < len(labels) else str(i + 1), x, y)
+            for i, (x, y, v) in enumerate(zip(keypoints[0::3], keypoints[1::3], keypoints[2::3]))
+            if v > 0
+        ]
+        skeleton = [
+            (a - 1, b - 1)
+            for a, b in category.get("skeleton") or []
+            if isinstance(a, int) and isinstance(b, int)
+        ]
         if points:
             shapes.append(Keypoints(name, points, skeleton))
     return shapes
@@ -206,17 +238,25 @@ def _mask(rle: dict[str, Any], name: str, entry: Entry) -> MaskShape:
     from ..write.rle import rle_decode
 
     size = rle.get("size")
-    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)
-            and 0 < size[0] * size[1] <= _MAX_MASK_PIXELS):
-        raise PreviewError(f"{entry.file_name}: an RLE mask's size {size!r} is not "
-                           f"[height, width] of at most {_MAX_MASK_PIXELS} pixels")
+    if not (
+        isinstance(size, list)
+        and len(size) == 2
+        and all(isinstance(v, int) for v in size)
+        and 0 < size[0] * size[1] <= _MAX_MASK_PIXELS
+    ):
+        raise PreviewError(
+            f"{entry.file_name}: an RLE mask's size {size!r} is not "
+            f"[height, width] of at most {_MAX_MASK_PIXELS} pixels"
+        )
     try:
         pixels = rle_decode(_plain_counts(rle))
     except (ValueError, TypeError) as exc:
         raise PreviewError(f"{entry.file_name}: an RLE mask does not decode ({exc})") from None
     if pixels.shape != (entry.height, entry.width):
-        raise PreviewError(f"{entry.file_name}: an RLE mask is {pixels.shape[1]}x"
-                           f"{pixels.shape[0]}, the image {entry.width}x{entry.height}")
+        raise PreviewError(
+            f"{entry.file_name}: an RLE mask is {pixels.shape[1]}x"
+            f"{pixels.shape[0]}, the image {entry.width}x{entry.height}"
+        )
     return MaskShape(name, pixels)
 
 

@@ -14,7 +14,15 @@ from ..names import strip_image_extension
 from ..write.manifest import MANIFEST, REPORT, read_manifest
 from .model import ClassInfo, class_color
 
-__all__ = ["open_image", "read_text", "Manifest", "load_report", "numbered_classes", "PreviewError", "split_order"]
+__all__ = [
+    "open_image",
+    "read_text",
+    "Manifest",
+    "load_report",
+    "numbered_classes",
+    "PreviewError",
+    "split_order",
+]
 
 
 class PreviewError(LbConvertError):
@@ -34,8 +42,10 @@ def open_image(path: Path) -> Iterator[Any]:
         raise
     except (OSError, ValueError, SyntaxError, ImportError, Image.DecompressionBombError) as exc:
         # ImportError: a plugin another package registered (a HEIF opener) lacks its module
-        raise PreviewError(f"{os.fspath(path)}: not a readable image ({exc.__class__.__name__}: "
-                           f"{str(exc).replace(os.fspath(path), '…')})") from None
+        raise PreviewError(
+            f"{os.fspath(path)}: not a readable image ({exc.__class__.__name__}: "
+            f"{str(exc).replace(os.fspath(path), '…')})"
+        ) from None
 
 
 def read_text(path: Path) -> str:
@@ -46,8 +56,9 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise PreviewError(f"{os.fspath(path)}:{line}: not UTF-8 text "
-                           f"(byte 0x{data[exc.start]:02x})") from None
+        raise PreviewError(
+            f"{os.fspath(path)}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})"
+        ) from None
 
 
 class Manifest:

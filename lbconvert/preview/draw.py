@@ -55,8 +55,14 @@ def thumbnail_size(width: int, height: int, max_side: int) -> tuple[int, int, fl
     return max(1, round(width * scale)), max(1, round(height * scale)), scale
 
 
-def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, RGB],
-           max_side: int = 480, image_path: Optional[Path] = None) -> Image.Image:
+def render(
+    shapes: Sequence[Shape],
+    width: int,
+    height: int,
+    colors: dict[str, RGB],
+    max_side: int = 480,
+    image_path: Optional[Path] = None,
+) -> Image.Image:
     """The thumbnail of an item of ``width`` x ``height`` pixels with its shapes drawn."""
     thumb_w, thumb_h, scale = thumbnail_size(width, height, max_side)
     background = _background(image_path, thumb_w, thumb_h)
@@ -69,7 +75,7 @@ def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, R
             if found is None:
                 continue
             coverage, left, top = found
-            window = pixels[top:top + coverage.shape[0], left:left + coverage.shape[1]]
+            window = pixels[top : top + coverage.shape[0], left : left + coverage.shape[1]]
             color = colors.get(shape.name, (255, 255, 255))
             if shape.fill:
                 alpha = coverage * (FILL_ALPHA / 255.0)
@@ -80,7 +86,7 @@ def render(shapes: Sequence[Shape], width: int, height: int, colors: dict[str, R
             if place is not None:
                 labels.append((shape.name, place[0] + left, place[1] + top))
     for edge, left, top, color in outlines:
-        pixels[top:top + edge.shape[0], left:left + edge.shape[1]][edge] = color
+        pixels[top : top + edge.shape[0], left : left + edge.shape[1]][edge] = color
     image = Image.fromarray(np.rint(pixels).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(image)
     for shape in shapes:
@@ -117,8 +123,7 @@ def _background(path: Optional[Path], width: int, height: int) -> Image.Image:
     return image
 
 
-def _coverage(shape: MaskShape, width: int, height: int
-              ) -> Optional[tuple[np.ndarray, int, int]]:
+def _coverage(shape: MaskShape, width: int, height: int) -> Optional[tuple[np.ndarray, int, int]]:
     """The fraction (0..255) of each thumbnail pixel the mask covers, in the window
     of the thumbnail around the mask (one pixel wider on every side, so that its
     edge is inside the window): ``(coverage, left, top)``; None for an empty mask.
@@ -143,7 +148,7 @@ def _coverage(shape: MaskShape, width: int, height: int
 def _edge(inside: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Pixels inside with a 4-neighbour outside (the image border is not an edge)."""
     padded = np.pad(inside, 1, mode="edge")
-    interior = (padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
+    interior = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
     return inside & ~interior
 
 
@@ -172,12 +177,19 @@ def _keypoints(draw: ImageDraw.ImageDraw, shape: Keypoints, scale: float, color:
     font = _font(12)
     for name, x, y in places:
         draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=color, outline=(255, 255, 255))
-        draw.text((x + 5, y - 6), name, fill=(255, 255, 255), font=font, stroke_width=1,
-                  stroke_fill=(0, 0, 0))
+        draw.text(
+            (x + 5, y - 6),
+            name,
+            fill=(255, 255, 255),
+            font=font,
+            stroke_width=1,
+            stroke_fill=(0, 0, 0),
+        )
 
 
-def _label(draw: ImageDraw.ImageDraw, name: str, x: float, y: float, color: RGB,
-           size: tuple[int, int]) -> None:
+def _label(
+    draw: ImageDraw.ImageDraw, name: str, x: float, y: float, color: RGB, size: tuple[int, int]
+) -> None:
     """The class name on a tab of its colour, above the corner when there is room."""
     font = _font(13)
     left, top, right, bottom = draw.textbbox((0, 0), name, font=font)

@@ -48,9 +48,15 @@ def read_masks(root: Path) -> Dataset:
             colors = image.getcolors(256) if image.mode in ("P", "L") else None
         if colors is None:
             raise PreviewError(f"{os.fspath(path)}: expected an 8-bit class-index PNG")
-        entry = Entry(stem, entry_split, width, height,
-                      str(record.get("file_name") if record else f"{stem}.png"),
-                      record or {"stem": stem, "file_name": stem}, key=(path, instance))
+        entry = Entry(
+            stem,
+            entry_split,
+            width,
+            height,
+            str(record.get("file_name") if record else f"{stem}.png"),
+            record or {"stem": stem, "file_name": stem},
+            key=(path, instance),
+        )
         if instance.is_file():
             entry.counts = _instance_counts(path, instance, names)
         else:
@@ -64,23 +70,48 @@ def read_masks(root: Path) -> Dataset:
         pixels = index_png(path, entry)
         has_instances = instance.is_file()
         bounds = label_bounds(pixels)
-        shapes: list[Shape] = [MaskShape(names.get(i, str(i)), pixels, outline=False,
-                                         label=not has_instances, value=i, bounds=bounds[i])
-                               for i in sorted(bounds)]
+        shapes: list[Shape] = [
+            MaskShape(
+                names.get(i, str(i)),
+                pixels,
+                outline=False,
+                label=not has_instances,
+                value=i,
+                bounds=bounds[i],
+            )
+            for i in sorted(bounds)
+        ]
         if has_instances:
             objects = index_png(instance, entry)
             places = label_bounds(objects)
             for number, class_index in _instance_classes(pixels, objects).items():
-                shapes.append(MaskShape(names.get(class_index, str(class_index)), objects,
-                                        fill=False, value=number, bounds=places.get(number)))
+                shapes.append(
+                    MaskShape(
+                        names.get(class_index, str(class_index)),
+                        objects,
+                        fill=False,
+                        value=number,
+                        bounds=places.get(number),
+                    )
+                )
         return shapes
 
     splits = split_order([e.split for e in entries])
     entries.sort(key=lambda e: (splits.index(e.split), manifest.position(e.split, e.stem), e.stem))
-    unit = "instances" if (instance_dir.is_dir() and any(instance_dir.rglob("*.png"))) \
+    unit = (
+        "instances"
+        if (instance_dir.is_dir() and any(instance_dir.rglob("*.png")))
         else "images with the class"
-    dataset = Dataset("masks", os.fspath(root), classes[1:] if classes and classes[0].index == 0
-                      else classes, entries, load, load_report(root), count_unit=unit)
+    )
+    dataset = Dataset(
+        "masks",
+        os.fspath(root),
+        classes[1:] if classes and classes[0].index == 0 else classes,
+        entries,
+        load,
+        load_report(root),
+        count_unit=unit,
+    )
     return dataset
 
 
@@ -92,23 +123,34 @@ def _classes(path: Path) -> list[ClassInfo]:
         raise PreviewError(f"{os.fspath(path)}: expected a list of classes")
     classes = []
     for position, entry in enumerate(document):
-        if not isinstance(entry, dict) or not isinstance(entry.get("index"), int) \
-                or not isinstance(entry.get("name"), str):
-            raise PreviewError(f"{os.fspath(path)}: [{position}]: needs an integer 'index' "
-                               "and a string 'name'")
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("index"), int)
+            or not isinstance(entry.get("name"), str)
+        ):
+            raise PreviewError(
+                f"{os.fspath(path)}: [{position}]: needs an integer 'index' and a string 'name'"
+            )
         color = entry.get("color")
         if color is not None and not _is_rgb(color):
-            raise PreviewError(f"{os.fspath(path)}: [{position}]: 'color' must be three "
-                               "integers 0-255")
-        rgb = cast("tuple[int, int, int]", tuple(color)) if color is not None \
-            else class_color(entry["index"])  # _is_rgb checked the three integers
+            raise PreviewError(
+                f"{os.fspath(path)}: [{position}]: 'color' must be three integers 0-255"
+            )
+        rgb = (
+            cast("tuple[int, int, int]", tuple(color))
+            if color is not None
+            else class_color(entry["index"])
+        )  # _is_rgb checked the three integers
         classes.append(ClassInfo(entry["index"], entry["name"], rgb))
     return sorted(classes, key=lambda c: c.index)
 
 
 def _is_rgb(color: Any) -> bool:
-    return isinstance(color, list) and len(color) == 3 and all(
-        isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in color)
+    return (
+        isinstance(color, list)
+        and len(color) == 3
+        and all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in color)
+    )
 
 
 def _pngs(semantic: Path) -> list[tuple[Optional[str], Path]]:
@@ -125,8 +167,10 @@ def index_png(path: Path, entry: Entry) -> np.ndarray:
     with open_image(path) as image:
         pixels = np.asarray(image)
     if pixels.ndim != 2 or pixels.shape != (entry.height, entry.width):
-        raise PreviewError(f"{os.fspath(path)}: expected a {entry.width}x{entry.height} index "
-                           f"PNG, found shape {pixels.shape}")
+        raise PreviewError(
+            f"{os.fspath(path)}: expected a {entry.width}x{entry.height} index "
+            f"PNG, found shape {pixels.shape}"
+        )
     return pixels
 
 
@@ -136,8 +180,10 @@ def _instance_counts(semantic: Path, instance: Path, names: dict[int, Any]) -> C
     with open_image(instance) as image:
         objects = np.asarray(image)
     if classes.shape != objects.shape:
-        raise PreviewError(f"{os.fspath(instance)}: size {objects.shape[::-1]} differs from "
-                           f"the semantic PNG's {classes.shape[::-1]}")
+        raise PreviewError(
+            f"{os.fspath(instance)}: size {objects.shape[::-1]} differs from "
+            f"the semantic PNG's {classes.shape[::-1]}"
+        )
     return Counter(names.get(c, str(c)) for c in _instance_classes(classes, objects).values())
 
 
@@ -171,17 +217,23 @@ def _numpy_bounds(pixels: np.ndarray, values: int) -> dict[int, tuple[int, int, 
         return {}
     height, width = pixels.shape
     wide = pixels.astype(np.int64)
-    rows = np.bincount((wide + (np.arange(height) * values)[:, None]).ravel(),
-                       minlength=height * values).reshape(height, values)
-    cols = np.bincount((wide + (np.arange(width) * values)[None, :]).ravel(),
-                       minlength=width * values).reshape(width, values)
+    rows = np.bincount(
+        (wide + (np.arange(height) * values)[:, None]).ravel(), minlength=height * values
+    ).reshape(height, values)
+    cols = np.bincount(
+        (wide + (np.arange(width) * values)[None, :]).ravel(), minlength=width * values
+    ).reshape(width, values)
     bounds = {}
     for value in range(1, values):
         found_rows = np.flatnonzero(rows[:, value])
         if len(found_rows):
             found_cols = np.flatnonzero(cols[:, value])
-            bounds[value] = (int(found_cols[0]), int(found_rows[0]), int(found_cols[-1]) + 1,
-                             int(found_rows[-1]) + 1)
+            bounds[value] = (
+                int(found_cols[0]),
+                int(found_rows[0]),
+                int(found_cols[-1]) + 1,
+                int(found_rows[-1]) + 1,
+            )
     return bounds
 
 
@@ -193,9 +245,13 @@ def _instance_classes(classes: np.ndarray, objects: np.ndarray) -> dict[int, int
     numbers = objects[inside].astype(np.int64)
     if not len(numbers):
         return {}
-    joint = np.bincount(numbers * 256 + classes[inside],
-                        minlength=256 * (int(numbers.max()) + 1)).reshape(-1, 256)
+    joint = np.bincount(
+        numbers * 256 + classes[inside], minlength=256 * (int(numbers.max()) + 1)
+    ).reshape(-1, 256)
     joint[:, 255] = np.minimum(joint[:, 255], 1)  # any real class wins over ignore
     joint[:, 0] = 0
-    return {int(number): int(np.argmax(joint[number]))
-            for number in np.flatnonzero(joint.sum(axis=1)) if number}
+    return {
+        int(number): int(np.argmax(joint[number]))
+        for number in np.flatnonzero(joint.sum(axis=1))
+        if number
+    }

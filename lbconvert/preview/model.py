@@ -20,8 +20,17 @@ from ..write.palette import voc_colormap
 if TYPE_CHECKING:  # numpy loads with the first mask, not with ``import lbconvert``
     import numpy as np
 
-__all__ = ["Box", "Polygon", "MaskShape", "Keypoints", "Shape", "ClassInfo", "Entry",
-           "Dataset", "class_color"]
+__all__ = [
+    "Box",
+    "Polygon",
+    "MaskShape",
+    "Keypoints",
+    "Shape",
+    "ClassInfo",
+    "Entry",
+    "Dataset",
+    "class_color",
+]
 
 RGB = tuple[int, int, int]
 
@@ -29,6 +38,7 @@ RGB = tuple[int, int, int]
 @dataclass(frozen=True)
 class Box:
     """An axis-aligned box in pixels."""
+
     name: str
     left: float
     top: float
@@ -39,6 +49,7 @@ class Box:
 @dataclass(frozen=True)
 class Polygon:
     """One object's rings (several parts allowed), each a list of (x, y) pixels."""
+
     name: str
     rings: Sequence[Sequence[tuple[float, float]]]
 
@@ -49,6 +60,7 @@ class MaskShape:
     (with ``value``) the pixels of an index image equal to ``value``; ``bounds``
     ``(x0, y0, x1, y1)``, end exclusive, when the reader knows them already (only
     that window of the image is then looked at)."""
+
     name: str
     pixels: "np.ndarray"
     outline: bool = True  # False: a semantic class region (several objects), fill only
@@ -79,6 +91,7 @@ class MaskShape:
 @dataclass(frozen=True)
 class Keypoints:
     """Named points of one object: ``(name, x, y)``; missing keypoints are left out."""
+
     name: str
     points: Sequence[tuple[str, float, float]]
     skeleton: Sequence[tuple[int, int]] = ()  # 0-based index pairs into ``points`` names
@@ -99,6 +112,7 @@ _COLORS = voc_colormap(256)
 class ClassInfo:
     """A class as the dataset numbers it: ``index`` 1..N (the masks / VOC PNG
     index, COCO category id, YOLO id + 1) and its colour."""
+
     index: int
     name: str
     color: RGB
@@ -107,6 +121,7 @@ class ClassInfo:
 @dataclass
 class Entry:
     """One image of the dataset, as listed by its reader."""
+
     stem: str
     split: str
     width: int
@@ -120,6 +135,7 @@ class Entry:
 @dataclass
 class Dataset:
     """A dataset read back from disk."""
+
     format: str
     root: str
     classes: list[ClassInfo]

@@ -38,6 +38,7 @@ h3{font-size:14px;margin:10px 0 4px}
 @dataclass(frozen=True)
 class Tile:
     """One thumbnail of the grid."""
+
     src: str  # relative to index.html
     width: int
     height: int
@@ -49,8 +50,9 @@ class Tile:
     image: Optional[str]  # the image file's name, None when drawn on a canvas
 
 
-def page(dataset: Dataset, tiles: Sequence[Tile], title: str, notes: Counter[str],
-         selection: str) -> str:
+def page(
+    dataset: Dataset, tiles: Sequence[Tile], title: str, notes: Counter[str], selection: str
+) -> str:
     """The whole index.html."""
     parts = [
         "<!DOCTYPE html>",
@@ -60,13 +62,19 @@ def page(dataset: Dataset, tiles: Sequence[Tile], title: str, notes: Counter[str
         f"<h1>{_e(title)}</h1>",
         f'<p class="muted">{_e(dataset.format)} dataset in {_e(dataset.root)} · '
         f"{len(dataset.entries)} images · {_e(selection)}</p>",
-        '<div class="summary">', _split_card(dataset), _class_card(dataset),
-        _report_card(dataset.report, notes), "</div>",
-        "<h2>Classes</h2>", _legend(dataset.classes),
-        f"<h2>Sample ({len(tiles)} of {len(dataset.entries)})</h2>",
-        '<div class="grid">', *(_figure(tile, _item_unit(dataset.count_unit)) for tile in tiles),
+        '<div class="summary">',
+        _split_card(dataset),
+        _class_card(dataset),
+        _report_card(dataset.report, notes),
         "</div>",
-        "</body></html>", "",
+        "<h2>Classes</h2>",
+        _legend(dataset.classes),
+        f"<h2>Sample ({len(tiles)} of {len(dataset.entries)})</h2>",
+        '<div class="grid">',
+        *(_figure(tile, _item_unit(dataset.count_unit)) for tile in tiles),
+        "</div>",
+        "</body></html>",
+        "",
     ]
     return "\n".join(parts)
 
@@ -83,14 +91,19 @@ def _split_card(dataset: Dataset) -> str:
         annotations[entry.split] += sum(entry.counts.values())
     splits = split_order(list(items))
     rows = [(s, items[s], annotations[s]) for s in splits]
-    chart = _bars([(f"{s}: images", items[s], "#5b7db1") for s in splits] +
-                  [(f"{s}: {_item_unit(dataset.count_unit)}", annotations[s], "#9aa9c2")
-                   for s in splits], label_w=150)
-    table = "".join(f'<tr><td>{_e(s)}</td><td class="n">{i}</td><td class="n">{a}</td></tr>'
-                    for s, i, a in rows)
-    return (f'<div class="card"><h2>Per split</h2><table><tr><th>split</th><th class="n">'
-            f'images</th><th class="n">{_e(dataset.count_unit)}</th></tr>{table}</table>'
-            f"{chart}</div>")
+    chart = _bars(
+        [(f"{s}: images", items[s], "#5b7db1") for s in splits]
+        + [(f"{s}: {_item_unit(dataset.count_unit)}", annotations[s], "#9aa9c2") for s in splits],
+        label_w=150,
+    )
+    table = "".join(
+        f'<tr><td>{_e(s)}</td><td class="n">{i}</td><td class="n">{a}</td></tr>' for s, i, a in rows
+    )
+    return (
+        f'<div class="card"><h2>Per split</h2><table><tr><th>split</th><th class="n">'
+        f'images</th><th class="n">{_e(dataset.count_unit)}</th></tr>{table}</table>'
+        f"{chart}</div>"
+    )
 
 
 def _class_card(dataset: Dataset) -> str:
@@ -100,15 +113,21 @@ def _class_card(dataset: Dataset) -> str:
         counts.update(entry.counts)
         images.update(name for name, count in entry.counts.items() if count)
     named = {c.name for c in dataset.classes}
-    classes = list(dataset.classes) + [ClassInfo(0, n, (255, 255, 255))
-                                       for n in sorted(counts) if n not in named]
+    classes = list(dataset.classes) + [
+        ClassInfo(0, n, (255, 255, 255)) for n in sorted(counts) if n not in named
+    ]
     chart = _bars([(c.name, counts[c.name], _hex(c.color)) for c in classes])
-    table = "".join(f'<tr><td><span class="swatch" style="background:{_hex(c.color)}"></span> '
-                    f'{_e(c.name)}</td><td class="n">{counts[c.name]}</td>'
-                    f'<td class="n">{images[c.name]}</td></tr>' for c in classes)
-    return (f'<div class="card"><h2>Per class</h2>{chart}<table><tr><th>class</th>'
-            f'<th class="n">{_e(dataset.count_unit)}</th><th class="n">images</th></tr>'
-            f"{table}</table></div>")
+    table = "".join(
+        f'<tr><td><span class="swatch" style="background:{_hex(c.color)}"></span> '
+        f'{_e(c.name)}</td><td class="n">{counts[c.name]}</td>'
+        f'<td class="n">{images[c.name]}</td></tr>'
+        for c in classes
+    )
+    return (
+        f'<div class="card"><h2>Per class</h2>{chart}<table><tr><th>class</th>'
+        f'<th class="n">{_e(dataset.count_unit)}</th><th class="n">images</th></tr>'
+        f"{table}</table></div>"
+    )
 
 
 def _bars(bars: Sequence[tuple[str, int, str]], label_w: int = 120) -> str:
@@ -118,17 +137,23 @@ def _bars(bars: Sequence[tuple[str, int, str]], label_w: int = 120) -> str:
     row, bar_w = 20, 160
     top = max(value for _, value, _ in bars) or 1
     height = row * len(bars) + 4
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}" '
-           f'height="{height}" role="img" aria-label="bar chart">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}" '
+        f'height="{height}" role="img" aria-label="bar chart">'
+    ]
     for i, (label, value, color) in enumerate(bars):
         y = 2 + i * row
         length = round(bar_w * value / top)
         limit = label_w // 7
-        short = label if len(label) <= limit else label[:limit - 1] + "…"
-        out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">'
-                   f"<title>{_e(label)}</title>{_e(short)}</text>")
-        out.append(f'<rect x="{label_w}" y="{y + 2}" width="{length}" height="{row - 5}" '
-                   f'fill="{color}" stroke="#0004"/>')
+        short = label if len(label) <= limit else label[: limit - 1] + "…"
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">'
+            f"<title>{_e(label)}</title>{_e(short)}</text>"
+        )
+        out.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{length}" height="{row - 5}" '
+            f'fill="{color}" stroke="#0004"/>'
+        )
         out.append(f'<text x="{label_w + length + 4}" y="{y + 14}" font-size="12">{value}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -136,14 +161,22 @@ def _bars(bars: Sequence[tuple[str, int, str]], label_w: int = 120) -> str:
 
 def _report_card(report: Optional[dict[str, Any]], notes: Counter[str]) -> str:
     if report is None and not notes:
-        return ('<div class="card"><h2>Conversion report</h2><p class="muted">no '
-                "lbconvert-report.json in the dataset</p></div>")
+        return (
+            '<div class="card"><h2>Conversion report</h2><p class="muted">no '
+            "lbconvert-report.json in the dataset</p></div>"
+        )
     lines = ['<div class="card"><h2>Conversion report</h2>']
     if report is not None:
-        scalars = [(k, v) for k, v in report.items()
-                   if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
-        lines.append("<table>" + "".join(f'<tr><td>{_e(k)}</td><td class="n">{_e(v)}</td></tr>'
-                                         for k, v in scalars) + "</table>")
+        scalars = [
+            (k, v)
+            for k, v in report.items()
+            if isinstance(v, (int, float, str)) and not isinstance(v, bool)
+        ]
+        lines.append(
+            "<table>"
+            + "".join(f'<tr><td>{_e(k)}</td><td class="n">{_e(v)}</td></tr>' for k, v in scalars)
+            + "</table>"
+        )
         for key in ("dropped", "items_skipped", "warnings"):
             counts = report.get(key)
             if isinstance(counts, dict) and counts:
@@ -167,8 +200,10 @@ def _number(value: Any) -> float:
 def _legend(classes: Sequence[ClassInfo]) -> str:
     if not classes:
         return '<p class="muted">no classes</p>'
-    items = "".join(f'<li><span class="swatch" style="background:{_hex(c.color)}"></span>'
-                    f"{_e(c.name)}</li>" for c in classes)
+    items = "".join(
+        f'<li><span class="swatch" style="background:{_hex(c.color)}"></span>{_e(c.name)}</li>'
+        for c in classes
+    )
     return f'<ul class="legend">{items}</ul>'
 
 
@@ -179,10 +214,12 @@ def _item_unit(unit: str) -> str:
 
 def _figure(tile: Tile, unit: str) -> str:
     source = _e(tile.image) if tile.image else "no image: neutral canvas"
-    return (f'<figure><img src="{_e(tile.src)}" width="{tile.width}" height="{tile.height}" '
-            f'alt="{_e(tile.stem)}"><figcaption><b>{_e(tile.stem)}</b> · {_e(tile.split)} · '
-            f"{tile.item_width}×{tile.item_height} · {tile.annotations} {_e(unit)}<br>"
-            f'<span class="muted">{source}</span></figcaption></figure>')
+    return (
+        f'<figure><img src="{_e(tile.src)}" width="{tile.width}" height="{tile.height}" '
+        f'alt="{_e(tile.stem)}"><figcaption><b>{_e(tile.stem)}</b> · {_e(tile.split)} · '
+        f"{tile.item_width}×{tile.item_height} · {tile.annotations} {_e(unit)}<br>"
+        f'<span class="muted">{source}</span></figcaption></figure>'
+    )
 
 
 def _hex(color: Sequence[int]) -> str:

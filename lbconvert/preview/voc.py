@@ -26,8 +26,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .common import (Manifest, PreviewError, load_report, numbered_classes, read_text,
-                     split_order)
+from .common import Manifest, PreviewError, load_report, numbered_classes, read_text, split_order
 from .masks import index_png, label_bounds
 from .model import Box, ClassInfo, Dataset, Entry, MaskShape, Shape, class_color
 
@@ -99,8 +98,9 @@ def _image_set_splits(folder: Path) -> dict[str, str]:
     return splits
 
 
-def _entry(path: Path, manifest: Manifest, set_splits: dict[str, str]
-           ) -> tuple[Entry, list[tuple[str, tuple[float, float, float, float]]]]:
+def _entry(
+    path: Path, manifest: Manifest, set_splits: dict[str, str]
+) -> tuple[Entry, list[tuple[str, tuple[float, float, float, float]]]]:
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
@@ -113,17 +113,22 @@ def _entry(path: Path, manifest: Manifest, set_splits: dict[str, str]
         name = obj.findtext("name")
         if name is None:
             raise PreviewError(f"{os.fspath(path)}: object {index + 1} has no <name>")
-        xmin, ymin, xmax, ymax = (_int(obj, f"bndbox/{k}", path, index)
-                                  for k in ("xmin", "ymin", "xmax", "ymax"))
-        objects.append((name, (xmin - 1.0, ymin - 1.0, float(xmax - xmin + 1),
-                               float(ymax - ymin + 1))))
+        xmin, ymin, xmax, ymax = (
+            _int(obj, f"bndbox/{k}", path, index) for k in ("xmin", "ymin", "xmax", "ymax")
+        )
+        objects.append(
+            (name, (xmin - 1.0, ymin - 1.0, float(xmax - xmin + 1), float(ymax - ymin + 1)))
+        )
     record = manifest.find(None, stem)
-    split = str(record["split"]) if record and record.get("split") else set_splits.get(stem, "train")
+    split = (
+        str(record["split"]) if record and record.get("split") else set_splits.get(stem, "train")
+    )
     if record is None or record.get("split") != split:
         record = manifest.find(split, stem)
     file_name = root.findtext("filename") or f"{stem}.jpg"
-    entry = Entry(stem, split, width, height, file_name,
-                  record or {"stem": stem, "file_name": file_name})
+    entry = Entry(
+        stem, split, width, height, file_name, record or {"stem": stem, "file_name": file_name}
+    )
     return entry, objects
 
 
@@ -138,23 +143,35 @@ def _int(element: Any, path_in_xml: str, path: Path, index: Optional[int] = None
         raise PreviewError(f"{where}<{path_in_xml}> is not a number: {text!r}") from None
 
 
-def _segmentation(root: Path, entry: Entry, index_names: dict[int, str],
-                  object_names: list[str]) -> list[Shape]:
+def _segmentation(
+    root: Path, entry: Entry, index_names: dict[int, str], object_names: list[str]
+) -> list[Shape]:
     shapes: list[Shape] = []
     class_png = _png(root / "SegmentationClass" / f"{entry.stem}.png", entry)
     if class_png is not None:
         bounds = label_bounds(class_png)
         for index in sorted(bounds):
             name = "void" if index == 255 else index_names.get(int(index), str(index))
-            shapes.append(MaskShape(name, class_png, outline=False, label=False, value=index,
-                                    bounds=bounds[index]))
+            shapes.append(
+                MaskShape(
+                    name, class_png, outline=False, label=False, value=index, bounds=bounds[index]
+                )
+            )
     object_png = _png(root / "SegmentationObject" / f"{entry.stem}.png", entry)
     if object_png is not None:
         bounds = label_bounds(object_png)
         for index in sorted(bounds):
             if index <= len(object_names):
-                shapes.append(MaskShape(object_names[index - 1], object_png, fill=False,
-                                        label=False, value=index, bounds=bounds[index]))
+                shapes.append(
+                    MaskShape(
+                        object_names[index - 1],
+                        object_png,
+                        fill=False,
+                        label=False,
+                        value=index,
+                        bounds=bounds[index],
+                    )
+                )
     return shapes
 
 

@@ -28,8 +28,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from .common import (Manifest, PreviewError, load_report, numbered_classes, open_image,
-                     read_text, split_order)
+from .common import (
+    Manifest,
+    PreviewError,
+    load_report,
+    numbered_classes,
+    open_image,
+    read_text,
+    split_order,
+)
 from .model import Box, Dataset, Entry, Keypoints, Polygon, Shape
 
 __all__ = ["read_yolo"]
@@ -61,8 +68,9 @@ def read_yolo(root: Path, images: Optional[Path] = None) -> Dataset:
 
     def load(entry: Entry) -> list[Shape]:
         path, rows = entry.key
-        return [shape for row in rows
-                for shape in _shapes(row, names, kpt_shape, keypoint_names, entry)]
+        return [
+            shape for row in rows for shape in _shapes(row, names, kpt_shape, keypoint_names, entry)
+        ]
 
     entries.sort(key=lambda e: (splits.index(e.split), manifest.position(e.split, e.stem)))
     dataset = Dataset("yolo", os.fspath(root), classes, entries, load, load_report(root), notes)
@@ -78,8 +86,9 @@ def _data_yaml(path: Path) -> dict[str, Any]:
     try:
         config = yaml.safe_load(read_text(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PreviewError(f"{os.fspath(path)}: not valid YAML ({' '.join(str(exc).split())})"
-                           ) from None
+        raise PreviewError(
+            f"{os.fspath(path)}: not valid YAML ({' '.join(str(exc).split())})"
+        ) from None
     except RecursionError:
         raise PreviewError(f"{os.fspath(path)}: nested too deeply") from None
     if not isinstance(config, dict):
@@ -100,19 +109,31 @@ def _kpt_shape(config: dict[str, Any], path: Path) -> Optional[tuple[int, int]]:
     shape = config.get("kpt_shape")
     if shape is None:
         return None
-    if (not isinstance(shape, list) or len(shape) != 2 or not all(isinstance(v, int) for v in shape)
-            or shape[0] < 1 or shape[1] not in (2, 3)):
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 2
+        or not all(isinstance(v, int) for v in shape)
+        or shape[0] < 1
+        or shape[1] not in (2, 3)
+    ):
         raise PreviewError(f"{os.fspath(path)}: 'kpt_shape' must be [K, 2] or [K, 3]")
     return shape[0], shape[1]
 
 
-def _entry(root: Path, split: str, path: Path, manifest: Manifest,
-           images: Optional[Path]) -> Optional[Entry]:
+def _entry(
+    root: Path, split: str, path: Path, manifest: Manifest, images: Optional[Path]
+) -> Optional[Entry]:
     stem = path.stem
     record = manifest.find(split, stem)
     if record and record.get("width") and record.get("height"):
-        return Entry(stem, split, int(record["width"]), int(record["height"]),
-                     str(record.get("file_name") or stem), record)
+        return Entry(
+            stem,
+            split,
+            int(record["width"]),
+            int(record["height"]),
+            str(record.get("file_name") or stem),
+            record,
+        )
     from ..images import image_file
 
     found = image_file(root / "images" / split, [stem])
@@ -143,19 +164,22 @@ def _rows(path: Path, kpt_shape: Optional[tuple[int, int]]) -> list[list[float]]
         except ValueError:
             raise PreviewError(f"{where}: not a row of numbers") from None
         if not all(abs(v) <= _MAX_VALUE for v in values):  # NaN fails the test too
-            raise PreviewError(f"{where}: a number that is not finite or beyond "
-                               f"+-{_MAX_VALUE:g}")
+            raise PreviewError(f"{where}: a number that is not finite or beyond +-{_MAX_VALUE:g}")
         if values[0] != int(values[0]) or values[0] < 0:
             raise PreviewError(f"{where}: class {fields[0]!r} is not a class id")
         count = len(values) - 1
         if kpt_shape is not None:
             expected = 4 + kpt_shape[0] * kpt_shape[1]
             if count != expected:
-                raise PreviewError(f"{where}: a pose row needs {expected} numbers after the "
-                                   f"class (kpt_shape {list(kpt_shape)}), found {count}")
+                raise PreviewError(
+                    f"{where}: a pose row needs {expected} numbers after the "
+                    f"class (kpt_shape {list(kpt_shape)}), found {count}"
+                )
         elif count != 4 and (count < 6 or count % 2):
-            raise PreviewError(f"{where}: {count} numbers after the class: neither a box "
-                               "(4) nor a polygon (an even number, at least 6)")
+            raise PreviewError(
+                f"{where}: {count} numbers after the class: neither a box "
+                "(4) nor a polygon (an even number, at least 6)"
+            )
         rows.append(values)
     return rows
 
@@ -164,8 +188,13 @@ def _name(names: dict[int, str], class_id: float) -> str:
     return names.get(int(class_id), str(int(class_id)))
 
 
-def _shapes(row: list[float], names: dict[int, str], kpt_shape: Optional[tuple[int, int]],
-            keypoint_names: Any, entry: Entry) -> list[Shape]:
+def _shapes(
+    row: list[float],
+    names: dict[int, str],
+    kpt_shape: Optional[tuple[int, int]],
+    keypoint_names: Any,
+    entry: Entry,
+) -> list[Shape]:
     width, height = entry.width, entry.height
     name = _name(names, row[0])
     values = row[1:]
@@ -191,8 +220,9 @@ def _rectangle(name: str, ring: list[tuple[float, float]]) -> Optional[Box]:
     return Box(name, xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0])
 
 
-def _keypoints(name: str, values: list[float], kpt_shape: tuple[int, int], labels: list[str],
-               entry: Entry) -> Keypoints:
+def _keypoints(
+    name: str, values: list[float], kpt_shape: tuple[int, int], labels: list[str], entry: Entry
+) -> Keypoints:
     count, dims = kpt_shape
     points = []
     for i in range(count):

@@ -70,8 +70,11 @@ class ExportReader:
         record read (for messages about faults that are not the input's)."""
         if self._last is None:
             return None
-        where = f"{self.name}:{self._last}" if self.container == "ndjson" \
+        where = (
+            f"{self.name}:{self._last}"
+            if self.container == "ndjson"
             else f"{self.name}[{self._last}]"
+        )
         row_id = self._last_row.id if self._last_row is not None else None
         return f"{where}, data row {row_id}" if row_id else where
 
@@ -104,8 +107,9 @@ class ExportReader:
     def _ndjson(self) -> Iterator[DataRow]:
         name = self.name
         decode = v2.fast_decode
-        for lineno, line in records.lines(self._opened.stream, self.max_record_bytes,
-                                          self._opened.first_line):
+        for lineno, line in records.lines(
+            self._opened.stream, self.max_record_bytes, self._opened.first_line
+        ):
             try:  # the hot path: one C call per line
                 row = decode(line)
                 row.position = lineno
@@ -121,8 +125,11 @@ class ExportReader:
 
     def _json(self) -> Iterator[DataRow]:
         stream, limit = self._opened.stream, self.max_record_bytes
-        elements = records.array_elements(stream, limit) if self.container == "array" \
+        elements = (
+            records.array_elements(stream, limit)
+            if self.container == "array"
             else records.single_value(stream, limit)
+        )
         for index, element in elements:
             try:
                 row = v2.fast_decode(element)
@@ -147,8 +154,7 @@ def _is_v2(record: "bytes | bytearray") -> bool:
     return not isinstance(decoded, dict) or "data_row" in decoded
 
 
-def read(source: Source, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
-         ) -> Iterator[DataRow]:
+def read(source: Source, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[DataRow]:
     """Stream the data rows of an export: a path, ``Path`` or binary file object
     (gzip-compressed or not).  A record (NDJSON line, array element) longer
     than ``max_record_bytes`` is an error."""
@@ -159,7 +165,10 @@ def read(source: Source, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 def refuse_text_mode(source: object) -> None:
     """A clear error for a file object opened in text mode (it has no bytes to sniff)."""
     if isinstance(source, io.TextIOBase) or (
-            hasattr(source, "read") and "b" not in getattr(source, "mode", "b")):
+        hasattr(source, "read") and "b" not in getattr(source, "mode", "b")
+    ):
         name = getattr(source, "name", None)
-        raise LbConvertError(f"{name if isinstance(name, str) else 'export'}: a text-mode file "
-                             "object; open the export in binary mode ('rb') or pass its path")
+        raise LbConvertError(
+            f"{name if isinstance(name, str) else 'export'}: a text-mode file "
+            "object; open the export in binary mode ('rb') or pass its path"
+        )

@@ -36,8 +36,14 @@ _HEAD = 1 << 16
 class _Opened:
     """A binary stream plus what is needed for messages and progress."""
 
-    def __init__(self, stream: IO[bytes], name: str, raw: IO[bytes], total: int | None,
-                 owned: list[IO[bytes]]) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        name: str,
+        raw: IO[bytes],
+        total: int | None,
+        owned: list[IO[bytes]],
+    ) -> None:
         self.stream, self.name, self.raw, self.total, self._owned = stream, name, raw, total, owned
         #: The line the first JSON byte is on (set by :func:`sniff_container`).
         self.first_line = 1
@@ -74,8 +80,10 @@ def open_source(source: Source) -> _Opened:
         owned.append(buffered)
     stream: IO[bytes] = buffered
     if buffered.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined,unused-ignore]
-        stream = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"),  # type: ignore[arg-type,unused-ignore]
-                                   buffer_size=_HEAD)
+        stream = io.BufferedReader(
+            gzip.GzipFile(fileobj=buffered, mode="rb"),  # type: ignore[arg-type,unused-ignore]
+            buffer_size=_HEAD,
+        )
         owned.append(stream)
     return _Opened(stream, name, raw, total, owned)
 
@@ -94,8 +102,9 @@ def sniff_container(opened: _Opened) -> str:
     except STREAM_ERRORS as exc:
         raise ExportFormatError(opened.name, f"cannot read the file ({exc})") from exc
     if not text:
-        raise ExportFormatError(opened.name, "the file is empty" if not head
-                                else "the file holds only white space")
+        raise ExportFormatError(
+            opened.name, "the file is empty" if not head else "the file holds only white space"
+        )
     first = text[:1]
     if first == b"[":
         return "array"
@@ -108,5 +117,7 @@ def sniff_container(opened: _Opened) -> str:
         return "object" if stripped.endswith((b"{", b"[", b",", b":")) else "ndjson"
     shown = text[:20].decode("utf-8", "replace")
     raise ExportFormatError(
-        opened.name, f"not a Labelbox export: expected NDJSON, a JSON array or a JSON object, "
-        f"found {shown!r}", line=opened.first_line)
+        opened.name,
+        f"not a Labelbox export: expected NDJSON, a JSON array or a JSON object, found {shown!r}",
+        line=opened.first_line,
+    )

@@ -26,11 +26,34 @@ from typing import Any, Callable, Iterator, Optional, TypeVar
 
 from ..errors import ExportFormatError
 from ..model import (
-    Answer, Box, BoxAnnotation, Classification, CuboidAnnotation, DataRow, DataRowInfo,
-    DocumentBoxAnnotation, Frame, GeoAnnotation, Label, LabelAnnotations, MaskAnnotation,
-    MaskRef, MediaAttributes, ObjectAnnotation, PerformanceDetails, Point, PointAnnotation,
-    PolygonAnnotation, PolylineAnnotation, Project, RelationshipAnnotation, RelationshipEnds,
-    TextAnswer, TextEntityAnnotation, TextSpan, UnknownAnnotation,
+    Answer,
+    Box,
+    BoxAnnotation,
+    Classification,
+    CuboidAnnotation,
+    DataRow,
+    DataRowInfo,
+    DocumentBoxAnnotation,
+    Frame,
+    GeoAnnotation,
+    Label,
+    LabelAnnotations,
+    MaskAnnotation,
+    MaskRef,
+    MediaAttributes,
+    ObjectAnnotation,
+    PerformanceDetails,
+    Point,
+    PointAnnotation,
+    PolygonAnnotation,
+    PolylineAnnotation,
+    Project,
+    RelationshipAnnotation,
+    RelationshipEnds,
+    TextAnswer,
+    TextEntityAnnotation,
+    TextSpan,
+    UnknownAnnotation,
 )
 
 __all__ = ["looks_legacy", "from_dict"]
@@ -54,16 +77,22 @@ class _Bad(Exception):
         self.path, self.reason = path, reason
 
 
-def from_dict(record: dict[str, Any], file: str, *, line: Optional[int] = None,
-              index: Optional[int] = None) -> DataRow:
+def from_dict(
+    record: dict[str, Any], file: str, *, line: Optional[int] = None, index: Optional[int] = None
+) -> DataRow:
     """Convert one legacy label record into a DataRow."""
     data_row_id = record.get("DataRow ID")
     try:
         row = _row(record)
     except _Bad as exc:
-        raise ExportFormatError(file, exc.reason, line=line, index=index, path=exc.path,
-                                data_row_id=data_row_id if isinstance(data_row_id, str) else None
-                                ) from exc
+        raise ExportFormatError(
+            file,
+            exc.reason,
+            line=line,
+            index=index,
+            path=exc.path,
+            data_row_id=data_row_id if isinstance(data_row_id, str) else None,
+        ) from exc
     row.position = line if line is not None else index or 0
     return row
 
@@ -81,8 +110,11 @@ def _row(record: dict[str, Any]) -> DataRow:
     label = _label(record)
     project_name = _opt_str(record, "Project Name") or ""
     project = Project(name=project_name, labels=(label,))
-    return DataRow(data_row=info, media_attributes=_media(record.get("Media Attributes")),
-                   projects={project_name: project})
+    return DataRow(
+        data_row=info,
+        media_attributes=_media(record.get("Media Attributes")),
+        projects={project_name: project},
+    )
 
 
 def _media(media: Any) -> Optional[MediaAttributes]:
@@ -106,28 +138,39 @@ def _label(record: dict[str, Any]) -> Label:
     body = record.get("Label")
     skipped = record.get("Skipped") is True or body == "Skip"
     label_id = _opt_str(record, "ID")
-    performance = PerformanceDetails(skipped=skipped,
-                                     seconds_to_create=_number_or_none(record.get("Seconds to Label")))
+    performance = PerformanceDetails(
+        skipped=skipped, seconds_to_create=_number_or_none(record.get("Seconds to Label"))
+    )
     if body is None or body == "Skip" or body == {}:
         annotations = LabelAnnotations()
     elif isinstance(body, list):
         annotations = _video(body)
-    elif isinstance(body, dict) and ("objects" in body or "classifications" in body
-                                     or "relationships" in body):
+    elif isinstance(body, dict) and (
+        "objects" in body or "classifications" in body or "relationships" in body
+    ):
         annotations = LabelAnnotations(
-            objects=tuple(_object(o, f"Label.objects[{i}]")
-                          for i, o in enumerate(_list(body, "objects", "Label"))),
-            classifications=_classifications(_list(body, "classifications", "Label"),
-                                             "Label.classifications"),
-            relationships=tuple(_object(o, f"Label.relationships[{i}]")
-                                for i, o in enumerate(_list(body, "relationships", "Label"))),
+            objects=tuple(
+                _object(o, f"Label.objects[{i}]")
+                for i, o in enumerate(_list(body, "objects", "Label"))
+            ),
+            classifications=_classifications(
+                _list(body, "classifications", "Label"), "Label.classifications"
+            ),
+            relationships=tuple(
+                _object(o, f"Label.relationships[{i}]")
+                for i, o in enumerate(_list(body, "relationships", "Label"))
+            ),
         )
     elif isinstance(body, dict):
         annotations = _schema2019(body)
     else:
-        raise _Bad("Label", f"expected an object, a list or \"Skip\", got {_type(body)}")
-    return Label(id=label_id, label_kind="Video" if isinstance(body, list) else "Default",
-                 annotations=annotations, performance_details=performance)
+        raise _Bad("Label", f'expected an object, a list or "Skip", got {_type(body)}')
+    return Label(
+        id=label_id,
+        label_kind="Video" if isinstance(body, list) else "Default",
+        annotations=annotations,
+        performance_details=performance,
+    )
 
 
 def _video(frames: list[Any]) -> LabelAnnotations:
@@ -146,8 +189,10 @@ def _video(frames: list[Any]) -> LabelAnnotations:
             objects[converted.feature_id or str(j)] = converted
         by_number[number] = Frame(
             objects=objects,
-            classifications=_classifications(_list(frame, "classifications", path),
-                                             path + ".classifications"))
+            classifications=_classifications(
+                _list(frame, "classifications", path), path + ".classifications"
+            ),
+        )
     return LabelAnnotations(frames=by_number)
 
 
@@ -172,14 +217,19 @@ def _schema2019(body: dict[str, Any]) -> LabelAnnotations:
 #: ("POLYGON ((1 2, …", "MULTIPOINT EMPTY"; not an answer such as "Polygon (large)").
 _WKT_START = re.compile(
     r"\s*((MULTI)?(POLYGON|POINT|LINESTRING)|GEOMETRYCOLLECTION)\s*(Z|M|ZM)?\s*"
-    r"(EMPTY\s*$|\([\s(]*([-+.\d]|(MULTI)?(POLYGON|POINT|LINESTRING)\b))", re.IGNORECASE)
+    r"(EMPTY\s*$|\([\s(]*([-+.\d]|(MULTI)?(POLYGON|POINT|LINESTRING)\b))",
+    re.IGNORECASE,
+)
 
 
 def _is_shape_list(value: Any) -> bool:
     """A non-empty list of shapes: ``{"geometry": ...}`` objects (2019, and the
     2018 v3 editor), or bare lists of ``{x, y}`` points (2018 "XY" exports)."""
-    return isinstance(value, list) and bool(value) and all(
-        (isinstance(v, dict) and "geometry" in v) or isinstance(v, list) for v in value)
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all((isinstance(v, dict) and "geometry" in v) or isinstance(v, list) for v in value)
+    )
 
 
 def _shape2018(name: str, shape: Any, path: str) -> list[ObjectAnnotation]:
@@ -214,8 +264,9 @@ def _wkt_objects(name: str, geometry: Any, path: str) -> Iterator[ObjectAnnotati
         return
     if kind == "Polygon":
         holes = tuple(_ring(interior.coords, path) for interior in geometry.interiors)
-        yield PolygonAnnotation(name=name, value=name, polygon=_ring(geometry.exterior.coords, path),
-                                holes=holes)
+        yield PolygonAnnotation(
+            name=name, value=name, polygon=_ring(geometry.exterior.coords, path), holes=holes
+        )
     elif kind == "Point":
         yield PointAnnotation(name=name, value=name, point=_ring(geometry.coords, path)[0])
     elif kind == "LineString":
@@ -249,17 +300,22 @@ def _classification2019(name: str, value: Any, path: str) -> Classification:
     if isinstance(value, str):
         return Classification(name=name, value=name, radio_answer=Answer(name=value, value=value))
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return Classification(name=name, value=name,
-                              checklist_answers=tuple(Answer(name=v, value=v) for v in value))
-    raise _Bad(path, "expected a list of shapes (point lists or {\"geometry\": …}), WKT or "
-               f"an answer, got {_type(value)}")
+        return Classification(
+            name=name, value=name, checklist_answers=tuple(Answer(name=v, value=v) for v in value)
+        )
+    raise _Bad(
+        path,
+        'expected a list of shapes (point lists or {"geometry": …}), WKT or '
+        f"an answer, got {_type(value)}",
+    )
 
 
 def _object(obj: Any, path: str) -> ObjectAnnotation:
     _require_object(obj, path)
     common = _feature_fields(obj, path)
-    common["classifications"] = _classifications(_list(obj, "classifications", path),
-                                                  path + ".classifications")
+    common["classifications"] = _classifications(
+        _list(obj, "classifications", path), path + ".classifications"
+    )
     if "bbox" in obj:
         box = _box(obj["bbox"], path + ".bbox")
         if "page" in obj:
@@ -282,8 +338,9 @@ def _object(obj: Any, path: str) -> ObjectAnnotation:
         return GeoAnnotation(geojson=_geojson(obj), **common)
     data = obj.get("data")
     if isinstance(data, dict) and isinstance(data.get("location"), dict):
-        return TextEntityAnnotation(location=_span(data["location"], path + ".data.location"),
-                                    **common)
+        return TextEntityAnnotation(
+            location=_span(data["location"], path + ".data.location"), **common
+        )
     if isinstance(data, dict) and "source" in data and "target" in data:
         ends = RelationshipEnds(source=str(data["source"]), target=str(data["target"]))
         if obj.get("relationshipType") == "bidirectional":
@@ -307,8 +364,13 @@ def _feature_fields(obj: dict[str, Any], path: str) -> dict[str, Any]:
 def _geojson(obj: dict[str, Any]) -> dict[str, Any]:
     geometry = dict(obj["geometry"])
     if "type" not in geometry and isinstance(obj.get("type"), str):
-        geometry["type"] = {"polygon": "Polygon", "point": "Point", "line": "LineString",
-                            "polyline": "LineString", "bbox": "Polygon"}.get(obj["type"], obj["type"])
+        geometry["type"] = {
+            "polygon": "Polygon",
+            "point": "Point",
+            "line": "LineString",
+            "polyline": "LineString",
+            "bbox": "Polygon",
+        }.get(obj["type"], obj["type"])
     return geometry
 
 
@@ -326,8 +388,9 @@ def _classification(item: Any, path: str) -> Classification:
     _require_object(item, path)
     common = _feature_fields(item, path)
     if "answers" in item:
-        return Classification(checklist_answers=_answers(item["answers"], path + ".answers"),
-                              **common)
+        return Classification(
+            checklist_answers=_answers(item["answers"], path + ".answers"), **common
+        )
     answer = item.get("answer")
     if isinstance(answer, str):
         return Classification(text_answer=TextAnswer(content=answer), **common)
@@ -351,15 +414,20 @@ def _answer(item: Any, path: str) -> Answer:
         value=_opt_str(item, "value", path),
         feature_id=_opt_str(item, "featureId", path),
         schema_id=_opt_str(item, "schemaId", path),
-        classifications=_classifications(_list(item, "classifications", path),
-                                         path + ".classifications"),
+        classifications=_classifications(
+            _list(item, "classifications", path), path + ".classifications"
+        ),
     )
 
 
 def _box(box: Any, path: str) -> Box:
     _require_object(box, path)
-    return Box(left=_coordinate(box, "left", path), top=_coordinate(box, "top", path),
-               width=_coordinate(box, "width", path), height=_coordinate(box, "height", path))
+    return Box(
+        left=_coordinate(box, "left", path),
+        top=_coordinate(box, "top", path),
+        width=_coordinate(box, "width", path),
+        height=_coordinate(box, "height", path),
+    )
 
 
 def _points(points: Any, path: str) -> tuple[Point, ...]:
@@ -385,8 +453,7 @@ def _require_object(value: Any, path: str) -> None:
         raise _Bad(path, f"expected an object, got {_type(value)}")
 
 
-def _each(items: Any, path: str, parse: Callable[[Any, str], _T], expected: str
-          ) -> tuple[_T, ...]:
+def _each(items: Any, path: str, parse: Callable[[Any, str], _T], expected: str) -> tuple[_T, ...]:
     """``parse`` of every element of the JSON array ``items``, each with its
     path ``path[i]``; anything but an array is refused as not ``expected``."""
     if not isinstance(items, list):
@@ -442,5 +509,12 @@ def _float_or_none(value: "int | float") -> Optional[float]:
 
 
 def _type(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean",
-            type(None): "null", int: "number", float: "number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        type(None): "null",
+        int: "number",
+        float: "number",
+    }.get(type(value), type(value).__name__)

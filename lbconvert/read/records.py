@@ -26,8 +26,15 @@ from typing import IO, Callable, Iterator, Optional
 
 import msgspec
 
-__all__ = ["RecordError", "DEFAULT_MAX_RECORD_BYTES", "lines", "array_elements",
-           "single_value", "skip_leading_space", "describe_size"]
+__all__ = [
+    "RecordError",
+    "DEFAULT_MAX_RECORD_BYTES",
+    "lines",
+    "array_elements",
+    "single_value",
+    "skip_leading_space",
+    "describe_size",
+]
 
 #: Default bound on one record (an NDJSON line, an array element): 64 MiB.
 DEFAULT_MAX_RECORD_BYTES = 64 << 20
@@ -55,8 +62,11 @@ def describe_size(size: int) -> str:
 
 
 def _too_large(limit: int, position: int, unit: str) -> RecordError:
-    return RecordError(f"{unit} longer than the record limit of {describe_size(limit)} "
-                       "(raise it with --max-record-bytes / max_record_bytes=)", position)
+    return RecordError(
+        f"{unit} longer than the record limit of {describe_size(limit)} "
+        "(raise it with --max-record-bytes / max_record_bytes=)",
+        position,
+    )
 
 
 def skip_leading_space(stream: IO[bytes], peek_size: int) -> int:
@@ -75,8 +85,9 @@ def skip_leading_space(stream: IO[bytes], peek_size: int) -> int:
             return newlines
 
 
-def lines(stream: IO[bytes], limit: int, first_line: int = 1
-          ) -> Iterator[tuple[int, "bytes | bytearray"]]:
+def lines(
+    stream: IO[bytes], limit: int, first_line: int = 1
+) -> Iterator[tuple[int, "bytes | bytearray"]]:
     """``(line number, line)`` for every line.  A line is read in pieces of at
     most 1 MiB (one ``readline`` for all but the longest lines), so that no
     more than ``limit`` plus one piece is ever held.  An over-long line that
@@ -94,8 +105,9 @@ def lines(stream: IO[bytes], limit: int, first_line: int = 1
         yield lineno, line
 
 
-def _long_line(readline: Callable[[int], bytes], start: bytes, limit: int, lineno: int
-               ) -> Optional[bytearray]:
+def _long_line(
+    readline: Callable[[int], bytes], start: bytes, limit: int, lineno: int
+) -> Optional[bytearray]:
     """The rest of a line longer than one piece; None for white space only."""
     line = bytearray(start)
     blank = not start.strip(_WHITE)
@@ -162,7 +174,7 @@ class _Window:
             end = self._end_of_value(available, position)
             if end is not None:
                 with memoryview(self.data) as view:
-                    record = bytes(view[self.start: self.start + end])
+                    record = bytes(view[self.start : self.start + end])
                 self.start += end
                 return record
             if available > self.limit:
@@ -173,7 +185,7 @@ class _Window:
 
     def _end_of_value(self, available: int, position: int) -> Optional[int]:
         size = min(available, self.limit + 1)
-        with memoryview(self.data) as whole, whole[self.start: self.start + size] as window:
+        with memoryview(self.data) as whole, whole[self.start : self.start + size] as window:
             try:
                 msgspec.json.decode(window, type=msgspec.Raw)
             except msgspec.DecodeError as exc:
@@ -221,8 +233,10 @@ def array_elements(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]
             return
         if following is None:
             raise RecordError("not valid JSON (the file ends inside the array)", index + 1)
-        raise RecordError(f"not valid JSON: expected ',' or ']' after the element, found "
-                          f"{chr(following)!r}", index)
+        raise RecordError(
+            f"not valid JSON: expected ',' or ']' after the element, found {chr(following)!r}",
+            index,
+        )
 
 
 def single_value(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
@@ -236,5 +250,6 @@ def single_value(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
 def _expect_end(window: _Window, position: int) -> None:
     following = window.skip_space()
     if following is not None:
-        raise RecordError(f"not valid JSON: {chr(following)!r} after the end of the "
-                          "top-level value", position)
+        raise RecordError(
+            f"not valid JSON: {chr(following)!r} after the end of the top-level value", position
+        )

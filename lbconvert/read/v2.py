@@ -31,6 +31,7 @@ _AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
 
 class Where(TypedDict, total=False):
     """Where a record is, as keywords of :class:`ExportFormatError`."""
+
     line: Optional[int]
     index: Optional[int]
 
@@ -38,8 +39,9 @@ class Where(TypedDict, total=False):
 _TOO_DEEP = "nested too deeply (deeper than the JSON decoder's limit of about 1,000 levels)"
 
 
-def decode_record(data: "bytes | bytearray", file: str, *, line: Optional[int] = None,
-                  index: Optional[int] = None) -> DataRow:
+def decode_record(
+    data: "bytes | bytearray", file: str, *, line: Optional[int] = None, index: Optional[int] = None
+) -> DataRow:
     """Decode one record: an NDJSON line (already known to be non-blank) or
     the bytes of one JSON array element."""
     where: Where = {"line": line, "index": index}
@@ -66,8 +68,9 @@ def decode_line(line: bytes, file: str, lineno: int) -> DataRow:
     return decode_record(line, file, line=lineno)
 
 
-def from_dict(record: Any, file: str, *, line: Optional[int] = None,
-              index: Optional[int] = None) -> DataRow:
+def from_dict(
+    record: Any, file: str, *, line: Optional[int] = None, index: Optional[int] = None
+) -> DataRow:
     """Validate one v2 record that was already parsed into builtins."""
     where: Where = {"line": line, "index": index}
     data_row_id = _data_row_id(record)
@@ -89,14 +92,16 @@ def from_dict(record: Any, file: str, *, line: Optional[int] = None,
     return row
 
 
-def dispatch(record: Any, file: str, *, line: Optional[int] = None,
-              index: Optional[int] = None) -> DataRow:
+def dispatch(
+    record: Any, file: str, *, line: Optional[int] = None, index: Optional[int] = None
+) -> DataRow:
     # A line that is not a v2 row may still be a legacy label row.
     from . import legacy
 
     if not isinstance(record, dict):
-        raise ExportFormatError(file, f"expected a JSON object, got {_json_type(record)}",
-                                line=line, index=index)
+        raise ExportFormatError(
+            file, f"expected a JSON object, got {_json_type(record)}", line=line, index=index
+        )
     if "data_row" in record:
         return from_dict(record, file, line=line, index=index)
     if legacy.looks_legacy(record):
@@ -104,8 +109,12 @@ def dispatch(record: Any, file: str, *, line: Optional[int] = None,
             return legacy.from_dict(record, file, line=line, index=index)
         except RecursionError:
             raise ExportFormatError(file, _TOO_DEEP, line=line, index=index) from None
-    raise ExportFormatError(file, "not a Labelbox record: no 'data_row' (export v2) and no "
-                            "'Label' (legacy export)", line=line, index=index)
+    raise ExportFormatError(
+        file,
+        "not a Labelbox record: no 'data_row' (export v2) and no 'Label' (legacy export)",
+        line=line,
+        index=index,
+    )
 
 
 def _data_row_id(record: Any) -> Optional[str]:
@@ -115,9 +124,9 @@ def _data_row_id(record: Any) -> Optional[str]:
     return None
 
 
-def _format_error(exc: msgspec.ValidationError, record: Any, file: str,
-                  data_row_id: Optional[str], where: Where
-                  ) -> ExportFormatError:
+def _format_error(
+    exc: msgspec.ValidationError, record: Any, file: str, data_row_id: Optional[str], where: Where
+) -> ExportFormatError:
     message = str(exc)
     path = ""
     match = _AT.search(message)
@@ -134,12 +143,14 @@ def _format_error(exc: msgspec.ValidationError, record: Any, file: str,
     else:
         reason = message[:1].lower() + message[1:].replace("`", "'")
     if match:
+
         def fits(value: Any) -> bool:
             if missing:
                 return isinstance(value, dict) and missing.group(1) not in value
             if wrong:
                 return _json_type(value) == wrong.group(2)
             return True
+
         path = _locate(record, _SEGMENT.findall(match.group("path")), fits)
     return ExportFormatError(file, reason, path=path, data_row_id=data_row_id, **where)
 
@@ -148,8 +159,15 @@ _SEGMENT = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 
 
 def _json_type(value: Any) -> str:
-    return {dict: "object", list: "array", str: "str", bool: "bool", int: "int",
-            float: "float", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "object",
+        list: "array",
+        str: "str",
+        bool: "bool",
+        int: "int",
+        float: "float",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _locate(value: Any, segments: list[tuple[str, str]], fits: Any) -> str:
@@ -175,7 +193,7 @@ def _walk(value: Any, segments: list[tuple[str, str]], fits: Any) -> Optional[li
         child = value[index] if isinstance(value, list) and index < len(value) else None
         found = _walk(child, rest, fits)
         return None if found is None else [f"[{index}]", *found]
-    for key, child in (value.items() if isinstance(value, dict) else ()):
+    for key, child in value.items() if isinstance(value, dict) else ():
         found = _walk(child, rest, fits)
         if found is not None:
             return [str(key), *found]
@@ -214,8 +232,11 @@ def _is_unknown(obj: Any) -> bool:
 
 
 def _unknown(obj: dict[str, Any]) -> dict[str, Any]:
-    wrapped = {key: obj[key] for key in ("feature_id", "feature_schema_id", "name", "value")
-               if isinstance(obj.get(key), str)}
+    wrapped = {
+        key: obj[key]
+        for key in ("feature_id", "feature_schema_id", "name", "value")
+        if isinstance(obj.get(key), str)
+    }
     wrapped.update(annotation_kind=UNKNOWN_KIND, original_kind=obj["annotation_kind"], raw=obj)
     return wrapped
 
@@ -236,8 +257,11 @@ def _all_annotations(record: Any) -> list[dict[str, Any]]:
         for run in _dicts(experiment.get("runs")):
             labels.extend(_items(run.get("labels")))
             labels.extend(_items(run.get("predictions")))
-    return [label["annotations"] for label in labels
-            if isinstance(label, dict) and isinstance(label.get("annotations"), dict)]
+    return [
+        label["annotations"]
+        for label in labels
+        if isinstance(label, dict) and isinstance(label.get("annotations"), dict)
+    ]
 
 
 def _items(value: Any) -> list[Any]:

@@ -70,8 +70,9 @@ def to_labelbox(
     written then).
     """
     if from_format not in SOURCE_FORMATS:
-        raise LbConvertError(f"unknown input format {from_format!r}; known: "
-                             + ", ".join(SOURCE_FORMATS))
+        raise LbConvertError(
+            f"unknown input format {from_format!r}; known: " + ", ".join(SOURCE_FORMATS)
+        )
     source = Path(source)
     if not source.exists():
         raise LbConvertError(f"{source}: no such file or directory")
@@ -82,8 +83,7 @@ def to_labelbox(
     checked = Ontology.from_file(ontology) if ontology is not None else None
     report = Report()
     annotations = _annotations(source, from_format, index, report, gt, data, keypoints)
-    sink = NdjsonSink(out, report, ontology=checked, skip_unknown=skip_unknown,
-                      mask_url=mask_url)
+    sink = NdjsonSink(out, report, ontology=checked, skip_unknown=skip_unknown, mask_url=mask_url)
     try:
         for annotation in annotations:
             sink.add(annotation)
@@ -95,8 +95,9 @@ def to_labelbox(
         sink.abort()
         if exc.filename is not None:
             raise
-        raise LbConvertError(f"cannot write {out}: {exc.strerror or exc}; nothing was written, "
-                             f"{out} is as it was") from exc
+        raise LbConvertError(
+            f"cannot write {out}: {exc.strerror or exc}; nothing was written, {out} is as it was"
+        ) from exc
     except BaseException:
         sink.abort()
         raise
@@ -110,14 +111,17 @@ def _output_file(out: Path) -> Path:
         raise LbConvertError(f"{out}: is a directory; -o names the NDJSON file to write")
     if out.is_symlink():
         if not out.exists():
-            raise LbConvertError(f"{out} is a symbolic link to {os.readlink(out)}, which is "
-                                 "nothing; give a file name (or a link to a file)")
+            raise LbConvertError(
+                f"{out} is a symbolic link to {os.readlink(out)}, which is "
+                "nothing; give a file name (or a link to a file)"
+            )
         return Path(os.path.realpath(out))
     return out
 
 
-def _refuse_input_as_output(out: Path, source: Path,
-                            inputs: "list[Optional[str | os.PathLike[str]]]") -> None:
+def _refuse_input_as_output(
+    out: Path, source: Path, inputs: "list[Optional[str | os.PathLike[str]]]"
+) -> None:
     """An existing ``out`` that is one of the files read (the source, the
     manifest, ``--gt``, ``--data``, ``--ontology``) or a file of the source
     dataset other than an earlier NDJSON output would be destroyed: refuse it."""
@@ -125,18 +129,29 @@ def _refuse_input_as_output(out: Path, source: Path,
         return
     for path in [source, *inputs]:
         if path is not None and Path(path).exists() and os.path.samefile(path, out):
-            raise LbConvertError(f"-o {out} is an input of this run (it would be replaced); "
-                                 "name another file")
-    if source.is_dir() and out.suffix != ".ndjson" and \
-            Path(os.path.realpath(out)).is_relative_to(os.path.realpath(source)):
-        raise LbConvertError(f"-o {out} is a file of the input dataset {source} (it would be "
-                             "replaced); name another file, e.g. preds.ndjson")
+            raise LbConvertError(
+                f"-o {out} is an input of this run (it would be replaced); name another file"
+            )
+    if (
+        source.is_dir()
+        and out.suffix != ".ndjson"
+        and Path(os.path.realpath(out)).is_relative_to(os.path.realpath(source))
+    ):
+        raise LbConvertError(
+            f"-o {out} is a file of the input dataset {source} (it would be "
+            "replaced); name another file, e.g. preds.ndjson"
+        )
 
 
-def _annotations(source: Path, from_format: str, index: ManifestIndex, report: Report,
-                 gt: "Optional[str | os.PathLike[str]]",
-                 data: "Optional[str | os.PathLike[str]]",
-                 keypoints: Sequence[str]) -> Iterator[Annotation]:
+def _annotations(
+    source: Path,
+    from_format: str,
+    index: ManifestIndex,
+    report: Report,
+    gt: "Optional[str | os.PathLike[str]]",
+    data: "Optional[str | os.PathLike[str]]",
+    keypoints: Sequence[str],
+) -> Iterator[Annotation]:
     """The reader of ``from_format`` over ``source`` (arguments checked before the first item)."""
     if from_format == "coco":
         from .coco import coco_files, read_coco
@@ -150,11 +165,12 @@ def _annotations(source: Path, from_format: str, index: ManifestIndex, report: R
         for path in coco_files(source, results=True):
             truth = Path(gt) if gt is not None else results_ground_truth(path)
             if truth is None:
-                raise LbConvertError(f"{path}: COCO results need the ground-truth file for "
-                                     "their image and category ids (--gt annotations.json)")
+                raise LbConvertError(
+                    f"{path}: COCO results need the ground-truth file for "
+                    "their image and category ids (--gt annotations.json)"
+                )
             pairs.append((path, truth))
-        return _chain(read_coco_results(path, truth, index, report)
-                      for path, truth in pairs)
+        return _chain(read_coco_results(path, truth, index, report) for path, truth in pairs)
     if from_format == "yolo":
         from .yolo import YoloNames, find_data_yaml, read_yolo
 
@@ -164,8 +180,9 @@ def _annotations(source: Path, from_format: str, index: ManifestIndex, report: R
         else:
             classes = (source if source.is_dir() else source.parent) / "classes.txt"
             if not classes.is_file():
-                raise LbConvertError("YOLO class ids need names: give the dataset's data.yaml "
-                                     "(--data OUT/data.yaml)")
+                raise LbConvertError(
+                    "YOLO class ids need names: give the dataset's data.yaml (--data OUT/data.yaml)"
+                )
             names = YoloNames.from_classes_txt(classes)
         return read_yolo(source, names, index, report)
     from .voc import read_voc

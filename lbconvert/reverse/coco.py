@@ -49,7 +49,6 @@ from .ndjson import Annotation
 __all__ = ["read_coco", "read_coco_results", "coco_files"]
 
 
-
 def _items(path: Path, prefix: str) -> Iterator[Any]:
     with open(path, "rb") as handle:
         try:
@@ -87,8 +86,9 @@ class _GroundTruth:
 
     def __init__(self, path: Path, index: ManifestIndex) -> None:
         if _first_byte(path) != b"{":
-            raise LbConvertError(f"{path}: a COCO ground truth must be a JSON object with "
-                                 "'images' and 'categories'")
+            raise LbConvertError(
+                f"{path}: a COCO ground truth must be a JSON object with 'images' and 'categories'"
+            )
         self.path = path
         self.images: dict[Any, "ItemRef | str"] = {}
         self.categories: dict[Any, tuple[str, list[str]]] = {}
@@ -99,11 +99,14 @@ class _GroundTruth:
         for i, category in enumerate(_items(path, "categories.item")):
             name = category.get("name") if isinstance(category, dict) else None
             if not isinstance(name, str) or type(category.get("id")) not in (int, str):
-                raise ExportFormatError(str(path), "a category needs an 'id' and a 'name'",
-                                        path=f"categories[{i}]")
+                raise ExportFormatError(
+                    str(path), "a category needs an 'id' and a 'name'", path=f"categories[{i}]"
+                )
             keypoints = category.get("keypoints")
             self.categories[category["id"]] = (
-                name, [str(k) for k in keypoints] if isinstance(keypoints, list) else [])
+                name,
+                [str(k) for k in keypoints] if isinstance(keypoints, list) else [],
+            )
 
     @staticmethod
     def _resolve(image: dict[str, Any], index: ManifestIndex) -> "ItemRef | str":
@@ -112,30 +115,47 @@ class _GroundTruth:
         if found is not None:
             return found
         data_row_id, global_key = image.get("data_row_id"), image.get("global_key")
-        if isinstance(data_row_id, str) and data_row_id or isinstance(global_key, str) and global_key:
+        if (
+            isinstance(data_row_id, str)
+            and data_row_id
+            or isinstance(global_key, str)
+            and global_key
+        ):
             frame = image.get("frame_index")
-            return ItemRef(stem=str(file_name), data_row_id=data_row_id or None,
-                           global_key=global_key or None,
-                           media_type="video" if isinstance(frame, int) else "image",
-                           frame=frame if isinstance(frame, int) else None,
-                           width=image.get("width"), height=image.get("height"))
+            return ItemRef(
+                stem=str(file_name),
+                data_row_id=data_row_id or None,
+                global_key=global_key or None,
+                media_type="video" if isinstance(frame, int) else "image",
+                frame=frame if isinstance(frame, int) else None,
+                width=image.get("width"),
+                height=image.get("height"),
+            )
         return str(file_name) if file_name is not None else f"id {image['id']}"
 
     def item(self, image_id: Any, where: str, file: str) -> ItemRef:
         image = self.images.get(image_id) if _hashable(image_id) else None
         if image is None:
-            raise _error(file, where, f"image_id {_show(image_id)} is not among the images of "
-                         f"{self.path}")
+            raise _error(
+                file, where, f"image_id {_show(image_id)} is not among the images of {self.path}"
+            )
         if isinstance(image, str):
-            raise _error(file, where, f"image_id {_show(image_id)} ({image}) is not in the "
-                         "manifest and carries no data_row_id or global_key")
+            raise _error(
+                file,
+                where,
+                f"image_id {_show(image_id)} ({image}) is not in the "
+                "manifest and carries no data_row_id or global_key",
+            )
         return image
 
     def category(self, category_id: Any, where: str, file: str) -> tuple[str, list[str]]:
         category = self.categories.get(category_id) if _hashable(category_id) else None
         if category is None:
-            raise _error(file, where, f"category_id {_show(category_id)} is not among the "
-                         f"categories of {self.path}")
+            raise _error(
+                file,
+                where,
+                f"category_id {_show(category_id)} is not among the categories of {self.path}",
+            )
         return category
 
 
@@ -156,9 +176,14 @@ def _hashable(value: Any) -> bool:
 def _box(value: Any, file: str, where: str) -> Optional[tuple[float, float, float, float]]:
     if value is None:
         return None
-    if not (type(value) is list and len(value) == 4 and type(value[0]) in _NUMBERS
-            and type(value[1]) in _NUMBERS and type(value[2]) in _NUMBERS
-            and type(value[3]) in _NUMBERS):
+    if not (
+        type(value) is list
+        and len(value) == 4
+        and type(value[0]) in _NUMBERS
+        and type(value[1]) in _NUMBERS
+        and type(value[2]) in _NUMBERS
+        and type(value[3]) in _NUMBERS
+    ):
         raise _error(file, where, f"bbox must be 4 numbers, not {_show(value)}")
     return (float(value[0]), float(value[1]), float(value[2]), float(value[3]))
 
@@ -167,12 +192,14 @@ def _is_box_polygon(rings: list[Any], box: Optional[tuple[float, float, float, f
     if box is None or len(rings) != 1:
         return False
     left, top, width, height = box
-    return bool(rings[0] == [left, top, left + width, top, left + width, top + height,
-                             left, top + height])
+    return bool(
+        rings[0] == [left, top, left + width, top, left + width, top + height, left, top + height]
+    )
 
 
-def _shapes(record: dict[str, Any], box: Optional[tuple[float, float, float, float]],
-            file: str, where: str) -> list[tuple[str, Any]]:
+def _shapes(
+    record: dict[str, Any], box: Optional[tuple[float, float, float, float]], file: str, where: str
+) -> list[tuple[str, Any]]:
     """``(kind, geometry)`` of one annotation; an empty list: degenerate."""
     segmentation = record.get("segmentation")
     if isinstance(segmentation, dict):
@@ -191,27 +218,40 @@ def _shapes(record: dict[str, Any], box: Optional[tuple[float, float, float, flo
     rings = []
     for ring in segmentation:
         if len(ring) % 2 or not all(map(_number, ring)):
-            raise _error(file, where, "a segmentation polygon must be an even number of "
-                         "numbers")
+            raise _error(file, where, "a segmentation polygon must be an even number of numbers")
         if len(ring) >= 6:
             rings.append([(float(ring[k]), float(ring[k + 1])) for k in range(0, len(ring), 2)])
     return [("polygon", rings)] if rings else []
 
 
-def _keypoints(record: dict[str, Any], names: list[str], file: str, where: str
-               ) -> list[tuple[str, tuple[float, float]]]:
+def _keypoints(
+    record: dict[str, Any], names: list[str], file: str, where: str
+) -> list[tuple[str, tuple[float, float]]]:
     values = record.get("keypoints")
     if not names or not isinstance(values, list) or not values:
         return []
     if len(values) != 3 * len(names) or not all(map(_number, values)):
-        raise _error(file, where, f"keypoints must be {3 * len(names)} numbers "
-                     f"(x, y, v for {len(names)} names)")
-    return [(names[k], (float(values[3 * k]), float(values[3 * k + 1])))
-            for k in range(len(names)) if values[3 * k + 2] > 0]
+        raise _error(
+            file,
+            where,
+            f"keypoints must be {3 * len(names)} numbers (x, y, v for {len(names)} names)",
+        )
+    return [
+        (names[k], (float(values[3 * k]), float(values[3 * k + 1])))
+        for k in range(len(names))
+        if values[3 * k + 2] > 0
+    ]
 
 
-def _annotations(records: Iterator[Any], gt: _GroundTruth, file: str, seed_name: str,
-                 report: Report, where_of: Any, results: bool) -> Iterator[Annotation]:
+def _annotations(
+    records: Iterator[Any],
+    gt: _GroundTruth,
+    file: str,
+    seed_name: str,
+    report: Report,
+    where_of: Any,
+    results: bool,
+) -> Iterator[Annotation]:
     for i, record in enumerate(records):
         where = where_of(i)
         if not isinstance(record, dict):
@@ -233,8 +273,15 @@ def _annotations(records: Iterator[Any], gt: _GroundTruth, file: str, seed_name:
             report.drop("degenerate polygon")
         track = record.get("feature_id") if item.frame is not None else None
         for kind, geometry in shapes:
-            yield Annotation(item, name, kind, geometry, confidence, seed,
-                             track if isinstance(track, str) else None)
+            yield Annotation(
+                item,
+                name,
+                kind,
+                geometry,
+                confidence,
+                seed,
+                track if isinstance(track, str) else None,
+            )
         for k, (point_name, xy) in enumerate(points):
             yield Annotation(item, point_name, "point", xy, confidence, f"{seed}\x00kp{k}")
 
@@ -255,19 +302,34 @@ def read_coco(source: Path, index: ManifestIndex, report: Report) -> Iterator[An
     """Every annotation of a COCO ground-truth file."""
     gt = _GroundTruth(source, index)
     report.items += len(gt.images)
-    yield from _annotations(_items(source, "annotations.item"), gt, str(source), source.name,
-                            report, lambda i: f"annotations[{i}]", results=False)
+    yield from _annotations(
+        _items(source, "annotations.item"),
+        gt,
+        str(source),
+        source.name,
+        report,
+        lambda i: f"annotations[{i}]",
+        results=False,
+    )
 
 
-def read_coco_results(source: Path, gt_path: Path, index: ManifestIndex, report: Report
-                      ) -> Iterator[Annotation]:
+def read_coco_results(
+    source: Path, gt_path: Path, index: ManifestIndex, report: Report
+) -> Iterator[Annotation]:
     """Every detection of a COCO results file, ids resolved by ``gt_path``."""
     gt = _GroundTruth(gt_path, index)
     report.items += len(gt.images)
     if _first_byte(source) != b"[":
         raise LbConvertError(f"{source}: COCO results must be a JSON array of detections")
-    yield from _annotations(_items(source, "item"), gt, str(source), source.name, report,
-                            lambda i: f"[{i}]", results=True)
+    yield from _annotations(
+        _items(source, "item"),
+        gt,
+        str(source),
+        source.name,
+        report,
+        lambda i: f"[{i}]",
+        results=True,
+    )
 
 
 def _first_byte(path: Path) -> bytes:
@@ -281,4 +343,3 @@ def results_ground_truth(results: Path) -> Optional[Path]:
     name = results.name.replace("results", "annotations", 1)
     candidate = results.with_name(name)
     return candidate if name != results.name and candidate.is_file() else None
-

@@ -72,13 +72,20 @@ class ManifestIndex:
             data_row_id = _optional_str(record.get("data_row_id"))
             global_key = _optional_str(record.get("global_key"))
             if not data_row_id and not global_key:
-                raise LbConvertError(f"{os.fspath(path)}:{number}: a manifest line needs a "
-                                     "'data_row_id' or a 'global_key'")
+                raise LbConvertError(
+                    f"{os.fspath(path)}:{number}: a manifest line needs a "
+                    "'data_row_id' or a 'global_key'"
+                )
             item = ItemRef(
-                stem=record["stem"], data_row_id=data_row_id, global_key=global_key,
+                stem=record["stem"],
+                data_row_id=data_row_id,
+                global_key=global_key,
                 media_type=_optional_str(record.get("media_type")) or "image",
-                frame=_optional_int(record.get("frame")), page=_optional_int(record.get("page")),
-                width=_optional_int(record.get("width")), height=_optional_int(record.get("height")))
+                frame=_optional_int(record.get("frame")),
+                page=_optional_int(record.get("page")),
+                width=_optional_int(record.get("width")),
+                height=_optional_int(record.get("height")),
+            )
             self._by_stem.setdefault(item.stem, item)
             file_name = _optional_str(record.get("file_name"))
             if file_name:
@@ -120,8 +127,14 @@ def find_manifest(source: "str | os.PathLike[str]", levels: int = 2) -> Optional
     return None
 
 
-def files_of_dataset(source: Path, index: ManifestIndex, list_files: Callable[[Path], list[Path]],
-                     *, needs_manifest: str, what: str) -> list[Path]:
+def files_of_dataset(
+    source: Path,
+    index: ManifestIndex,
+    list_files: Callable[[Path], list[Path]],
+    *,
+    needs_manifest: str,
+    what: str,
+) -> list[Path]:
     """``list_files(source)`` for a format that is read through the manifest:
     without one it is refused (``needs_manifest`` says why), and so is a
     ``source`` holding no ``what`` unless the dataset has no items."""

@@ -176,9 +176,15 @@ class NdjsonSink:
     success (the output moves into place), :meth:`abort` on failure.
     """
 
-    def __init__(self, out: "str | os.PathLike[str]", report: Report, *,
-                 ontology: Optional[Ontology] = None, skip_unknown: bool = False,
-                 mask_url: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        out: "str | os.PathLike[str]",
+        report: Report,
+        *,
+        ontology: Optional[Ontology] = None,
+        skip_unknown: bool = False,
+        mask_url: Optional[str] = None,
+    ) -> None:
         self.out = Path(out)
         self.report = report
         self.ontology = ontology
@@ -228,8 +234,7 @@ class NdjsonSink:
         self._video = annotation.item
         key = (annotation.track or "", annotation.name)
         entry = self._tracks.setdefault(key, (annotation.seed, []))
-        entry[1].append({"frame": annotation.item.frame,
-                         annotation.kind: self._shape(annotation)})
+        entry[1].append({"frame": annotation.item.frame, annotation.kind: self._shape(annotation)})
 
     def _flush_tracks(self) -> None:
         """Write the buffered tracks of the current video, one object each."""
@@ -239,9 +244,14 @@ class NdjsonSink:
             return
         for (track, name), (seed, keyframes) in tracks.items():
             keyframes.sort(key=lambda k: k["frame"])
-            self._write({"uuid": uuid5(f"{video.key}\x00track\x00{track}\x00{name}\x00{seed}"),
-                         "dataRow": video.data_row, "name": name,
-                         "segments": [{"keyframes": [k]} for k in keyframes]})
+            self._write(
+                {
+                    "uuid": uuid5(f"{video.key}\x00track\x00{track}\x00{name}\x00{seed}"),
+                    "dataRow": video.data_row,
+                    "name": name,
+                    "segments": [{"keyframes": [k]} for k in keyframes],
+                }
+            )
 
     def _write_lines(self, annotation: Annotation, video: bool) -> None:
         item = annotation.item
@@ -253,10 +263,11 @@ class NdjsonSink:
             seed = annotation.seed if len(shapes) == 1 else f"{annotation.seed}#{part}"
             line: dict[str, Any] = {
                 "uuid": uuid5(f"{item.key}\x00{item.frame}\x00{item.page}\x00{seed}"),
-                "dataRow": item.data_row, "name": annotation.name}
+                "dataRow": item.data_row,
+                "name": annotation.name,
+            }
             if video:
-                line["segments"] = [{"keyframes": [{"frame": item.frame,
-                                                    annotation.kind: shape}]}]
+                line["segments"] = [{"keyframes": [{"frame": item.frame, annotation.kind: shape}]}]
             else:
                 line[annotation.kind] = shape
                 if annotation.kind == "mask":
@@ -278,11 +289,18 @@ class NdjsonSink:
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             return "confidence outside [0, 1]"
         item = annotation.item
-        if item.media_type == "video" and item.frame is not None \
-                and annotation.kind not in _VIDEO_KINDS:
+        if (
+            item.media_type == "video"
+            and item.frame is not None
+            and annotation.kind not in _VIDEO_KINDS
+        ):
             return f"{annotation.kind} not importable on video frames"
-        if annotation.kind == "mask" and item.width and item.height \
-                and annotation.geometry.shape != (item.height, item.width):
+        if (
+            annotation.kind == "mask"
+            and item.width
+            and item.height
+            and annotation.geometry.shape != (item.height, item.width)
+        ):
             return "mask size differs from the image"  # Labelbox refuses such masks
         if item.width and item.height and not _meets_image(annotation, item.width, item.height):
             return "entirely outside the image"
@@ -304,8 +322,9 @@ class NdjsonSink:
         if self.mask_url is None:
             return {"png": base64.b64encode(_mask_png(annotation.geometry, 1)).decode("ascii")}
         if self._mask_temp is None:
-            self._mask_temp = self.out.parent / (f".{self.masks_dir.name}.{os.getpid()}."
-                                                 f"{secrets.token_hex(4)}.tmp")
+            self._mask_temp = self.out.parent / (
+                f".{self.masks_dir.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+            )
             self._mask_temp.mkdir()
         (self._mask_temp / f"{name}.png").write_bytes(_mask_png(annotation.geometry, 255))
         return {"instanceURI": f"{self.mask_url}/{name}.png", "colorRGB": [255, 255, 255]}
@@ -319,8 +338,10 @@ class NdjsonSink:
         """Raise when names were missing from the ontology (without ``skip_unknown``)."""
         if self.unknown:
             listed = ", ".join(f"{name} x{count}" for name, count in sorted(self.unknown.items()))
-            raise LbConvertError(f"not importable with ontology: {listed} "
-                                 "(fix the names, or --skip-unknown to drop them)")
+            raise LbConvertError(
+                f"not importable with ontology: {listed} "
+                "(fix the names, or --skip-unknown to drop them)"
+            )
 
     def close(self) -> None:
         """Move the file (and the masks directory) into place."""

@@ -42,8 +42,9 @@ from .ndjson import Annotation
 __all__ = ["read_voc", "xml_files", "voc_box"]
 
 
-def voc_box(xmin: float, ymin: float, xmax: float, ymax: float
-            ) -> tuple[float, float, float, float]:
+def voc_box(
+    xmin: float, ymin: float, xmax: float, ymax: float
+) -> tuple[float, float, float, float]:
     """``(left, top, width, height)`` in pixels of a 1-based inclusive VOC box."""
     return (xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1)
 
@@ -67,9 +68,13 @@ def _number(element: Optional[ET.Element], tag: str) -> Optional[float]:
 
 def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Annotation]:
     """Every ``<object>`` of every XML file under ``source``."""
-    files = files_of_dataset(source, index, xml_files, what="VOC XML files (.xml)",
-                             needs_manifest="VOC files do not name their data rows: give the "
-                                            "dataset's manifest")
+    files = files_of_dataset(
+        source,
+        index,
+        xml_files,
+        what="VOC XML files (.xml)",
+        needs_manifest="VOC files do not name their data rows: give the dataset's manifest",
+    )
     for path in files:
         file = str(path)
         try:
@@ -87,8 +92,9 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
             edges = [_number(bndbox, tag) for tag in ("xmin", "ymin", "xmax", "ymax")]
             numbers = [e for e in edges if e is not None]
             if len(numbers) < 4:
-                raise ExportFormatError(file, "<bndbox> needs numeric xmin, ymin, xmax, ymax",
-                                        path=where)
+                raise ExportFormatError(
+                    file, "<bndbox> needs numeric xmin, ymin, xmax, ymax", path=where
+                )
             xmin, ymin, xmax, ymax = numbers
             report.objects_read += 1
             if xmax < xmin or ymax < ymin:
@@ -97,5 +103,11 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
             score = _number(obj, "score")
             if score is None:
                 score = _number(obj, "confidence")
-            yield Annotation(item, name, "bbox", voc_box(xmin, ymin, xmax, ymax), score,
-                             f"{path.name}\x00{where}")
+            yield Annotation(
+                item,
+                name,
+                "bbox",
+                voc_box(xmin, ymin, xmax, ymax),
+                score,
+                f"{path.name}\x00{where}",
+            )

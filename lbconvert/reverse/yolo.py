@@ -55,8 +55,12 @@ __all__ = ["YoloNames", "read_yolo", "label_files", "find_data_yaml"]
 class YoloNames:
     """Class names by id, and the keypoint layout of pose datasets."""
 
-    def __init__(self, names: dict[int, str], kpt_shape: Optional[tuple[int, int]] = None,
-                 keypoint_names: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        names: dict[int, str],
+        kpt_shape: Optional[tuple[int, int]] = None,
+        keypoint_names: Sequence[str] = (),
+    ) -> None:
         self.names = names
         self.kpt_shape = kpt_shape
         count = kpt_shape[0] if kpt_shape else 0
@@ -64,8 +68,9 @@ class YoloNames:
         self.keypoint_names = given + [f"keypoint {k + 1}" for k in range(len(given), count)]
 
     @classmethod
-    def from_yaml(cls, path: "str | os.PathLike[str]", keypoint_names: Sequence[str] = ()
-                  ) -> "YoloNames":
+    def from_yaml(
+        cls, path: "str | os.PathLike[str]", keypoint_names: Sequence[str] = ()
+    ) -> "YoloNames":
         import yaml
 
         try:
@@ -82,8 +87,7 @@ class YoloNames:
         if isinstance(raw, list):
             names = dict(enumerate(raw))
         elif isinstance(raw, dict):  # {0: car} (or {"0": car} from other writers)
-            names = {int(k) if isinstance(k, str) and k.isdigit() else k: v
-                     for k, v in raw.items()}
+            names = {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in raw.items()}
         else:
             raise LbConvertError(f"{os.fspath(path)}: data.yaml needs 'names' (a list or a map)")
         if not all(isinstance(k, int) for k in names):
@@ -91,8 +95,13 @@ class YoloNames:
         shape = data.get("kpt_shape")
         kpt_shape = None
         if shape is not None:
-            if not (isinstance(shape, list) and len(shape) == 2 and shape[1] in (2, 3)
-                    and isinstance(shape[0], int) and shape[0] > 0):
+            if not (
+                isinstance(shape, list)
+                and len(shape) == 2
+                and shape[1] in (2, 3)
+                and isinstance(shape[0], int)
+                and shape[0] > 0
+            ):
                 raise LbConvertError(f"{os.fspath(path)}: kpt_shape must be [K, 2] or [K, 3]")
             kpt_shape = (shape[0], shape[1])
         if not keypoint_names and isinstance(data.get("kpt_names"), (list, dict)):
@@ -125,8 +134,10 @@ def label_files(source: Path) -> list[Path]:
     if not source.is_dir():
         return [source]
     root = source / "labels" if (source / "labels").is_dir() else source
-    return sorted((p for p in root.rglob("*.txt") if p.name != "classes.txt"),
-                  key=lambda p: p.relative_to(root).as_posix())
+    return sorted(
+        (p for p in root.rglob("*.txt") if p.name != "classes.txt"),
+        key=lambda p: p.relative_to(root).as_posix(),
+    )
 
 
 def _numbers(fields: list[str], file: str, line: int) -> list[float]:
@@ -153,8 +164,12 @@ def _shape_of(count: int, names: YoloNames, file: str, line: int) -> tuple[str, 
         size = 5 + names.kpt_shape[0] * names.kpt_shape[1]
         if count in (size, size + 1):
             return "pose", count == size + 1
-        raise ExportFormatError(file, f"a pose row of kpt_shape {list(names.kpt_shape)} has "
-                                f"{size} or {size + 1} columns, not {count}", line=line)
+        raise ExportFormatError(
+            file,
+            f"a pose row of kpt_shape {list(names.kpt_shape)} has "
+            f"{size} or {size + 1} columns, not {count}",
+            line=line,
+        )
     if count in (5, 6):
         return "bbox", count == 6
     if count >= 7:
@@ -162,8 +177,15 @@ def _shape_of(count: int, names: YoloNames, file: str, line: int) -> tuple[str, 
     raise ExportFormatError(file, f"a YOLO row has at least 5 columns, not {count}", line=line)
 
 
-def _row(values: list[float], kind: str, names: YoloNames, item: ItemRef, seed: str,
-         confidence: Optional[float], report: Report) -> Iterator[Annotation]:
+def _row(
+    values: list[float],
+    kind: str,
+    names: YoloNames,
+    item: ItemRef,
+    seed: str,
+    confidence: Optional[float],
+    report: Report,
+) -> Iterator[Annotation]:
     name = names.names[int(values[0])]
     width, height = item.width, item.height
     assert width is not None and height is not None  # checked by read_yolo
@@ -186,27 +208,37 @@ def _row(values: list[float], kind: str, names: YoloNames, item: ItemRef, seed: 
         labelled = values[7 + k * dims] > 0 if dims == 3 else (x, y) != (0.0, 0.0)
         if labelled:
             report.objects_read += 1
-            yield Annotation(item, names.keypoint_names[k], "point", (x * width, y * height),
-                             confidence, f"{seed}\x00kp{k}")
+            yield Annotation(
+                item,
+                names.keypoint_names[k],
+                "point",
+                (x * width, y * height),
+                confidence,
+                f"{seed}\x00kp{k}",
+            )
 
 
-def read_yolo(source: Path, names: YoloNames, index: ManifestIndex, report: Report
-              ) -> Iterator[Annotation]:
+def read_yolo(
+    source: Path, names: YoloNames, index: ManifestIndex, report: Report
+) -> Iterator[Annotation]:
     """Every row of every label file under ``source``."""
-    files = files_of_dataset(source, index, label_files, what="YOLO label files (.txt)",
-                             needs_manifest="YOLO coordinates are normalised: the manifest of "
-                                            "the dataset is needed for the image sizes")
+    files = files_of_dataset(
+        source,
+        index,
+        label_files,
+        what="YOLO label files (.txt)",
+        needs_manifest="YOLO coordinates are normalised: the manifest of "
+        "the dataset is needed for the image sizes",
+    )
     for path in files:
         item = item_of_file(index, path)
         if not item.width or not item.height:
-            raise ExportFormatError(str(path),
-                                    f"the manifest has no image size for {item.stem!r}")
+            raise ExportFormatError(str(path), f"the manifest has no image size for {item.stem!r}")
         report.items += 1
         yield from _file_rows(path, item, names, report)
 
 
-def _file_rows(path: Path, item: ItemRef, names: YoloNames, report: Report
-               ) -> Iterator[Annotation]:
+def _file_rows(path: Path, item: ItemRef, names: YoloNames, report: Report) -> Iterator[Annotation]:
     file = str(path)
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
@@ -221,8 +253,10 @@ def _file_rows(path: Path, item: ItemRef, names: YoloNames, report: Report
             kind, has_confidence = _shape_of(len(values), names, file, number)
             class_id = values[0]
             if class_id != int(class_id) or int(class_id) not in names.names:
-                raise ExportFormatError(file, f"class id {fields[0]} is not in the names "
-                                        f"({len(names.names)} classes)", line=number)
+                raise ExportFormatError(
+                    file,
+                    f"class id {fields[0]} is not in the names ({len(names.names)} classes)",
+                    line=number,
+                )
             confidence = values.pop() if has_confidence else None
-            yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence,
-                            report)
+            yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence, report)

@@ -13,5 +13,12 @@ from ..names import IMAGE_EXTENSIONS, NameSet, safe_stem
 from .interpolate import interpolate
 from .items import Selector, split_of
 
-__all__ = ["Selector", "NameSet", "safe_stem", "split_of", "interpolate", "find_image",
-           "IMAGE_EXTENSIONS"]
+__all__ = [
+    "Selector",
+    "NameSet",
+    "safe_stem",
+    "split_of",
+    "interpolate",
+    "find_image",
+    "IMAGE_EXTENSIONS",
+]

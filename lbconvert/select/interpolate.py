@@ -7,7 +7,13 @@ from typing import Any, Iterator
 import msgspec
 
 from ..model import (
-    Box, BoxAnnotation, Frame, ObjectAnnotation, Point, PointAnnotation, PolygonAnnotation,
+    Box,
+    BoxAnnotation,
+    Frame,
+    ObjectAnnotation,
+    Point,
+    PointAnnotation,
+    PolygonAnnotation,
     PolylineAnnotation,
 )
 
@@ -18,8 +24,9 @@ __all__ = ["interpolate", "MAX_SEGMENT_FRAMES"]
 MAX_SEGMENT_FRAMES = 1_000_000
 
 
-def interpolate(frames: dict[int, Frame], segments: dict[str, Any]
-                ) -> Iterator[tuple[int, ObjectAnnotation]]:
+def interpolate(
+    frames: dict[int, Frame], segments: dict[str, Any]
+) -> Iterator[tuple[int, ObjectAnnotation]]:
     """The annotations Labelbox's ``interpolated_frames`` option would add.
 
     Inside each ``[start, end]`` segment of a feature, every frame without an
@@ -39,13 +46,18 @@ def interpolate(frames: dict[int, Frame], segments: dict[str, Any]
         if not track or not isinstance(ranges, list):
             continue
         for bounds in ranges:
-            if not (isinstance(bounds, list) and len(bounds) == 2
-                    and all(isinstance(b, int) for b in bounds)):
+            if not (
+                isinstance(bounds, list)
+                and len(bounds) == 2
+                and all(isinstance(b, int) for b in bounds)
+            ):
                 continue
             start, end = bounds
             if end - start > MAX_SEGMENT_FRAMES:
-                raise ValueError(f"segment [{start}, {end}] of feature {feature_id} spans more "
-                                 f"than {MAX_SEGMENT_FRAMES:,} frames; not interpolated")
+                raise ValueError(
+                    f"segment [{start}, {end}] of feature {feature_id} spans more "
+                    f"than {MAX_SEGMENT_FRAMES:,} frames; not interpolated"
+                )
             known = sorted(n for n in track if start <= n <= end)
             if not known:
                 continue
@@ -63,9 +75,15 @@ def _between(first: ObjectAnnotation, second: ObjectAnnotation, t: float) -> Obj
     """``first`` moved a fraction ``t`` of the way to ``second``."""
     match first, second:
         case BoxAnnotation(bounding_box=a), BoxAnnotation(bounding_box=b):
-            return msgspec.structs.replace(first, bounding_box=Box(
-                left=_lerp(a.left, b.left, t), top=_lerp(a.top, b.top, t),
-                width=_lerp(a.width, b.width, t), height=_lerp(a.height, b.height, t)))
+            return msgspec.structs.replace(
+                first,
+                bounding_box=Box(
+                    left=_lerp(a.left, b.left, t),
+                    top=_lerp(a.top, b.top, t),
+                    width=_lerp(a.width, b.width, t),
+                    height=_lerp(a.height, b.height, t),
+                ),
+            )
         case PolygonAnnotation(polygon=a), PolygonAnnotation(polygon=b) if len(a) == len(b):
             return msgspec.structs.replace(first, polygon=_lerp_points(a, b, t))
         case PolylineAnnotation(line=a), PolylineAnnotation(line=b) if len(a) == len(b):

@@ -43,8 +43,15 @@ import msgspec
 from ..errors import LbConvertError, SelectionError
 from ..images import frame_size, image_file, ordered_names, read_image_size, url_name
 from ..model import (
-    DataRow, DocumentBoxAnnotation, DocumentEntityAnnotation, Frame, Item, Label,
-    ObjectAnnotation, Project, Run,
+    DataRow,
+    DocumentBoxAnnotation,
+    DocumentEntityAnnotation,
+    Frame,
+    Item,
+    Label,
+    ObjectAnnotation,
+    Project,
+    Run,
 )
 from ..names import NameSet, digest, safe_stem, split_image_extension
 from ..options import Options, option_name
@@ -55,14 +62,20 @@ __all__ = ["Selector", "split_of", "MAX_SIDE"]
 
 #: Larger claimed sides are not believed (the size counts as unknown).
 MAX_SIDE = 1 << 20
-_RUN_SPLITS = {"training": "train", "train": "train", "validation": "val", "val": "val",
-               "test": "test", "testing": "test"}
+_RUN_SPLITS = {
+    "training": "train",
+    "train": "train",
+    "validation": "val",
+    "val": "val",
+    "test": "test",
+    "testing": "test",
+}
 _TEXT_MEDIA = {"text", "html", "audio", "conversational", "llm"}
 
 
 def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
     """The split a data row falls in, from a hash of its id (no RNG)."""
-    position = digest(data_row_id) / 2.0 ** 64
+    position = digest(data_row_id) / 2.0**64
     cumulative = 0.0
     last = "train"
     for name, fraction in fractions:
@@ -76,16 +89,22 @@ def split_of(data_row_id: str, fractions: Iterable[tuple[str, float]]) -> str:
 _Container = TypeVar("_Container", Project, Run)
 
 
-def _the_only_one(row: DataRow, containers: dict[str, _Container],
-                  title: Callable[[_Container], Optional[str]], holds: str, option: str
-                  ) -> Optional[_Container]:
+def _the_only_one(
+    row: DataRow,
+    containers: dict[str, _Container],
+    title: Callable[[_Container], Optional[str]],
+    holds: str,
+    option: str,
+) -> Optional[_Container]:
     """The row's one project or model run (None when it has none) when no
     option chose; several are a :class:`SelectionError` listing them by id and
     ``title``, saying what the row ``holds`` and which ``option`` chooses."""
     if len(containers) > 1:
         listed = ", ".join(f"{key} ({title(container)})" for key, container in containers.items())
-        raise SelectionError(f"data row {row.id} (record {row.position}) {holds}: {listed}; "
-                             f"choose one with {option_name(option)}")
+        raise SelectionError(
+            f"data row {row.id} (record {row.position}) {holds}: {listed}; "
+            f"choose one with {option_name(option)}"
+        )
     return next(iter(containers.values()), None)
 
 
@@ -146,17 +165,26 @@ class Selector:
         """Pick the project or model run; count and drop the objects of the others."""
         options = self.options
         projects = row.projects
-        if (not row.experiments and len(projects) == 1 and options.project is None
-                and options.source == "labels"):
+        if (
+            not row.experiments
+            and len(projects) == 1
+            and options.project is None
+            and options.source == "labels"
+        ):
             (only,) = projects.values()  # the usual row: one project, no model run
             labels = only.labels
-            self.report.objects_read += (labels[0].object_count() if len(labels) == 1
-                                         else self._count(labels))
+            self.report.objects_read += (
+                labels[0].object_count() if len(labels) == 1 else self._count(labels)
+            )
             return self._project_choice(only)
-        runs = {run_id: run for experiment in row.experiments.values()
-                for run_id, run in experiment.runs.items()}
-        use_runs = bool(runs) and (options.source == "predictions" or options.model_run is not None
-                                   or not row.projects)
+        runs = {
+            run_id: run
+            for experiment in row.experiments.values()
+            for run_id, run in experiment.runs.items()
+        }
+        use_runs = bool(runs) and (
+            options.source == "predictions" or options.model_run is not None or not row.projects
+        )
         if use_runs:
             return self._choose_run(row, runs)
         if options.source == "predictions":
@@ -172,8 +200,13 @@ class Selector:
             if chosen is None:
                 chosen = next((p for p in projects.values() if p.title == options.project), None)
         else:
-            chosen = _the_only_one(row, projects, lambda p: p.title,
-                                   f"has labels from {len(projects)} projects", "project")
+            chosen = _the_only_one(
+                row,
+                projects,
+                lambda p: p.title,
+                f"has labels from {len(projects)} projects",
+                "project",
+            )
         for project in projects.values():
             if project is not chosen:
                 self._drop_labels(project.labels, "other project")
@@ -199,16 +232,20 @@ class Selector:
         if options.model_run is not None:
             chosen = runs.get(options.model_run)
         else:
-            chosen = _the_only_one(row, runs, lambda run: run.name or "",
-                                   f"is in {len(runs)} model runs", "model_run")
+            chosen = _the_only_one(
+                row, runs, lambda run: run.name or "", f"is in {len(runs)} model runs", "model_run"
+            )
         for run in runs.values():
             if run is not chosen:
                 self._drop_labels(run.predictions if predictions else run.labels, "other model run")
         if chosen is None:
             self.report.skip_item("not in the chosen model run")
             return None
-        return _Choice(chosen.predictions if predictions else chosen.labels,
-                       _RUN_SPLITS.get((chosen.split or "").lower()), None)
+        return _Choice(
+            chosen.predictions if predictions else chosen.labels,
+            _RUN_SPLITS.get((chosen.split or "").lower()),
+            None,
+        )
 
     def _choose_labels(self, choice: _Choice) -> Optional[tuple[Label, ...]]:
         """The labels to write; None when every label was skipped."""
@@ -222,8 +259,9 @@ class Selector:
             return None
         if self.options.labels == "all":
             return tuple(usable)
-        chosen = next((label for label in usable if label.id == choice.selected_label_id),
-                      usable[0])
+        chosen = next(
+            (label for label in usable if label.id == choice.selected_label_id), usable[0]
+        )
         self._drop_labels((label for label in usable if label is not chosen), "label not selected")
         return (chosen,)
 
@@ -258,24 +296,38 @@ class Selector:
                 self.report.drop("image size unknown", len(objects))
                 self.report.skip_item("image size unknown")
                 if self.options.strict and "image size unknown" not in self.options.allow:
-                    raise LbConvertError(f"data row {row.id} (record {row.position}): image size "
-                                         f"unknown; pass {option_name('images')} with the image "
-                                         "directory to read it")
+                    raise LbConvertError(
+                        f"data row {row.id} (record {row.position}): image size "
+                        f"unknown; pass {option_name('images')} with the image "
+                        "directory to read it"
+                    )
                 return []
         info = row.data_row
-        item = Item(stem=stem, file_name=stem + extension, width=width, height=height,
-                    split=split, objects=objects, classifications=classifications,
-                    relationships=relationships, media_type=media, data_row_id=info.id,
-                    global_key=info.global_key, external_id=info.external_id,
-                    row_data=info.row_data, source_position=row.position)
+        item = Item(
+            stem=stem,
+            file_name=stem + extension,
+            width=width,
+            height=height,
+            split=split,
+            objects=objects,
+            classifications=classifications,
+            relationships=relationships,
+            media_type=media,
+            data_row_id=info.id,
+            global_key=info.global_key,
+            external_id=info.external_id,
+            row_data=info.row_data,
+            source_position=row.position,
+        )
         if has_frames:
             return list(self._frame_items(row, labels, item, extension))
         if media == "document":
             return list(self._page_items(item, extension))
         return [item]
 
-    def _frame_items(self, row: DataRow, labels: tuple[Label, ...], video: Item, extension: str
-                     ) -> Iterator[Item]:
+    def _frame_items(
+        self, row: DataRow, labels: tuple[Label, ...], video: Item, extension: str
+    ) -> Iterator[Item]:
         """One item per frame: ``video`` (the row as one item) with the frame's
         objects, size and name."""
         width, height = self._size(row)
@@ -297,8 +349,9 @@ class Selector:
                         for number, obj in interpolate(group_frames, segments):
                             added.setdefault((name, number), []).append(obj)
                     except ValueError as exc:  # a segment too long to fill
-                        raise SelectionError(f"data row {row.id} (record {row.position}): "
-                                             f"{exc}") from None
+                        raise SelectionError(
+                            f"data row {row.id} (record {row.position}): {exc}"
+                        ) from None
         for key in added:
             frames.setdefault(key, [])
         for (group_name, number), parts in sorted(frames.items()):
@@ -314,13 +367,21 @@ class Selector:
                 self.report.skip_item("image size unknown")
                 continue
             prefix = f"{video.stem}_{safe_stem(group_name)}" if group_name else video.stem
-            frame_stem = self._claim_stem(f"{prefix}_{number:06d}",
-                                          f"{video.data_row_id}\0{group_name}\0{number}")
+            frame_stem = self._claim_stem(
+                f"{prefix}_{number:06d}", f"{video.data_row_id}\0{group_name}\0{number}"
+            )
             yield msgspec.structs.replace(
-                video, stem=frame_stem, file_name=frame_stem + extension, width=width,
-                height=height, objects=objects, relationships=(), frame=number,
-                classifications=video.classifications + tuple(
-                    c for frame in parts for c in frame.classifications))
+                video,
+                stem=frame_stem,
+                file_name=frame_stem + extension,
+                width=width,
+                height=height,
+                objects=objects,
+                relationships=(),
+                frame=number,
+                classifications=video.classifications
+                + tuple(c for frame in parts for c in frame.classifications),
+            )
 
     def _page_items(self, document: Item, extension: str) -> Iterator[Item]:
         """One item per page: ``document`` (the row as one item) with the page's
@@ -332,8 +393,11 @@ class Selector:
             if isinstance(obj, DocumentBoxAnnotation):
                 page = obj.page_number
                 dimensions = obj.page_dimensions
-                if dimensions is not None and 0 < dimensions.width <= MAX_SIDE \
-                        and 0 < dimensions.height <= MAX_SIDE:  # else not believed
+                if (
+                    dimensions is not None
+                    and 0 < dimensions.width <= MAX_SIDE
+                    and 0 < dimensions.height <= MAX_SIDE
+                ):  # else not believed
                     sizes[page] = (round(dimensions.width), round(dimensions.height))
             elif isinstance(obj, DocumentEntityAnnotation) and obj.location.groups:
                 page = obj.location.groups[0].page_number
@@ -345,11 +409,19 @@ class Selector:
                 self.report.drop("page size unknown", len(found))
                 self.report.skip_item("page size unknown")
                 continue
-            page_stem = self._claim_stem(f"{document.stem}_p{page}",
-                                         f"{document.data_row_id}\0p{page}")
+            page_stem = self._claim_stem(
+                f"{document.stem}_p{page}", f"{document.data_row_id}\0p{page}"
+            )
             yield msgspec.structs.replace(
-                document, stem=page_stem, file_name=page_stem + extension, width=width,
-                height=height, objects=tuple(found), relationships=(), page=page)
+                document,
+                stem=page_stem,
+                file_name=page_stem + extension,
+                width=width,
+                height=height,
+                objects=tuple(found),
+                relationships=(),
+                page=page,
+            )
 
     # --- names and sizes ---
 
@@ -359,8 +431,9 @@ class Selector:
         if self.options.name_by is None:
             name = info.global_key or info.external_id or info.id
         else:
-            name = ordered_names(info.global_key, info.external_id, info.id,
-                                  self.options.name_by)[0]
+            name = ordered_names(info.global_key, info.external_id, info.id, self.options.name_by)[
+                0
+            ]
         base, extension = split_image_extension(name)
         stem = safe_stem(base) or safe_stem(info.id) or "item"
         if not extension:
@@ -393,11 +466,8 @@ class Selector:
                 return round(width), round(height)
         if self.options.images is not None:
             info = row.data_row
-            names = ordered_names(info.global_key, info.external_id, info.id,
-                                   self.options.name_by)
+            names = ordered_names(info.global_key, info.external_id, info.id, self.options.name_by)
             found = image_file(self.options.images, [*names, url_name(info.row_data)])
             if found is not None:
                 return read_image_size(found)
         return None, None
-
-

@@ -41,8 +41,16 @@ import msgspec
 
 from ..errors import LbConvertError
 from ..model import (
-    Box, BoxAnnotation, DataRow, Label, ObjectAnnotation, Point, PointAnnotation,
-    PolygonAnnotation, PolylineAnnotation, Project,
+    Box,
+    BoxAnnotation,
+    DataRow,
+    Label,
+    ObjectAnnotation,
+    Point,
+    PointAnnotation,
+    PolygonAnnotation,
+    PolylineAnnotation,
+    Project,
 )
 from ..read import ExportReader, Source
 from .items import Selector
@@ -119,8 +127,7 @@ def legacy_records(reader: ExportReader, source: Source, selector: Selector) -> 
         return
     grouping = _Grouping(selector)
     if selector.options.labels == "all":
-        yield from grouping.merged(
-            rows, _count_records(source, selector.options.max_record_bytes))
+        yield from grouping.merged(rows, _count_records(source, selector.options.max_record_bytes))
     else:
         yield from grouping.first_chosen(rows)
 
@@ -138,8 +145,10 @@ def group_key(row: DataRow) -> str:
 def _count_records(source: Source, max_record_bytes: int) -> IdTable:
     """First pass: how many records each data row has."""
     if not isinstance(source, (str, os.PathLike)):
-        raise LbConvertError("--labels all on a legacy export reads the file twice, so it needs "
-                             "a file path, not a stream")
+        raise LbConvertError(
+            "--labels all on a legacy export reads the file twice, so it needs "
+            "a file path, not a stream"
+        )
     counts = IdTable()
     with closing(ExportReader(source, max_record_bytes)) as reader:
         for row in reader:
@@ -167,8 +176,12 @@ class _Grouping:
             state = states.get(key)
             if state == _CHOSEN:
                 report.objects_read += objects
-                report.drop("label skipped" if all(label.skipped for label in labels)
-                            else "label not selected", objects)
+                report.drop(
+                    "label skipped"
+                    if all(label.skipped for label in labels)
+                    else "label not selected",
+                    objects,
+                )
                 continue
             if labels and all(label.skipped for label in labels):
                 report.objects_read += objects
@@ -201,8 +214,12 @@ class _Grouping:
                 yield self._prepared(_merge(held.pop(key)))
 
     def _prepared(self, row: DataRow) -> DataRow:
-        holes = sum(len(obj.holes) for label in row.iter_labels()
-                    for obj in label.annotations.objects if isinstance(obj, PolygonAnnotation))
+        holes = sum(
+            len(obj.holes)
+            for label in row.iter_labels()
+            for obj in label.annotations.objects
+            if isinstance(obj, PolygonAnnotation)
+        )
         if holes:
             self.report.warnings[HOLES_WARNING] += holes
         if not self.options.legacy_y_up:
@@ -272,43 +289,65 @@ def _merge(records: list[DataRow]) -> DataRow:
     for record in records:
         for name, project in record.projects.items():
             known = projects.get(name)
-            projects[name] = project if known is None else msgspec.structs.replace(
-                known, labels=known.labels + project.labels)
+            projects[name] = (
+                project
+                if known is None
+                else msgspec.structs.replace(known, labels=known.labels + project.labels)
+            )
     media = next((r.media_attributes for r in records if r.media_attributes is not None), None)
     first = records[0]
-    return DataRow(data_row=first.data_row, media_attributes=media, projects=projects,
-                   position=first.position)
+    return DataRow(
+        data_row=first.data_row, media_attributes=media, projects=projects, position=first.position
+    )
 
 
 def _flip_row(row: DataRow, height: float) -> DataRow:
-    projects = {name: msgspec.structs.replace(project, labels=tuple(
-        _flip_label(label, height) for label in project.labels))
-        for name, project in row.projects.items()}
-    return DataRow(data_row=row.data_row, media_attributes=row.media_attributes,
-                   projects=projects, experiments=row.experiments, position=row.position)
+    projects = {
+        name: msgspec.structs.replace(
+            project, labels=tuple(_flip_label(label, height) for label in project.labels)
+        )
+        for name, project in row.projects.items()
+    }
+    return DataRow(
+        data_row=row.data_row,
+        media_attributes=row.media_attributes,
+        projects=projects,
+        experiments=row.experiments,
+        position=row.position,
+    )
 
 
 def _flip_label(label: Label, height: float) -> Label:
     annotations = label.annotations
     objects = tuple(_flip(obj, height) for obj in annotations.objects)
-    frames = {number: msgspec.structs.replace(frame, objects={
-        key: _flip(obj, height) for key, obj in frame.objects.items()})
-        for number, frame in annotations.frames.items()}
-    return msgspec.structs.replace(label, annotations=msgspec.structs.replace(
-        annotations, objects=objects, frames=frames))
+    frames = {
+        number: msgspec.structs.replace(
+            frame, objects={key: _flip(obj, height) for key, obj in frame.objects.items()}
+        )
+        for number, frame in annotations.frames.items()
+    }
+    return msgspec.structs.replace(
+        label, annotations=msgspec.structs.replace(annotations, objects=objects, frames=frames)
+    )
 
 
 def _flip(obj: ObjectAnnotation, height: float) -> ObjectAnnotation:
     """``obj`` with y measured down from the top instead of up from the bottom."""
-    flip: Callable[[tuple[Point, ...]], tuple[Point, ...]] = \
-        lambda points: tuple(Point(x=p.x, y=height - p.y) for p in points)  # noqa: E731
+    flip: Callable[[tuple[Point, ...]], tuple[Point, ...]] = lambda points: tuple(
+        Point(x=p.x, y=height - p.y) for p in points
+    )  # noqa: E731
     match obj:
         case BoxAnnotation(bounding_box=b):
-            return msgspec.structs.replace(obj, bounding_box=Box(
-                left=b.left, top=height - b.top - b.height, width=b.width, height=b.height))
+            return msgspec.structs.replace(
+                obj,
+                bounding_box=Box(
+                    left=b.left, top=height - b.top - b.height, width=b.width, height=b.height
+                ),
+            )
         case PolygonAnnotation(polygon=points, holes=holes):
-            return msgspec.structs.replace(obj, polygon=flip(points),
-                                           holes=tuple(flip(hole) for hole in holes))
+            return msgspec.structs.replace(
+                obj, polygon=flip(points), holes=tuple(flip(hole) for hole in holes)
+            )
         case PolylineAnnotation(line=points):
             return msgspec.structs.replace(obj, line=flip(points))
         case PointAnnotation(point=p):

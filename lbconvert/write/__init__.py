@@ -55,7 +55,6 @@ def get_writer(name: str) -> type[Writer]:
     else:
         cls = target.load()
     if not (isinstance(cls, type) and issubclass(cls, Writer)):
-        raise LbConvertError(f"format {name!r}: {target!r} is not a subclass of "
-                             "lbconvert.Writer")
+        raise LbConvertError(f"format {name!r}: {target!r} is not a subclass of lbconvert.Writer")
     _loaded[name] = cls
     return cls

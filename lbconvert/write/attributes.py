@@ -31,9 +31,9 @@ def safe_key_part(name: str) -> str:
     return "%5F" + text[1:] if text.startswith("_") else text
 
 
-def flatten_classifications(classifications: Iterable[Classification],
-                            prefix: str = "", safe_keys: bool = False
-                            ) -> dict[str, AttributeValue]:
+def flatten_classifications(
+    classifications: Iterable[Classification], prefix: str = "", safe_keys: bool = False
+) -> dict[str, AttributeValue]:
     """Radio answers become a string, checklists a list of strings, free text
     its content.  A question nested under an answer is keyed by its path:
     ``"<question>/<answer>/<nested question>"``; its answers follow the same
@@ -45,8 +45,12 @@ def flatten_classifications(classifications: Iterable[Classification],
     return flat
 
 
-def _flatten_into(flat: dict[str, AttributeValue], classifications: Iterable[Classification],
-                  prefix: str, part: Optional[Callable[[str], str]]) -> None:
+def _flatten_into(
+    flat: dict[str, AttributeValue],
+    classifications: Iterable[Classification],
+    prefix: str,
+    part: Optional[Callable[[str], str]],
+) -> None:
     """Add the answers to ``flat``; nested questions go straight in after their
     parent, so no intermediate dicts are built."""
     for question in classifications:
@@ -73,8 +77,13 @@ def _flatten_into(flat: dict[str, AttributeValue], classifications: Iterable[Cla
             flat[key] = text.content
 
 
-def _flatten_nested(flat: dict[str, AttributeValue], answer: Answer, key: str, name: str,
-                    part: Optional[Callable[[str], str]]) -> None:
+def _flatten_nested(
+    flat: dict[str, AttributeValue],
+    answer: Answer,
+    key: str,
+    name: str,
+    part: Optional[Callable[[str], str]],
+) -> None:
     """The questions nested under the answer ``name`` of question ``key``,
     keyed ``<key>/<name>/<nested question>``."""
     _flatten_into(flat, answer.classifications, f"{key}/{part(name) if part else name}/", part)

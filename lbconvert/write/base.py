@@ -35,8 +35,9 @@ __all__ = ["Writer", "IMAGE_MEDIA", "release", "WriterOption"]
 log = logging.getLogger(__name__)
 
 #: Error numbers that only writing produces.
-_WRITE_ERRORS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS")
-                          if hasattr(errno, name))
+_WRITE_ERRORS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS") if hasattr(errno, name)
+)
 
 #: Media whose items have pixels to draw on.
 IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "unknown"})
@@ -73,11 +74,17 @@ class Writer:
         """Refuse a subclass that overrides ``add`` (see :meth:`add`)."""
         super().__init_subclass__(**kwargs)
         if "add" in cls.__dict__:
-            raise TypeError(f"{cls.__qualname__}: a writer implements write(item); add(item) is "
-                            "the base class's (it counts the item and lists it in the manifest)")
+            raise TypeError(
+                f"{cls.__qualname__}: a writer implements write(item); add(item) is "
+                "the base class's (it counts the item and lists it in the manifest)"
+            )
 
-    def __init__(self, out: "str | os.PathLike[str]", options: Optional[Options] = None,
-                 report: Optional[Report] = None) -> None:
+    def __init__(
+        self,
+        out: "str | os.PathLike[str]",
+        options: Optional[Options] = None,
+        report: Optional[Report] = None,
+    ) -> None:
         self.options = options or Options()
         self.report = report or Report()
         self.classes = self.options.class_map()
@@ -197,16 +204,20 @@ class Writer:
         if exc.errno in _WRITE_ERRORS:
             return True
         inside = f"{self._out or self.target}{os.sep}"
-        return any(isinstance(name, str) and name.startswith(inside)
-                   for name in (exc.filename, exc.filename2))
+        return any(
+            isinstance(name, str) and name.startswith(inside)
+            for name in (exc.filename, exc.filename2)
+        )
 
     def output_error(self, exc: OSError) -> OutputError:
         """A file system error while writing, as one line naming the target."""
         what = exc.strerror or str(exc)
         if exc.errno in _WRITE_ERRORS:
             what += f" (on the file system of {self.target.parent})"
-        return OutputError(f"cannot write the dataset for {self.target}: {what}; nothing was "
-                           f"written, {self.target} is as it was")
+        return OutputError(
+            f"cannot write the dataset for {self.target}: {what}; nothing was "
+            f"written, {self.target} is as it was"
+        )
 
     def __enter__(self) -> "Writer":
         return self.open()
@@ -301,6 +312,7 @@ def _dropper(report: Report, reason: str) -> Callable[..., None]:
 
     def drop(*_: Any) -> None:
         drop_one(reason)
+
     return drop
 
 

@@ -21,8 +21,16 @@ from ..options import option_name
 #: or Labelbox-style ``{"x": ..., "y": ...}`` mappings.
 PointsLike = Union[np.ndarray, Sequence[Sequence[float]], Sequence[Mapping[str, float]]]
 
-__all__ = ["DEFAULT_MAX_PIXELS", "MAX_COORDINATE", "PointsLike", "as_points", "canvas_value",
-           "check_coordinates", "check_raster_size", "new_canvas"]
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "MAX_COORDINATE",
+    "PointsLike",
+    "as_points",
+    "canvas_value",
+    "check_coordinates",
+    "check_raster_size",
+    "new_canvas",
+]
 
 #: Default upper bound on ``width * height`` for any raster we allocate (256 Mpx).
 DEFAULT_MAX_PIXELS = 2**28

@@ -59,11 +59,17 @@ import orjson
 from .attributes import flatten_classifications
 from .geometry import bounds, extent, ring_area
 from ..model import (
-    BoxAnnotation, Item, MaskAnnotation, PointAnnotation, PolygonAnnotation,
+    BoxAnnotation,
+    Item,
+    MaskAnnotation,
+    PointAnnotation,
+    PolygonAnnotation,
 )
 from .base import Writer, release
 from .shapes import (
-    SECOND_KEYPOINT, Shapes, not_representable,
+    SECOND_KEYPOINT,
+    Shapes,
+    not_representable,
     pixel_bounds,
 )
 from .images import place_item_image
@@ -84,8 +90,9 @@ class _SplitParts:
         self.results_path = os.path.join(out, f".results_{split}.part")
         self.images: IO[bytes] = open(self.images_path, "wb", buffering=_BUFFER)
         self.annotations: IO[bytes] = open(self.annotations_path, "wb", buffering=_BUFFER)
-        self.results: Optional[IO[bytes]] = \
+        self.results: Optional[IO[bytes]] = (
             open(self.results_path, "wb", buffering=_BUFFER) if results else None
+        )
         self.image_id = 0
         self.annotation_id = 0
 
@@ -118,8 +125,12 @@ class _SplitParts:
 
 def _result(record: dict[str, Any]) -> dict[str, Any]:
     """A detection in COCO's results format; a label without confidence scores 1.0."""
-    result = {"image_id": record["image_id"], "category_id": record["category_id"],
-              "bbox": record["bbox"], "score": record.get("score", 1.0)}
+    result = {
+        "image_id": record["image_id"],
+        "category_id": record["category_id"],
+        "bbox": record["bbox"],
+        "score": record.get("score", 1.0),
+    }
     if record["segmentation"] and not _is_box_polygon(record):
         result["segmentation"] = record["segmentation"]
     return result
@@ -127,35 +138,48 @@ def _result(record: dict[str, Any]) -> dict[str, Any]:
 
 def _is_box_polygon(record: dict[str, Any]) -> bool:
     left, top, width, height = record["bbox"]
-    return bool(record["segmentation"] == [[left, top, left + width, top, left + width,
-                                            top + height, left, top + height]])
+    return bool(
+        record["segmentation"]
+        == [[left, top, left + width, top, left + width, top + height, left, top + height]]
+    )
 
 
 class CocoWriter(Writer):
     name = "coco"
     writes_manifest = True
-    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
-                (MaskAnnotation, "_mask"), (PointAnnotation, "_point"))
+    handlers = (
+        (BoxAnnotation, "_box"),
+        (PolygonAnnotation, "_polygon"),
+        (MaskAnnotation, "_mask"),
+        (PointAnnotation, "_point"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._splits: dict[str, _SplitParts] = {}
         keypoint_names = self.options.keypoint_names or ()
-        self._keypoints = {name: i for i, name in enumerate(keypoint_names)} \
-            if self.options.keypoints else {}
+        self._keypoints = (
+            {name: i for i, name in enumerate(keypoint_names)} if self.options.keypoints else {}
+        )
         self.shapes = Shapes(self.report, self.options)
         self._clip = self.options.clip
         self._plain_polygons = not (self.options.fix_geometry or self.options.clip)
         self._coco2017 = self.options.layout == "coco2017"
-        self._place_images = self._coco2017 and (self.options.images is not None
-                                                 or self.options.frames_dir is not None)
+        self._place_images = self._coco2017 and (
+            self.options.images is not None or self.options.frames_dir is not None
+        )
 
     def write(self, item: Item) -> None:
         files = self._splits.get(item.split) or self._open_split(item.split)
         file_name = self._image_file(item) if self._place_images else item.file_name
-        image = {"id": 0, "file_name": file_name, "width": item.width,
-                 "height": item.height, "data_row_id": item.data_row_id,
-                 "global_key": item.global_key}
+        image = {
+            "id": 0,
+            "file_name": file_name,
+            "width": item.width,
+            "height": item.height,
+            "data_row_id": item.data_row_id,
+            "global_key": item.global_key,
+        }
         if item.frame is not None:
             image.update(video_id=item.data_row_id, frame_index=item.frame)
         if item.classifications:
@@ -177,9 +201,15 @@ class CocoWriter(Writer):
             if category is None:
                 continue
             bbox, area, segmentation = shape
-            record = {"id": first_id + len(records), "image_id": image_id,
-                      "category_id": category + 1, "bbox": bbox, "area": area, "iscrowd": 0,
-                      "segmentation": segmentation}
+            record = {
+                "id": first_id + len(records),
+                "image_id": image_id,
+                "category_id": category + 1,
+                "bbox": bbox,
+                "area": area,
+                "iscrowd": 0,
+                "segmentation": segmentation,
+            }
             if obj.confidence is not None:
                 record["score"] = obj.confidence
             if obj.feature_id:
@@ -201,15 +231,24 @@ class CocoWriter(Writer):
 
     def _image_file(self, item: Item) -> str:
         """coco2017: put the item's image into ``images/<split>/``; its file name."""
-        return place_item_image(item, self.file_stem(item), self.out / "images" / item.split,
-                                self.options, self.report) or item.file_name
+        return (
+            place_item_image(
+                item,
+                self.file_stem(item),
+                self.out / "images" / item.split,
+                self.options,
+                self.report,
+            )
+            or item.file_name
+        )
 
     def _json_name(self, kind: str, split: str, single: bool) -> str:
         """``annotations.json`` / ``annotations_<split>.json``, or under coco2017
         ``annotations/instances_<split>.json`` (``results`` likewise)."""
         if self._coco2017:
-            return os.path.join("annotations", f"{'instances' if kind == 'annotations' else kind}"
-                                               f"_{split}.json")
+            return os.path.join(
+                "annotations", f"{'instances' if kind == 'annotations' else kind}_{split}.json"
+            )
         return f"{kind}.json" if single else f"{kind}_{split}.json"
 
     def _point(self, obj: PointAnnotation, item: Item) -> None:
@@ -229,11 +268,15 @@ class CocoWriter(Writer):
                 return None
             left, top, width, height = box.left, box.top, box.width, box.height
         right, bottom = left + width, top + height
-        return ([left, top, width, height], width * height,
-                [[left, top, right, top, right, bottom, left, bottom]])
+        return (
+            [left, top, width, height],
+            width * height,
+            [[left, top, right, top, right, bottom, left, bottom]],
+        )
 
-    def _polygon(self, obj: PolygonAnnotation, item: Item
-                 ) -> Optional[tuple[list[float], float, Any]]:
+    def _polygon(
+        self, obj: PolygonAnnotation, item: Item
+    ) -> Optional[tuple[list[float], float, Any]]:
         polygon = self.shapes.polygon(obj)
         if polygon is None:
             return None
@@ -263,16 +306,19 @@ class CocoWriter(Writer):
         bbox = [float(col0), float(row0), float(col1 - col0), float(row1 - row0)]
         return bbox, float(int(pixels.sum())), rle_encode(pixels)
 
-    def _attach_keypoints(self, points: list[PointAnnotation], records: list[dict[str, Any]]
-                          ) -> None:
+    def _attach_keypoints(
+        self, points: list[PointAnnotation], records: list[dict[str, Any]]
+    ) -> None:
         """Give each box record a keypoints triple list; points go to the first
         box that contains them."""
         slots = len(self._keypoints)
         for record in records:
             record["keypoints"] = [0.0] * (3 * slots)
             record["num_keypoints"] = 0
-        boxes = [(left, top, left + width, top + height)
-                 for left, top, width, height in (r["bbox"] for r in records)]
+        boxes = [
+            (left, top, left + width, top + height)
+            for left, top, width, height in (r["bbox"] for r in records)
+        ]
         for point in points:
             place = self.shapes.keypoint_place(point, self._keypoints, boxes)
             if place is None:
@@ -283,7 +329,7 @@ class CocoWriter(Writer):
                 self.report.drop(SECOND_KEYPOINT)
                 continue
             x, y = point.point.x, point.point.y
-            owner["keypoints"][3 * slot: 3 * slot + 3] = [x, y, 2]
+            owner["keypoints"][3 * slot : 3 * slot + 3] = [x, y, 2]
             owner["num_keypoints"] += 1
             self.report.annotations_written += 1
 
@@ -308,8 +354,10 @@ class CocoWriter(Writer):
             files.close()
             name = self._json_name("annotations", split, single)
             with open(os.path.join(self.out, name), "wb") as out:
-                out.write(b'{"info": {"description": "converted from a Labelbox export by '
-                          b'lbconvert"}, "licenses": [], "images": [')
+                out.write(
+                    b'{"info": {"description": "converted from a Labelbox export by '
+                    b'lbconvert"}, "licenses": [], "images": ['
+                )
                 _append(out, files.images_path)
                 out.write(b'\n], "annotations": [')
                 _append(out, files.annotations_path)
@@ -325,8 +373,13 @@ class CocoWriter(Writer):
                 os.remove(files.results_path)
 
     def abort(self) -> None:
-        release(*(handle.close for files in getattr(self, "_splits", {}).values()
-                  for handle in files.handles()))
+        release(
+            *(
+                handle.close
+                for files in getattr(self, "_splits", {}).values()
+                for handle in files.handles()
+            )
+        )
         super().abort()
 
 

@@ -25,7 +25,12 @@ from .attributes import flatten_classifications
 from ..errors import LbConvertError
 from .geometry import too_tangled
 from ..model import (
-    BoxAnnotation, GeoAnnotation, Item, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
+    BoxAnnotation,
+    GeoAnnotation,
+    Item,
+    ObjectAnnotation,
+    PointAnnotation,
+    PolygonAnnotation,
     PolylineAnnotation,
 )
 from .base import Writer
@@ -46,21 +51,36 @@ class GeoJsonWriter(Writer):
             report.current_class = obj.name or obj.value or ""  # class_of, inlined
             geometry = _geometry(obj, geospatial)
             if geometry is None:
-                self.report.drop("not geospatial" if not isinstance(obj, GeoAnnotation)
-                                 and not geospatial else f"{obj.kind} not representable in geojson")
+                self.report.drop(
+                    "not geospatial"
+                    if not isinstance(obj, GeoAnnotation) and not geospatial
+                    else f"{obj.kind} not representable in geojson"
+                )
                 continue
             geometry = self._valid(geometry)
             if geometry is None:
                 continue
-            features.append({"type": "Feature", "geometry": geometry, "properties": {
-                "class": obj.name, "value": obj.value, "feature_id": obj.feature_id,
-                "schema_id": obj.schema_id, "kind": obj.kind,
-                "attributes": flatten_classifications(obj.classifications)}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": {
+                        "class": obj.name,
+                        "value": obj.value,
+                        "feature_id": obj.feature_id,
+                        "schema_id": obj.schema_id,
+                        "kind": obj.kind,
+                        "attributes": flatten_classifications(obj.classifications),
+                    },
+                }
+            )
         if not features and not geospatial:
             return
-        collection = {"type": "FeatureCollection", "features": features,
-                      "properties": {"data_row_id": item.data_row_id,
-                                     "global_key": item.global_key}}
+        collection = {
+            "type": "FeatureCollection",
+            "features": features,
+            "properties": {"data_row_id": item.data_row_id, "global_key": item.global_key},
+        }
         try:
             data = encode(collection)
         except NotJson:
@@ -82,8 +102,9 @@ class GeoJsonWriter(Writer):
         try:
             return encode(collection)
         except NotJson as exc:
-            raise LbConvertError(f"geojson: data row {item.data_row_id} (item {item.stem}): "
-                                 f"{exc}") from None
+            raise LbConvertError(
+                f"geojson: data row {item.data_row_id} (item {item.stem}): {exc}"
+            ) from None
 
     def _valid(self, geometry: dict[str, Any]) -> Optional[dict[str, Any]]:
         import shapely
@@ -91,14 +112,23 @@ class GeoJsonWriter(Writer):
 
         try:
             parsed = shape(geometry)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
-                RecursionError, shapely.errors.ShapelyError):
+        except (
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            IndexError,
+            OverflowError,
+            RecursionError,
+            shapely.errors.ShapelyError,
+        ):
             self.report.drop("invalid geometry")
             return None
         if parsed.is_valid:
             return geometry
-        if self.options.fix_geometry and not (isinstance(parsed, shapely.Polygon)
-                                              and too_tangled(parsed)):
+        if self.options.fix_geometry and not (
+            isinstance(parsed, shapely.Polygon) and too_tangled(parsed)
+        ):
             repaired: dict[str, Any] = mapping(shapely.make_valid(parsed))
             return repaired
         self.report.drop("invalid geometry")
@@ -114,8 +144,13 @@ def _geometry(obj: ObjectAnnotation, geospatial: bool) -> Optional[dict[str, Any
             return None
         case BoxAnnotation(bounding_box=b):
             right, bottom = b.left + b.width, b.top + b.height
-            ring = [[b.left, b.top], [right, b.top], [right, bottom], [b.left, bottom],
-                    [b.left, b.top]]
+            ring = [
+                [b.left, b.top],
+                [right, b.top],
+                [right, bottom],
+                [b.left, bottom],
+                [b.left, b.top],
+            ]
             return {"type": "Polygon", "coordinates": [ring]}
         case PolygonAnnotation(polygon=points):
             ring = [[p.x, p.y] for p in points]

@@ -13,8 +13,17 @@ if TYPE_CHECKING:
     import shapely
 
 __all__ = [
-    "ring", "ring_xy", "shoelace", "ring_area", "bounds", "extent", "is_degenerate_ring",
-    "clip_ring", "repair_ring", "too_tangled", "Ring",
+    "ring",
+    "ring_xy",
+    "shoelace",
+    "ring_area",
+    "bounds",
+    "extent",
+    "is_degenerate_ring",
+    "clip_ring",
+    "repair_ring",
+    "too_tangled",
+    "Ring",
 ]
 
 Ring = list[tuple[float, float]]
@@ -86,7 +95,9 @@ def _rings_of(geometry: "shapely.Geometry") -> list[Ring]:
     """Exterior rings of the polygonal parts of a geometry, largest first."""
     import shapely
 
-    parts = [g for g in shapely.get_parts(geometry) if isinstance(g, shapely.Polygon) and g.area > 0]
+    parts = [
+        g for g in shapely.get_parts(geometry) if isinstance(g, shapely.Polygon) and g.area > 0
+    ]
     parts.sort(key=lambda g: -g.area)
     return [[(float(x), float(y)) for x, y in list(g.exterior.coords)[:-1]] for g in parts]
 
@@ -127,6 +138,7 @@ def _cut_to_rectangle(vertices: Ring, width: float, height: float) -> Ring:
     """Sutherland-Hodgman clipping of any ring to ``[0, width] x [0, height]``."""
     edges = [(0, 0.0, True), (0, width, False), (1, 0.0, True), (1, height, False)]
     for axis, limit, keep_above in edges:
+
         def inside(v: tuple[float, float]) -> bool:
             return v[axis] >= limit if keep_above else v[axis] <= limit
 
@@ -135,8 +147,12 @@ def _cut_to_rectangle(vertices: Ring, width: float, height: float) -> Ring:
             previous = vertices[i - 1]
             if inside(current) != inside(previous):
                 t = (limit - previous[axis]) / (current[axis] - previous[axis])
-                cut.append((previous[0] + t * (current[0] - previous[0]),
-                            previous[1] + t * (current[1] - previous[1])))
+                cut.append(
+                    (
+                        previous[0] + t * (current[0] - previous[0]),
+                        previous[1] + t * (current[1] - previous[1]),
+                    )
+                )
             if inside(current):
                 cut.append(current)
         vertices = cut

@@ -19,8 +19,9 @@ __all__ = ["place_image", "place_item_image", "IMAGE_MISSING"]
 IMAGE_MISSING = "image file missing"
 
 
-def place_item_image(item: Item, stem: str, directory: Path, options: Options,
-                     report: Report) -> Optional[str]:
+def place_item_image(
+    item: Item, stem: str, directory: Path, options: Options, report: Report
+) -> Optional[str]:
     """Find the item's image (:func:`lbconvert.images.find_image`) and place
     it as ``directory/<stem><its extension>``; that name, or None (counted
     as a warning) when the image is not there."""
@@ -42,7 +43,8 @@ def place_image(source: Path, target: Path, mode: ImageMode) -> None:
         try:
             os.link(source, target)
         except OSError as exc:
-            raise OutputError(f"cannot hard-link {source} to {target.name} ({exc}); "
-                              "use --copy or --link") from exc
+            raise OutputError(
+                f"cannot hard-link {source} to {target.name} ({exc}); use --copy or --link"
+            ) from exc
     else:
         os.symlink(os.path.abspath(source), target)

@@ -30,9 +30,21 @@ from typing import Any, IO
 
 from ..errors import LbConvertError
 from ..model import (
-    BoxAnnotation, ConversationEntityAnnotation, CuboidAnnotation, DocumentBoxAnnotation, DocumentEntityAnnotation,
-    GeoAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
-    PolylineAnnotation, RelationshipAnnotation, TextEntityAnnotation, UnknownAnnotation,
+    BoxAnnotation,
+    ConversationEntityAnnotation,
+    CuboidAnnotation,
+    DocumentBoxAnnotation,
+    DocumentEntityAnnotation,
+    GeoAnnotation,
+    Item,
+    MaskAnnotation,
+    ObjectAnnotation,
+    PointAnnotation,
+    PolygonAnnotation,
+    PolylineAnnotation,
+    RelationshipAnnotation,
+    TextEntityAnnotation,
+    UnknownAnnotation,
 )
 from ..report import class_of
 from .attributes import flatten_classifications
@@ -42,8 +54,21 @@ from .jsonenc import NotJson, encode
 __all__ = ["JsonlWriter"]
 
 _EMPTY_OBJECT = dict.fromkeys(
-    ("bbox", "points", "mask_url", "color_rgb", "start", "end", "message_id", "page",
-     "geojson", "source", "target", "raw"))
+    (
+        "bbox",
+        "points",
+        "mask_url",
+        "color_rgb",
+        "start",
+        "end",
+        "message_id",
+        "page",
+        "geojson",
+        "source",
+        "target",
+        "raw",
+    )
+)
 
 
 class JsonlWriter(Writer):
@@ -55,10 +80,18 @@ class JsonlWriter(Writer):
 
     def write(self, item: Item) -> None:
         record: dict[str, Any] = {
-            "data_row_id": item.data_row_id, "global_key": item.global_key,
-            "external_id": item.external_id, "row_data": item.row_data, "stem": item.stem,
-            "file_name": item.file_name, "split": item.split, "media_type": item.media_type,
-            "width": item.width, "height": item.height, "frame": item.frame, "page": item.page,
+            "data_row_id": item.data_row_id,
+            "global_key": item.global_key,
+            "external_id": item.external_id,
+            "row_data": item.row_data,
+            "stem": item.stem,
+            "file_name": item.file_name,
+            "split": item.split,
+            "media_type": item.media_type,
+            "width": item.width,
+            "height": item.height,
+            "frame": item.frame,
+            "page": item.page,
             "classifications": flatten_classifications(item.classifications),
             "objects": [object_record(obj) for obj in item.objects],
             "relationships": [object_record(obj) for obj in item.relationships],
@@ -91,8 +124,9 @@ class JsonlWriter(Writer):
         try:
             return encode(record)
         except NotJson as exc:
-            raise LbConvertError(f"jsonl: data row {item.data_row_id} (item {item.stem}): "
-                                 f"{exc}") from None
+            raise LbConvertError(
+                f"jsonl: data row {item.data_row_id} (item {item.stem}): {exc}"
+            ) from None
 
     def finish(self) -> None:
         self._file.close()
@@ -106,9 +140,14 @@ class JsonlWriter(Writer):
 def object_record(obj: ObjectAnnotation) -> dict[str, Any]:
     """One object in the flat schema described in the module docstring."""
     record: dict[str, Any] = {
-        "feature_id": obj.feature_id, "schema_id": obj.schema_id, "class": obj.name,
-        "value": obj.value, "kind": obj.kind, "annotation_kind": obj.annotation_kind,
-        "confidence": obj.confidence, **_EMPTY_OBJECT,
+        "feature_id": obj.feature_id,
+        "schema_id": obj.schema_id,
+        "class": obj.name,
+        "value": obj.value,
+        "kind": obj.kind,
+        "annotation_kind": obj.annotation_kind,
+        "confidence": obj.confidence,
+        **_EMPTY_OBJECT,
         "attributes": flatten_classifications(obj.classifications),
     }
     match obj:
@@ -128,8 +167,9 @@ def object_record(obj: ObjectAnnotation) -> dict[str, Any]:
         case TextEntityAnnotation(location=span):
             record.update(start=span.start, end=span.end)
         case ConversationEntityAnnotation(conversational_location=where):
-            record.update(start=where.location.start, end=where.location.end,
-                          message_id=where.message_id)
+            record.update(
+                start=where.location.start, end=where.location.end, message_id=where.message_id
+            )
         case DocumentEntityAnnotation(location=where):
             record["page"] = where.groups[0].page_number if where.groups else None
         case GeoAnnotation(geojson=geometry):

@@ -31,10 +31,19 @@ REPORT = "lbconvert-report.json"
 
 def manifest_record(item: Item) -> dict[str, Any]:
     """The manifest line of one item (keys in a fixed order)."""
-    return {"stem": item.stem, "file_name": item.file_name, "split": item.split,
-            "data_row_id": item.data_row_id, "global_key": item.global_key,
-            "external_id": item.external_id, "media_type": item.media_type,
-            "frame": item.frame, "page": item.page, "width": item.width, "height": item.height}
+    return {
+        "stem": item.stem,
+        "file_name": item.file_name,
+        "split": item.split,
+        "data_row_id": item.data_row_id,
+        "global_key": item.global_key,
+        "external_id": item.external_id,
+        "media_type": item.media_type,
+        "frame": item.frame,
+        "page": item.page,
+        "width": item.width,
+        "height": item.height,
+    }
 
 
 class Manifest:
@@ -75,7 +84,9 @@ def read_manifest(path: "str | os.PathLike[str]") -> Iterator[dict[str, Any]]:
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise LbConvertError(f"{os.fspath(path)}:{number}: not valid JSON ({exc})") from None
+                raise LbConvertError(
+                    f"{os.fspath(path)}:{number}: not valid JSON ({exc})"
+                ) from None
             if not isinstance(record, dict) or not isinstance(record.get("stem"), str):
                 raise LbConvertError(f"{os.fspath(path)}:{number}: a manifest line needs a 'stem'")
             yield record

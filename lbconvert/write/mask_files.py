@@ -38,8 +38,14 @@ from ..options import Options
 from .canvas import check_raster_size
 from ..report import Report
 
-__all__ = ["MaskSource", "MaskSizeError", "composite_mask_id", "mask_pixels",
-           "NOT_OFFLINE", "SIZE_DIFFERS"]
+__all__ = [
+    "MaskSource",
+    "MaskSizeError",
+    "composite_mask_id",
+    "mask_pixels",
+    "NOT_OFFLINE",
+    "SIZE_DIFFERS",
+]
 
 NOT_OFFLINE = "mask not available offline"
 SIZE_DIFFERS = "mask size differs from image"
@@ -52,8 +58,9 @@ class MaskSizeError(LbConvertError):
     """A mask PNG whose size is not the image's."""
 
 
-def mask_pixels(masks: Optional["MaskSource"], obj: MaskAnnotation, item: Item,
-                report: Report) -> Optional[np.ndarray]:
+def mask_pixels(
+    masks: Optional["MaskSource"], obj: MaskAnnotation, item: Item, report: Report
+) -> Optional[np.ndarray]:
     """The object's mask pixels, or None after counting in ``report`` why not."""
     if masks is None:
         report.drop(NOT_OFFLINE)
@@ -64,12 +71,18 @@ def mask_pixels(masks: Optional["MaskSource"], obj: MaskAnnotation, item: Item,
         report.drop(SIZE_DIFFERS)
         masks.mismatches += 1
         if masks.mismatches <= _LOGGED_MISMATCHES:
-            _log.warning("%s; object dropped%s", exc, "" if masks.mismatches < _LOGGED_MISMATCHES
-                         else " (further mismatches are only counted)")
+            _log.warning(
+                "%s; object dropped%s",
+                exc,
+                ""
+                if masks.mismatches < _LOGGED_MISMATCHES
+                else " (further mismatches are only counted)",
+            )
         return None
     if pixels is None:
         report.drop(NOT_OFFLINE)
     return pixels
+
 
 _COMPOSITE_ID = re.compile(r"/masks/([^/?#]+)")
 
@@ -82,8 +95,9 @@ def composite_mask_id(url: str) -> Optional[str]:
 class MaskSource:
     """Resolves mask annotations to boolean pixel arrays from a local directory."""
 
-    def __init__(self, directory: Path, mapping: Optional[dict[str, str]] = None,
-                 max_pixels: int = 1 << 28) -> None:
+    def __init__(
+        self, directory: Path, mapping: Optional[dict[str, str]] = None, max_pixels: int = 1 << 28
+    ) -> None:
         self.directory = Path(directory)
         self.mapping = mapping or {}
         self.max_pixels = max_pixels
@@ -100,7 +114,9 @@ class MaskSource:
             try:
                 mapping = orjson.loads(Path(options.mask_map).read_bytes())
             except (OSError, orjson.JSONDecodeError) as exc:
-                raise LbConvertError(f"{options.mask_map}: cannot read the mask map ({exc})") from exc
+                raise LbConvertError(
+                    f"{options.mask_map}: cannot read the mask map ({exc})"
+                ) from exc
             if not isinstance(mapping, dict):
                 raise LbConvertError(f"{options.mask_map}: the mask map must be a JSON object")
         return cls(options.masks, mapping, options.max_pixels)
@@ -125,8 +141,9 @@ class MaskSource:
         image = self._load(path, item)
         if image.ndim == 2:
             return np.asarray(image != 0)
-        return np.asarray(np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3
-                          else image[..., 0] != 0)
+        return np.asarray(
+            np.any(image[..., :3] != 0, axis=-1) if image.shape[-1] >= 3 else image[..., 0] != 0
+        )
 
     def _composite_path(self, obj: MaskAnnotation, item: Item) -> Optional[Path]:
         url = obj.composite_mask.url if obj.composite_mask else ""
@@ -158,7 +175,8 @@ class MaskSource:
         if (width, height) != (item.width, item.height):
             raise MaskSizeError(
                 f"mask {path} is {width}x{height} but image {item.stem} is "
-                f"{item.width}x{item.height}")
+                f"{item.width}x{item.height}"
+            )
         return image
 
 

@@ -62,7 +62,12 @@ import orjson
 
 from ..errors import LbConvertError
 from ..model import (
-    BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation, PolygonAnnotation,
+    BoxAnnotation,
+    Item,
+    MaskAnnotation,
+    ObjectAnnotation,
+    PointAnnotation,
+    PolygonAnnotation,
     PolylineAnnotation,
 )
 from .palette import save_palette_png, save_png16, voc_colormap
@@ -70,7 +75,11 @@ from .regions import ItemRaster, Region, absurd, mask_region, paint, paint_claim
 from ..names import safe_stem
 from .base import Writer
 from .shapes import (
-    DEGENERATE_POLYLINE, NO_PIXEL_CENTRE, OUT_OF_RANGE, Shapes, outside,
+    DEGENERATE_POLYLINE,
+    NO_PIXEL_CENTRE,
+    OUT_OF_RANGE,
+    Shapes,
+    outside,
 )
 
 __all__ = ["MaskPngWriter"]
@@ -84,9 +93,13 @@ MAX_INSTANCES = 65535
 class MaskPngWriter(Writer):
     name = "masks"
     writes_manifest = True
-    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
-                (PolylineAnnotation, "_polyline"), (PointAnnotation, "_point"),
-                (MaskAnnotation, "_mask"))
+    handlers = (
+        (BoxAnnotation, "_box"),
+        (PolygonAnnotation, "_polygon"),
+        (PolylineAnnotation, "_polyline"),
+        (PointAnnotation, "_point"),
+        (MaskAnnotation, "_mask"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,8 +121,10 @@ class MaskPngWriter(Writer):
         """Refuse a class map larger than the 8-bit PNG holds: every class has
         its index (class id + 1) in classes.json, drawn here or not."""
         if len(self.classes) > MAX_CLASS_INDEX:
-            raise LbConvertError(f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
-                                 f"(at most {MAX_CLASS_INDEX}; 255 is ignore)")
+            raise LbConvertError(
+                f"masks: {len(self.classes)} classes do not fit an 8-bit PNG "
+                f"(at most {MAX_CLASS_INDEX}; 255 is ignore)"
+            )
 
     def write(self, item: Item) -> None:
         if len(self.classes) > MAX_CLASS_INDEX:  # the select stage registered one too many
@@ -136,8 +151,10 @@ class MaskPngWriter(Writer):
             drawn += 1
             if instances is not None:
                 if drawn > MAX_INSTANCES:
-                    raise LbConvertError(f"data row {item.data_row_id} (item {item.stem}): more "
-                                         f"than {MAX_INSTANCES} instances do not fit a 16-bit PNG")
+                    raise LbConvertError(
+                        f"data row {item.data_row_id} (item {item.stem}): more "
+                        f"than {MAX_INSTANCES} instances do not fit a 16-bit PNG"
+                    )
                 paint(instances, region, drawn)
         self.report.annotations_written += drawn
         stem = self.file_stem(item)
@@ -176,8 +193,9 @@ class MaskPngWriter(Writer):
         self._split_dirs[split] = name
         return name
 
-    def _region(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster
-                ) -> Optional[tuple[Region, int]]:
+    def _region(
+        self, obj: ObjectAnnotation, item: Item, raster: ItemRaster
+    ) -> Optional[tuple[Region, int]]:
         """The object's pixels and class index, or None (dropped, with the reason)."""
         region = self._shape(obj, item, raster)
         if region is None:
@@ -189,9 +207,11 @@ class MaskPngWriter(Writer):
         if class_id is None:
             return None
         if class_id + 1 > MAX_CLASS_INDEX:
-            raise LbConvertError(f"masks: class {self.classes.names[class_id]!r} would be index "
-                                 f"{class_id + 1}; an 8-bit PNG holds at most {MAX_CLASS_INDEX} "
-                                 "classes (255 is ignore)")
+            raise LbConvertError(
+                f"masks: class {self.classes.names[class_id]!r} would be index "
+                f"{class_id + 1}; an 8-bit PNG holds at most {MAX_CLASS_INDEX} "
+                "classes (255 is ignore)"
+            )
         return region, class_id + 1
 
     def _shape(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
@@ -200,37 +220,56 @@ class MaskPngWriter(Writer):
 
     def handler_table(self) -> "Sequence[tuple[type, Optional[str]]]":
         if self._line_width is None:  # polylines and points need a width to cover pixels
-            return [(cls, "_without_width" if cls in (PolylineAnnotation, PointAnnotation)
-                     else name) for cls, name in self.handlers]
+            return [
+                (cls, "_without_width" if cls in (PolylineAnnotation, PointAnnotation) else name)
+                for cls, name in self.handlers
+            ]
         return self.handlers
 
     def _box(self, obj: BoxAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
         box = self.shapes.box(obj)
         if box is None:
             return None
-        return self._placed(raster.box(box), raster, "box", [box.left, box.left + box.width],
-                            [box.top, box.top + box.height])
+        return self._placed(
+            raster.box(box),
+            raster,
+            "box",
+            [box.left, box.left + box.width],
+            [box.top, box.top + box.height],
+        )
 
-    def _polygon(self, obj: PolygonAnnotation, item: Item, raster: ItemRaster
-                 ) -> Optional[Region]:
+    def _polygon(self, obj: PolygonAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
         polygon = self.shapes.polygon(obj)
         if polygon is None:
             return None
         xs, ys, _ = polygon
         return self._placed(raster.polygon(list(zip(xs, ys))), raster, "polygon", xs, ys)
 
-    def _polyline(self, obj: PolylineAnnotation, item: Item, raster: ItemRaster
-                  ) -> Optional[Region]:
+    def _polyline(
+        self, obj: PolylineAnnotation, item: Item, raster: ItemRaster
+    ) -> Optional[Region]:
         points, line_width = obj.line, cast(float, self._line_width)  # set: see handler_table
         if not points:
             return self._drop(DEGENERATE_POLYLINE)
-        return self._placed(raster.polyline(points, line_width), raster, "polyline",
-                            [p.x for p in points], [p.y for p in points], line_width / 2)
+        return self._placed(
+            raster.polyline(points, line_width),
+            raster,
+            "polyline",
+            [p.x for p in points],
+            [p.y for p in points],
+            line_width / 2,
+        )
 
     def _point(self, obj: PointAnnotation, item: Item, raster: ItemRaster) -> Optional[Region]:
         point, line_width = obj.point, cast(float, self._line_width)  # set: see handler_table
-        return self._placed(raster.polyline((point,), line_width), raster, "point",
-                            [point.x], [point.y], line_width / 2)
+        return self._placed(
+            raster.polyline((point,), line_width),
+            raster,
+            "point",
+            [point.x],
+            [point.y],
+            line_width / 2,
+        )
 
     def _without_width(self, obj: ObjectAnnotation, item: Item, raster: ItemRaster) -> None:
         self._drop(f"{obj.kind} without --line-width")
@@ -239,16 +278,26 @@ class MaskPngWriter(Writer):
         pixels = self.shapes.mask(obj, item)
         return None if pixels is None else mask_region(pixels)
 
-    def _placed(self, region: Optional[Region], raster: ItemRaster, what: str,
-                xs: Sequence[float], ys: Sequence[float], margin: float = 0.0
-                ) -> Optional[Region]:
+    def _placed(
+        self,
+        region: Optional[Region],
+        raster: ItemRaster,
+        what: str,
+        xs: Sequence[float],
+        ys: Sequence[float],
+        margin: float = 0.0,
+    ) -> Optional[Region]:
         """The region, or None with the reason: outside the image, or between pixel centres."""
         if region is not None:
             return region
         if absurd(xs, margin + 1.0) or absurd(ys, margin + 1.0):
             return self._drop(OUT_OF_RANGE)
-        beyond = (max(xs) + margin <= 0 or max(ys) + margin <= 0
-                   or min(xs) - margin >= raster.width or min(ys) - margin >= raster.height)
+        beyond = (
+            max(xs) + margin <= 0
+            or max(ys) + margin <= 0
+            or min(xs) - margin >= raster.width
+            or min(ys) - margin >= raster.height
+        )
         return self._drop(outside(what) if beyond else NO_PIXEL_CENTRE)
 
     def _drop(self, reason: str) -> Optional[Region]:
@@ -260,8 +309,10 @@ class MaskPngWriter(Writer):
         self._check_class_count()  # a writer driven by hand registers classes in add()
         colors = voc_colormap(256)  # orjson writes the tuples as arrays
         entries = [{"index": 0, "name": "background", "color": colors[0]}]
-        entries += [{"index": index, "name": name, "color": colors[index]}
-                    for index, name in enumerate(self.classes.names, 1)]
+        entries += [
+            {"index": index, "name": name, "color": colors[index]}
+            for index, name in enumerate(self.classes.names, 1)
+        ]
         if self._ignore:
             entries.append({"index": IGNORE, "name": "ignore", "color": colors[IGNORE]})
         with open(os.path.join(self.out, "classes.json"), "wb") as out:

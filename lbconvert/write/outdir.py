@@ -46,19 +46,28 @@ from typing import Callable, Iterable, Optional
 
 from ..errors import OutputError
 
-__all__ = ["Staging", "resolve_target", "check_target", "check_inputs", "remove_stale",
-           "owner_token"]
+__all__ = [
+    "Staging",
+    "resolve_target",
+    "check_target",
+    "check_inputs",
+    "remove_stale",
+    "owner_token",
+]
 
 log = logging.getLogger(__name__)
 
 _PARTIAL, _OLD = ".partial", ".old"
-_OWNED = re.compile(r"(?P<machine>[0-9a-f]{10})-(?P<pid>[0-9]+)-(?P<start>[0-9]*)-[0-9a-f]{8}"
-                    r"(?P<kind>\.partial|\.old)")
+_OWNED = re.compile(
+    r"(?P<machine>[0-9a-f]{10})-(?P<pid>[0-9]+)-(?P<start>[0-9]*)-[0-9a-f]{8}"
+    r"(?P<kind>\.partial|\.old)"
+)
 #: Names longer than this are shortened in temporary names (NAME_MAX is 255).
 _LONG_NAME = 180
 
 
 # --- which directory ---
+
 
 def resolve_target(out: Path) -> Path:
     """``out`` as the directory to create or replace.
@@ -74,17 +83,21 @@ def resolve_target(out: Path) -> Path:
         real = Path(os.path.realpath(out))
         if not real.is_dir():
             what = "a file" if real.exists() else "nothing"
-            raise OutputError(f"{out} is a symbolic link to {os.readlink(out)}, which is "
-                              f"{what}; give a directory (or a link to one)")
+            raise OutputError(
+                f"{out} is a symbolic link to {os.readlink(out)}, which is "
+                f"{what}; give a directory (or a link to one)"
+            )
         target = real
     elif out.name in ("", ".", ".."):
         target = Path(os.path.realpath(out))
     else:
         target = out
     if _holds(target, _cwd()):
-        raise OutputError(f"-o {out}: the output directory cannot be the current directory "
-                          f"or contain it (the dataset replaces it as a whole); name a "
-                          f"directory, e.g. -o {Path(out, 'dataset')}")
+        raise OutputError(
+            f"-o {out}: the output directory cannot be the current directory "
+            f"or contain it (the dataset replaces it as a whole); name a "
+            f"directory, e.g. -o {Path(out, 'dataset')}"
+        )
     return target
 
 
@@ -95,8 +108,10 @@ def check_inputs(target: Path, inputs: "Iterable[object]") -> None:
         return
     for path in inputs:
         if isinstance(path, (str, os.PathLike)) and _holds(target, Path(os.path.realpath(path))):
-            raise OutputError(f"{os.fspath(path)} is inside {target}, which the dataset "
-                              f"replaces; write the dataset elsewhere")
+            raise OutputError(
+                f"{os.fspath(path)} is inside {target}, which the dataset "
+                f"replaces; write the dataset elsewhere"
+            )
 
 
 def _cwd() -> Optional[Path]:
@@ -127,6 +142,7 @@ def check_target(target: Path, overwrite: bool) -> None:
 
 
 # --- who owns a temporary directory ---
+
 
 def _read(path: str) -> Optional[str]:
     try:
@@ -190,7 +206,7 @@ def _stem(name: str) -> str:
     """``name`` as used in temporary names: long names are cut and hashed."""
     if len(name) <= _LONG_NAME:
         return name
-    return f"{name[:_LONG_NAME - 11]}~{hashlib.sha1(name.encode()).hexdigest()[:10]}"
+    return f"{name[: _LONG_NAME - 11]}~{hashlib.sha1(name.encode()).hexdigest()[:10]}"
 
 
 def remove_stale(target: Path) -> None:
@@ -214,8 +230,9 @@ def remove_stale(target: Path) -> None:
             except OSError:
                 pass
             else:
-                log.warning("restored %s from %s (its run was killed while replacing it)",
-                            target, path)
+                log.warning(
+                    "restored %s from %s (its run was killed while replacing it)", target, path
+                )
                 continue
         log.info("removing %s (left by a run that is gone)", path)
         remove_tree(path)
@@ -240,8 +257,12 @@ def remove_tree(path: Path) -> bool:
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-_UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, getattr(errno, "ENOTSUP", errno.EINVAL),
-                getattr(errno, "EOPNOTSUPP", errno.EINVAL)}
+_UNSUPPORTED = {
+    errno.ENOSYS,
+    errno.EINVAL,
+    getattr(errno, "ENOTSUP", errno.EINVAL),
+    getattr(errno, "EOPNOTSUPP", errno.EINVAL),
+}
 
 
 def _renameat2() -> "Optional[Callable[..., int]]":
@@ -251,8 +272,13 @@ def _renameat2() -> "Optional[Callable[..., int]]":
         function = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):  # no C library handle, or glibc < 2.28
         return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                         ctypes.c_uint]
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     function.restype = ctypes.c_int
     return function
 
@@ -269,8 +295,10 @@ def exchange(first: Path, second: Path) -> None:
     ExchangeUnsupported where that does not exist."""
     if _RENAMEAT2 is None:
         raise ExchangeUnsupported()
-    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
-                  _RENAME_EXCHANGE) != 0:
+    if (
+        _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+        != 0
+    ):
         code = ctypes.get_errno()
         if code in _UNSUPPORTED:
             raise ExchangeUnsupported()
@@ -278,6 +306,7 @@ def exchange(first: Path, second: Path) -> None:
 
 
 # --- the temporary directory ---
+
 
 class _Taken(Exception):
     """OUT holds something that is not ours to replace."""
@@ -311,8 +340,9 @@ class Staging:
             return self.path
         except OSError as exc:
             self.discard()
-            raise OutputError(f"cannot make a temporary directory beside {self.target}: "
-                              f"{exc.strerror or exc}") from exc
+            raise OutputError(
+                f"cannot make a temporary directory beside {self.target}: {exc.strerror or exc}"
+            ) from exc
         except BaseException:
             self.discard()
             raise
@@ -372,17 +402,23 @@ class Staging:
                     continue
                 break
             else:
-                raise OutputError(f"{self.target} keeps appearing and disappearing; "
-                                  f"nothing was written")
+                raise OutputError(
+                    f"{self.target} keeps appearing and disappearing; nothing was written"
+                )
         except _Taken as taken:
             raise self._keep(staged, str(taken)) from None
         except OSError as exc:
             self.discard()
-            hint = " (a mount point cannot be replaced: write into a directory inside it)" \
-                if exc.errno in (errno.EBUSY, errno.EXDEV) else ""
-            raise OutputError(f"cannot move the dataset into {self.target}: "
-                              f"{exc.strerror or exc}{hint}; nothing was written, "
-                              f"{self.target} is as it was") from exc
+            hint = (
+                " (a mount point cannot be replaced: write into a directory inside it)"
+                if exc.errno in (errno.EBUSY, errno.EXDEV)
+                else ""
+            )
+            raise OutputError(
+                f"cannot move the dataset into {self.target}: "
+                f"{exc.strerror or exc}{hint}; nothing was written, "
+                f"{self.target} is as it was"
+            ) from exc
         except BaseException:
             self.discard()
             raise
@@ -428,7 +464,7 @@ class Staging:
         remove_tree(staged)  # the old dataset, now under the temporary name
 
     def _replace_in_two_renames(self, staged: Path, target: Path) -> None:
-        aside = staged.with_name(staged.name[:-len(_PARTIAL)] + _OLD)
+        aside = staged.with_name(staged.name[: -len(_PARTIAL)] + _OLD)
         try:
             os.rename(target, aside)
         except FileNotFoundError:
@@ -442,7 +478,8 @@ class Staging:
                 raise OutputError(
                     f"cannot move the dataset into {target} ({exc}), nor the old one back: "
                     f"the old dataset is at {aside} (the next run into {target} renames it "
-                    f"back)") from exc
+                    f"back)"
+                ) from exc
             raise
         remove_tree(aside)
 
@@ -459,8 +496,12 @@ class Staging:
             except OSError:
                 continue
             self.path = None
-            return OutputError(f"{why}; this run's dataset was kept at {kept} "
-                               f"(pass --overwrite to replace {target})")
+            return OutputError(
+                f"{why}; this run's dataset was kept at {kept} "
+                f"(pass --overwrite to replace {target})"
+            )
         self.path = None
-        return OutputError(f"{why}; this run's dataset was left at {staged} (a later run into "
-                           f"{target} removes it once this process has ended)")
+        return OutputError(
+            f"{why}; this run's dataset was left at {staged} (a later run into "
+            f"{target} removes it once this process has ended)"
+        )

@@ -28,7 +28,13 @@ from .fill import fill_polygon
 from .polylines import fill_polyline
 
 __all__ = [
-    "Region", "ItemRaster", "raster_size", "mask_region", "paint", "paint_claim", "inner_border",
+    "Region",
+    "ItemRaster",
+    "raster_size",
+    "mask_region",
+    "paint",
+    "paint_claim",
+    "inner_border",
 ]
 
 
@@ -46,7 +52,7 @@ class Region(NamedTuple):
     def window(self, canvas: np.ndarray) -> np.ndarray:
         """The view of ``canvas`` this region covers."""
         height, width = self.mask.shape
-        return canvas[self.row:self.row + height, self.col:self.col + width]
+        return canvas[self.row : self.row + height, self.col : self.col + width]
 
     def bounds(self) -> Optional[tuple[int, int, int, int]]:
         """``(col0, row0, col1, row1)`` of the covered pixels, ends exclusive;
@@ -55,8 +61,12 @@ class Region(NamedTuple):
         if rows.size == 0:
             return None
         cols = np.flatnonzero(self.mask.any(axis=0))
-        return (self.col + int(cols[0]), self.row + int(rows[0]),
-                self.col + int(cols[-1]) + 1, self.row + int(rows[-1]) + 1)
+        return (
+            self.col + int(cols[0]),
+            self.row + int(rows[0]),
+            self.col + int(cols[-1]) + 1,
+            self.row + int(rows[-1]) + 1,
+        )
 
 
 def raster_size(item: Item, max_pixels: int) -> tuple[int, int]:
@@ -65,8 +75,10 @@ def raster_size(item: Item, max_pixels: int) -> tuple[int, int]:
     try:
         return check_raster_size(item.width or 0, item.height or 0, max_pixels)
     except (TypeError, ValueError) as exc:
-        raise LbConvertError(f"data row {item.data_row_id or '?'} (item {item.stem}, record "
-                             f"{item.source_position}): {exc}") from None
+        raise LbConvertError(
+            f"data row {item.data_row_id or '?'} (item {item.stem}, record "
+            f"{item.source_position}): {exc}"
+        ) from None
 
 
 def _span(low: float, high: float, limit: int) -> tuple[int, int]:
@@ -76,8 +88,9 @@ def _span(low: float, high: float, limit: int) -> tuple[int, int]:
     return first, end
 
 
-def absurd(coordinates: "Sequence[float] | Sequence[tuple[float, float]] | np.ndarray",
-           margin: float = 0.0) -> bool:
+def absurd(
+    coordinates: "Sequence[float] | Sequence[tuple[float, float]] | np.ndarray", margin: float = 0.0
+) -> bool:
     """Whether any coordinate is NaN, infinite or beyond +-:data:`MAX_COORDINATE`
     (less ``margin``, the half width of a band around it): a corrupt export
     (``-1e308``).  Such shapes are not rasterized."""
@@ -128,11 +141,13 @@ class ItemRaster:
         xy = np.array([(p.x, p.y) for p in points], dtype=np.float64).reshape(-1, 2)
         if len(xy) == 0 or absurd(xy, line_width / 2.0 + 1.0):
             return None
-        return self._cut(xy, line_width / 2.0,
-                         lambda canvas: fill_polyline(canvas, xy, True, line_width))
+        return self._cut(
+            xy, line_width / 2.0, lambda canvas: fill_polyline(canvas, xy, True, line_width)
+        )
 
-    def _cut(self, points: np.ndarray, margin: float,
-             fill: Callable[[np.ndarray], None]) -> Optional[Region]:
+    def _cut(
+        self, points: np.ndarray, margin: float, fill: Callable[[np.ndarray], None]
+    ) -> Optional[Region]:
         low = points.min(axis=0) - margin
         high = points.max(axis=0) + margin
         c0, c1 = _span(float(low[0]), float(high[0]), self.width)

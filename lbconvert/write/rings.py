@@ -60,8 +60,9 @@ def mask_rings(pixels: np.ndarray, cv2: Any = None) -> list[Ring]:
     cv2 = cv2 or opencv()
     if cv2 is None:
         raise LbConvertError(OPENCV_MISSING)
-    contours, _ = cv2.findContours(pixels.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        pixels.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     parts = []
     for contour in contours:
         points = contour.reshape(-1, 2).astype(np.float64) + 0.5
@@ -77,6 +78,7 @@ def mask_rings(pixels: np.ndarray, cv2: Any = None) -> list[Ring]:
 
 # --- joining parts into one ring (Ultralytics' merge_multi_segment rule) -----------
 
+
 def _closest_pair(first: Ring, second: Ring) -> tuple[int, int]:
     """Indices of the closest vertices of two rings (the first such pair in
     row-major order), computed in blocks so memory stays bounded."""
@@ -87,7 +89,7 @@ def _closest_pair(first: Ring, second: Ring) -> tuple[int, int]:
     best, pair = np.inf, (0, 0)
     step = max(1, (1 << 20) // len(b))
     for start in range(0, len(a), step):
-        distances = ((a[start:start + step, None, :] - b[None, :, :]) ** 2).sum(-1)
+        distances = ((a[start : start + step, None, :] - b[None, :, :]) ** 2).sum(-1)
         flat = int(distances.argmin())
         if distances.flat[flat] < best:
             best = distances.flat[flat]
@@ -103,7 +105,7 @@ def merge_parts(rings: list[Ring]) -> Ring:
     links = [_closest_pair(rings[i - 1], rings[i]) for i in range(1, len(rings))]
     last = len(rings) - 1
     loops: list[Ring] = []  # each part closed on itself, from its first link vertex
-    spans: list[int] = []   # middle parts: steps from the entry to the exit vertex
+    spans: list[int] = []  # middle parts: steps from the entry to the exit vertex
     for i, ring in enumerate(rings):
         if i == 0:
             start, span = links[0][0], 0
@@ -115,12 +117,12 @@ def merge_parts(rings: list[Ring]) -> Ring:
                 ring = ring[::-1]
                 entry, leave = len(ring) - 1 - entry, len(ring) - 1 - leave
             start, span = entry, leave - entry
-        loops.append(ring[start:] + ring[:start] + ring[start:start + 1])
+        loops.append(ring[start:] + ring[:start] + ring[start : start + 1])
         spans.append(span)
     merged: Ring = list(loops[0])
     for i in range(1, last):  # forward: entry to exit of each middle part
-        merged += loops[i][:spans[i] + 1]
+        merged += loops[i][: spans[i] + 1]
     merged += loops[last]
     for i in range(last - 1, 0, -1):  # back: exit round to entry
-        merged += loops[i][spans[i]:]
+        merged += loops[i][spans[i] :]
     return merged

@@ -26,10 +26,27 @@ if TYPE_CHECKING:  # numpy loads only for masks
     from . import mask_files
 
 __all__ = [
-    "Shapes", "Corners", "clipped", "pixel_bounds", "not_representable", "outside", "degenerate",
-    "DEGENERATE_BOX", "DEGENERATE_POLYGON", "DEGENERATE_POLYLINE", "DEGENERATE_MASK",
-    "BOX_OUTSIDE", "POLYGON_OUTSIDE", "EMPTY_MASK", "MASK_OFFLINE", "NO_PIXEL_CENTRE",
-    "OUT_OF_RANGE", "OPENCV_MISSING", "POINT_CLASS_UNLISTED", "POINT_OUTSIDE_BOXES", "SECOND_KEYPOINT",
+    "Shapes",
+    "Corners",
+    "clipped",
+    "pixel_bounds",
+    "not_representable",
+    "outside",
+    "degenerate",
+    "DEGENERATE_BOX",
+    "DEGENERATE_POLYGON",
+    "DEGENERATE_POLYLINE",
+    "DEGENERATE_MASK",
+    "BOX_OUTSIDE",
+    "POLYGON_OUTSIDE",
+    "EMPTY_MASK",
+    "MASK_OFFLINE",
+    "NO_PIXEL_CENTRE",
+    "OUT_OF_RANGE",
+    "OPENCV_MISSING",
+    "POINT_CLASS_UNLISTED",
+    "POINT_OUTSIDE_BOXES",
+    "SECOND_KEYPOINT",
 ]
 
 # --- why an object is not written (the report's keys) ------------------------------
@@ -69,8 +86,9 @@ Corners = tuple[float, float, float, float]
 """``(left, top, right, bottom)`` in pixels."""
 
 
-def clipped(left: float, top: float, right: float, bottom: float, width: float, height: float
-            ) -> Optional[Corners]:
+def clipped(
+    left: float, top: float, right: float, bottom: float, width: float, height: float
+) -> Optional[Corners]:
     """``[left, right] x [top, bottom]`` cut to the ``width`` x ``height`` image;
     None when nothing with an area is left."""
     # Comparisons, not max()/min() (the plain definition, tests/test_shapes.py):
@@ -117,8 +135,9 @@ class Shapes:
             return None
         return box
 
-    def keypoint_place(self, point: PointAnnotation, slots: dict[str, int],
-                       boxes: Sequence[Corners]) -> Optional[tuple[int, int]]:
+    def keypoint_place(
+        self, point: PointAnnotation, slots: dict[str, int], boxes: Sequence[Corners]
+    ) -> Optional[tuple[int, int]]:
         """Where a pose point goes: ``(its slot, the index of the first box
         holding it)`` (edges included), or None with the drop counted (its
         class is not among ``slots``, or no box holds it).  The caller
@@ -129,8 +148,14 @@ class Shapes:
             self.report.drop(POINT_CLASS_UNLISTED)
             return None
         x, y = point.point.x, point.point.y
-        owner = next((i for i, (left, top, right, bottom) in enumerate(boxes)
-                      if left <= x <= right and top <= y <= bottom), None)
+        owner = next(
+            (
+                i
+                for i, (left, top, right, bottom) in enumerate(boxes)
+                if left <= x <= right and top <= y <= bottom
+            ),
+            None,
+        )
         if owner is None:
             self.report.drop(POINT_OUTSIDE_BOXES)
             return None
@@ -142,8 +167,14 @@ class Shapes:
         if not (box.width > 0 and box.height > 0):  # self.box(obj): YOLO's hot path, inlined
             self.report.drop(DEGENERATE_BOX)
             return None
-        corners = clipped(box.left, box.top, box.left + box.width, box.top + box.height,
-                          item.width or 0, item.height or 0)
+        corners = clipped(
+            box.left,
+            box.top,
+            box.left + box.width,
+            box.top + box.height,
+            item.width or 0,
+            item.height or 0,
+        )
         if corners is None:
             self.report.drop(BOX_OUTSIDE)
         return corners
@@ -158,14 +189,14 @@ class Shapes:
             return None
         return xs, ys, area
 
-    def rings(self, xs: list[float], ys: list[float], item: Item, drop_outside: bool = False
-              ) -> Optional[list[Ring]]:
+    def rings(
+        self, xs: list[float], ys: list[float], item: Item, drop_outside: bool = False
+    ) -> Optional[list[Ring]]:
         """The polygon's ring(s): repaired with ``fix_geometry``, cut to the image
         with ``clip``; None (``polygon outside image``) when nothing is left or,
         with ``drop_outside``, when every vertex lies beyond one image edge."""
         width, height = item.width or 0, item.height or 0
-        if drop_outside and (max(xs) <= 0 or max(ys) <= 0 or min(xs) >= width
-                             or min(ys) >= height):
+        if drop_outside and (max(xs) <= 0 or max(ys) <= 0 or min(xs) >= width or min(ys) >= height):
             self.report.drop(POLYGON_OUTSIDE)
             return None
         rings = [list(zip(xs, ys))]

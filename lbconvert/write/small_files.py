@@ -113,8 +113,7 @@ class SmallFiles:
         """Stop without waiting for the files still on their way (never raises OSError)."""
         spool, self._spool = self._spool, None
         if spool is not None:
-            release(spool.kill, spool.wait, _stdin(spool).close,
-                    _stderr(spool).close)
+            release(spool.kill, spool.wait, _stdin(spool).close, _stderr(spool).close)
         self._batch.clear()
         self._close_directory()
 
@@ -125,9 +124,18 @@ class SmallFiles:
             return None
         try:
             spool = subprocess.Popen(
-                [sys.executable, "-I", "-S", os.fspath(_SPOOL), os.fspath(self.directory),
-                 str(os.getpid())],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                [
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    os.fspath(_SPOOL),
+                    os.fspath(self.directory),
+                    str(os.getpid()),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
         except OSError:
             return None
         _enlarge_pipe(_stdin(spool).fileno())
@@ -157,8 +165,10 @@ class SmallFiles:
             message = ""
         release(_stderr(spool).close, _stdin(spool).close)
         message = " ".join(message.split())  # one line, whatever it printed
-        return OutputError(message or f"writing files into {self.directory} failed "
-                                      f"(exit status {spool.returncode})")
+        return OutputError(
+            message
+            or f"writing files into {self.directory} failed (exit status {spool.returncode})"
+        )
 
     def _close_directory(self) -> None:
         if self._fd is not None:

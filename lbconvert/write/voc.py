@@ -142,8 +142,9 @@ class BndBox(msgspec.Struct, frozen=True, gc=False):
     truncated: int
 
 
-def voc_bndbox(left: float, top: float, right: float, bottom: float, width: int, height: int
-               ) -> Optional[BndBox]:
+def voc_bndbox(
+    left: float, top: float, right: float, bottom: float, width: int, height: int
+) -> Optional[BndBox]:
     """The 1-based inclusive VOC box of ``[left, right] x [top, bottom]`` in a
     ``width`` x ``height`` image, or None when it lies entirely outside."""
     if right <= 0 or bottom <= 0 or left >= width or top >= height:
@@ -176,17 +177,21 @@ def _xml_head(file_name: str, width: str, height: str, segmented: str) -> str:
     # tree after ET.indent(root) and ET.tostring(root, encoding="utf-8",
     # xml_declaration=True) (the tests compare).  f-strings: %-formatting
     # of these templates cost twice as much.
-    return (f"<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
-            f"  <filename>{_escape(file_name)}</filename>\n  <size>\n    <width>{width}</width>\n"
-            f"    <height>{height}</height>\n    <depth>3</depth>\n  </size>\n"
-            f"  <segmented>{segmented}</segmented>\n")
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n  <folder>JPEGImages</folder>\n"
+        f"  <filename>{_escape(file_name)}</filename>\n  <size>\n    <width>{width}</width>\n"
+        f"    <height>{height}</height>\n    <depth>3</depth>\n  </size>\n"
+        f"  <segmented>{segmented}</segmented>\n"
+    )
 
 
 def _object_opening(name: str) -> str:
     """The text of an ``<object>`` of this class up to its ``truncated`` value."""
     name = _escape(name)
-    return (f"  <object>\n    {f'<name>{name}</name>' if name else '<name />'}\n"
-            "    <pose>Unspecified</pose>\n    <truncated>")
+    return (
+        f"  <object>\n    {f'<name>{name}</name>' if name else '<name />'}\n"
+        "    <pose>Unspecified</pose>\n    <truncated>"
+    )
 
 
 _Pixels: TypeAlias = "BoxAnnotation | PolygonAnnotation | Region"
@@ -222,8 +227,10 @@ class _SplitImageSets:
         self.part.close()
         with open(self.part_path, encoding="utf-8") as lines:
             while batch := lines.readlines(_BATCH_BYTES):
-                yield [(stem, int(classes, 16)) for stem, _, classes in
-                       (line[:-1].partition("\t") for line in batch)]
+                yield [
+                    (stem, int(classes, 16))
+                    for stem, _, classes in (line[:-1].partition("\t") for line in batch)
+                ]
 
     def close(self) -> None:
         self.part.close()
@@ -242,15 +249,16 @@ _TRAINVAL = ("train", "val")
 class VocWriter(Writer):
     name = "voc"
     writes_manifest = True
-    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"),
-                (MaskAnnotation, "_mask"))
+    handlers = ((BoxAnnotation, "_box"), (PolygonAnnotation, "_polygon"), (MaskAnnotation, "_mask"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._segmentation = int(self.options.segmentation)  # 0 or 1, as <segmented> holds it
         if self._segmentation and self.classes.fixed and len(self.classes) > MAX_INDEX:
-            raise LbConvertError(f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
-                                 f"8-bit PNG (at most {MAX_INDEX}; 255 is void)")
+            raise LbConvertError(
+                f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
+                f"8-bit PNG (at most {MAX_INDEX}; 255 is void)"
+            )
         # by split name; the key None: the trainval lists (also self._trainval)
         self._splits: dict[Optional[str], _SplitImageSets] = {}
         self._trainval: Optional[_SplitImageSets] = None  # once there are train and val items
@@ -267,8 +275,11 @@ class VocWriter(Writer):
         os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
         self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
-            for parts in (("SegmentationClass",), ("SegmentationObject",),
-                          ("ImageSets", "Segmentation")):
+            for parts in (
+                ("SegmentationClass",),
+                ("SegmentationObject",),
+                ("ImageSets", "Segmentation"),
+            ):
                 os.makedirs(os.path.join(self.out, *parts))
 
     # --- per item ---
@@ -312,11 +323,15 @@ class VocWriter(Writer):
             self._trainval.close()
             os.remove(self._trainval.part_path)
             self._trainval = None
-        elif (new_split in _TRAINVAL and "trainval" not in self._splits
-              and all(s in self._splits for s in _TRAINVAL)):
+        elif (
+            new_split in _TRAINVAL
+            and "trainval" not in self._splits
+            and all(s in self._splits for s in _TRAINVAL)
+        ):
             first = self._splits["val" if new_split == "train" else "train"]
-            self._trainval = self._splits[None] = _SplitImageSets(str(self.out), "trainval",
-                                                         part_name=".trainval")
+            self._trainval = self._splits[None] = _SplitImageSets(
+                str(self.out), "trainval", part_name=".trainval"
+            )
             self._trainval.copy_from(first)
 
     def _objects(self, item: Item) -> list[VocObject]:
@@ -337,9 +352,11 @@ class VocWriter(Writer):
     def _check_class_index(self, class_id: int) -> None:
         """Refuse a class whose index (class id + 1) an 8-bit class PNG cannot hold."""
         if class_id + 1 > MAX_INDEX:
-            raise LbConvertError(f"voc {option_name('segmentation')}: class {self.classes.names[class_id]!r} "
-                                 f"would be index {class_id + 1}; an 8-bit PNG holds at most "
-                                 f"{MAX_INDEX} classes (255 is void)")
+            raise LbConvertError(
+                f"voc {option_name('segmentation')}: class {self.classes.names[class_id]!r} "
+                f"would be index {class_id + 1}; an 8-bit PNG holds at most "
+                f"{MAX_INDEX} classes (255 is void)"
+            )
 
     # --- the box and pixels of one object (None: dropped) ---
 
@@ -347,9 +364,18 @@ class VocWriter(Writer):
         box = self.shapes.box(obj)
         if box is None:
             return None
-        return self._inside(voc_bndbox(box.left, box.top, box.left + box.width,
-                                       box.top + box.height, item.width or 0, item.height or 0),
-                            obj, BOX_OUTSIDE)
+        return self._inside(
+            voc_bndbox(
+                box.left,
+                box.top,
+                box.left + box.width,
+                box.top + box.height,
+                item.width or 0,
+                item.height or 0,
+            ),
+            obj,
+            BOX_OUTSIDE,
+        )
 
     def _polygon(self, obj: PolygonAnnotation, item: Item) -> Optional[tuple[BndBox, _Pixels]]:
         polygon = self.shapes.polygon(obj)
@@ -363,8 +389,9 @@ class VocWriter(Writer):
             bndbox = _clipped_bndbox(list(zip(xs, ys)), width, height)
         return self._inside(bndbox, obj, POLYGON_OUTSIDE)
 
-    def _inside(self, bndbox: Optional[BndBox], pixels: _Pixels, outside: str
-                ) -> Optional[tuple[BndBox, _Pixels]]:
+    def _inside(
+        self, bndbox: Optional[BndBox], pixels: _Pixels, outside: str
+    ) -> Optional[tuple[BndBox, _Pixels]]:
         """The box and pixels, or None with the drop ``outside`` when no box is left."""
         if bndbox is None:
             self.report.drop(outside)
@@ -393,21 +420,25 @@ class VocWriter(Writer):
         if names.changed > changed:
             self.report.warnings[_RENAMED] += names.changed - changed
         self._object_openings.extend(
-            map(_object_opening, names.names[len(self._object_openings):]))
+            map(_object_opening, names.names[len(self._object_openings) :])
+        )
 
     def _xml(self, item: Item, objects: list[VocObject]) -> bytes:
         openings = self._object_openings
-        parts = [_xml_head(item.file_name, str(item.width), str(item.height),
-                           str(self._segmentation))]
+        parts = [
+            _xml_head(item.file_name, str(item.width), str(item.height), str(self._segmentation))
+        ]
         for obj in objects:
             box = obj.box
-            parts.append(f"{openings[obj.class_id]}{box.truncated}</truncated>\n"
-                         "    <difficult>0</difficult>\n    <bndbox>\n"
-                         f"      <xmin>{box.xmin}</xmin>\n"
-                         f"      <ymin>{box.ymin}</ymin>\n"
-                         f"      <xmax>{box.xmax}</xmax>\n"
-                         f"      <ymax>{box.ymax}</ymax>\n"
-                         "    </bndbox>\n  </object>\n")
+            parts.append(
+                f"{openings[obj.class_id]}{box.truncated}</truncated>\n"
+                "    <difficult>0</difficult>\n    <bndbox>\n"
+                f"      <xmin>{box.xmin}</xmin>\n"
+                f"      <ymin>{box.ymin}</ymin>\n"
+                f"      <xmax>{box.xmax}</xmax>\n"
+                f"      <ymax>{box.ymax}</ymax>\n"
+                "    </bndbox>\n  </object>\n"
+            )
         parts.append("</annotation>\n")
         return "".join(parts).encode("utf-8")
 
@@ -435,15 +466,15 @@ class VocWriter(Writer):
             if number <= MAX_INDEX:
                 paint(instances, region, number)
             else:
-                self.report.warnings["object beyond the 254th of an image not painted in "
-                                     "SegmentationObject"] += 1
+                self.report.warnings[
+                    "object beyond the 254th of an image not painted in SegmentationObject"
+                ] += 1
             if self.options.void_border:
                 border = inner_border(region, width, height)
                 region.window(classes)[border] = VOID
                 region.window(instances)[border] = VOID
         save_palette_png(os.path.join(self.out, "SegmentationClass", f"{stem}.png"), classes)
-        save_palette_png(os.path.join(self.out, "SegmentationObject", f"{stem}.png"),
-                         instances)
+        save_palette_png(os.path.join(self.out, "SegmentationObject", f"{stem}.png"), instances)
 
     # --- the end ---
 
@@ -458,17 +489,23 @@ class VocWriter(Writer):
         for split in sorted(self._splits.values(), key=lambda s: s.name):
             stem_lists = [os.path.join(main, f"{split.name}.txt")]
             if self._segmentation:
-                stem_lists.append(os.path.join(self.out, "ImageSets", "Segmentation",
-                                               f"{split.name}.txt"))
+                stem_lists.append(
+                    os.path.join(self.out, "ImageSets", "Segmentation", f"{split.name}.txt")
+                )
             class_lists = [os.path.join(main, f"{name}_{split.name}.txt") for name in safe_names]
             for start in range(0, max(len(class_lists), 1), _OPEN_FILES):
-                self._write_lists(split, stem_lists if start == 0 else [],
-                                  class_lists[start:start + _OPEN_FILES], start)
+                self._write_lists(
+                    split,
+                    stem_lists if start == 0 else [],
+                    class_lists[start : start + _OPEN_FILES],
+                    start,
+                )
             os.remove(split.part_path)
 
     @staticmethod
-    def _write_lists(split: _SplitImageSets, stem_paths: list[str], class_paths: list[str],
-                     first_class: int) -> None:
+    def _write_lists(
+        split: _SplitImageSets, stem_paths: list[str], class_paths: list[str], first_class: int
+    ) -> None:
         """One pass over the split's part file: the stem lists at ``stem_paths``
         and ``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for
         the classes ``first_class, first_class + 1, …`` at ``class_paths``."""
@@ -480,8 +517,11 @@ class VocWriter(Writer):
                         handle.write(text)
                 lines = [(f"{stem} 1\n", f"{stem} -1\n", classes) for stem, classes in batch]
                 for class_id, handle in enumerate(class_files, first_class):
-                    handle.write("".join([yes if classes >> class_id & 1 else no
-                                          for yes, no, classes in lines]))
+                    handle.write(
+                        "".join(
+                            [yes if classes >> class_id & 1 else no for yes, no, classes in lines]
+                        )
+                    )
 
     def _write_labelmap(self) -> None:
         colors = voc_colormap(len(self.classes) + 1)
@@ -493,31 +533,39 @@ class VocWriter(Writer):
         if void:
             r, g, b = voc_colormap(VOID + 1)[VOID]
             lines.append(f"ignored:{r},{g},{b}::")  # as Datumaro's default VOC label map
-        with open(os.path.join(self.out, "labelmap.txt"), "w", encoding="utf-8",
-                  newline="\n") as out:
+        with open(
+            os.path.join(self.out, "labelmap.txt"), "w", encoding="utf-8", newline="\n"
+        ) as out:
             out.write("\n".join(lines) + "\n")
 
     def abort(self) -> None:
         annotations = getattr(self, "_annotations", None)  # absent if __init__ failed
-        release(*([annotations.abort] if annotations else []),
-                *(split.close for split in getattr(self, "_splits", {}).values()))
+        release(
+            *([annotations.abort] if annotations else []),
+            *(split.close for split in getattr(self, "_splits", {}).values()),
+        )
         super().abort()
 
 
 _RENAMED = "class name changed for voc (see labelmap.txt)"
 
 
-def _clipped_bndbox(vertices: list[tuple[float, float]], width: int, height: int
-                    ) -> Optional[BndBox]:
+def _clipped_bndbox(
+    vertices: list[tuple[float, float]], width: int, height: int
+) -> Optional[BndBox]:
     """The box of a polygon cut to the image (marked truncated), None when nothing is left."""
     parts = clip_ring(vertices, width, height)
     if not parts:
         return None
     inner = bounds([v for part in parts for v in part])
-    bndbox = voc_bndbox(inner.left, inner.top, inner.left + inner.width,
-                        inner.top + inner.height, width, height)
-    return None if bndbox is None else BndBox(bndbox.xmin, bndbox.ymin, bndbox.xmax,
-                                              bndbox.ymax, truncated=1)
+    bndbox = voc_bndbox(
+        inner.left, inner.top, inner.left + inner.width, inner.top + inner.height, width, height
+    )
+    return (
+        None
+        if bndbox is None
+        else BndBox(bndbox.xmin, bndbox.ymin, bndbox.xmax, bndbox.ymax, truncated=1)
+    )
 
 
 def _pixels(shape: _Pixels, raster: "ItemRaster") -> "Optional[Region]":
@@ -533,5 +581,6 @@ def _pixels(shape: _Pixels, raster: "ItemRaster") -> "Optional[Region]":
 def _open_all(paths: list[str]) -> Iterator[list[IO[str]]]:
     """Text files opened for writing, all closed at the end."""
     with ExitStack() as stack:
-        yield [stack.enter_context(open(path, "w", encoding="utf-8", newline="\n"))
-               for path in paths]
+        yield [
+            stack.enter_context(open(path, "w", encoding="utf-8", newline="\n")) for path in paths
+        ]

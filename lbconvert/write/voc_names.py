@@ -31,7 +31,7 @@ def voc_class_name(name: str) -> str:
         cleaned = "_" + cleaned[1:]
     if len(cleaned) > _MAX_NAME:
         digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-        cleaned = f"{cleaned[:_MAX_NAME - 17]}_{digest}"
+        cleaned = f"{cleaned[: _MAX_NAME - 17]}_{digest}"
     return cleaned
 
 
@@ -50,7 +50,7 @@ class VocNames:
 
     def extend(self, titles: list[str]) -> None:
         """Name the classes ``len(self.names), …`` (their titles in id order)."""
-        for title in titles[len(self.names):]:
+        for title in titles[len(self.names) :]:
             index = len(self.names)
             name = voc_class_name(title) or f"class{index}"
             while name.lower() in self._taken:

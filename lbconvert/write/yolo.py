@@ -109,7 +109,11 @@ from typing import Any, Callable, Optional
 
 from ..errors import LbConvertError
 from ..model import (
-    BoxAnnotation, Item, MaskAnnotation, ObjectAnnotation, PointAnnotation,
+    BoxAnnotation,
+    Item,
+    MaskAnnotation,
+    ObjectAnnotation,
+    PointAnnotation,
     PolygonAnnotation,
 )
 from ..options import option_name
@@ -118,7 +122,17 @@ from .small_files import SmallFiles
 from .images import place_item_image
 from .rings import Ring, mask_rings, merge_parts, opencv, rotated_rectangle
 from .shapes import (
-    DEGENERATE_MASK, MASK_OFFLINE, OPENCV_MISSING, OUT_OF_RANGE, POLYGON_OUTSIDE, SECOND_KEYPOINT, Corners, Shapes, clipped, degenerate, not_representable,
+    DEGENERATE_MASK,
+    MASK_OFFLINE,
+    OPENCV_MISSING,
+    OUT_OF_RANGE,
+    POLYGON_OUTSIDE,
+    SECOND_KEYPOINT,
+    Corners,
+    Shapes,
+    clipped,
+    degenerate,
+    not_representable,
     pixel_bounds,
 )
 
@@ -128,8 +142,9 @@ from .shapes import (
 __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 
 #: Keys of data.yaml that a split name must not shadow.
-_YAML_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels",
-                        "yaml_file", "minival"})
+_YAML_KEYS = frozenset(
+    {"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels", "yaml_file", "minival"}
+)
 _Box = Corners  # left, top, right, bottom in pixels
 
 
@@ -145,14 +160,17 @@ class YoloWriter(Writer):
         if self.task == "pose":
             self._keypoints = {n: i for i, n in enumerate(options.keypoint_names or ())}
             if not self._keypoints:
-                raise LbConvertError("yolo pose needs the keypoint classes: pass "
-                                     f"{option_name('keypoint_names')} with their names")
+                raise LbConvertError(
+                    "yolo pose needs the keypoint classes: pass "
+                    f"{option_name('keypoint_names')} with their names"
+                )
         for split in options.split or ():
             _check_split_name(split)
         self.shapes = Shapes(self.report, options)
         self._label_files: dict[str, SmallFiles] = {}  # by split
-        self._rows: Callable[[Item], str] = \
+        self._rows: Callable[[Item], str] = (
             self._pose_rows if self.task == "pose" else self._shape_rows
+        )
         self._link_images = options.images is not None or options.frames_dir is not None
 
     # --- per item ---
@@ -163,8 +181,9 @@ class YoloWriter(Writer):
         stem = self.file_stem(item)
         files.write(f"{stem}.txt", data)
         if self._link_images:
-            place_item_image(item, stem, self.out / "images" / item.split, self.options,
-                             self.report)
+            place_item_image(
+                item, stem, self.out / "images" / item.split, self.options, self.report
+            )
 
     def _shape_rows(self, item: Item) -> str:
         """The item's label file text (detect, segment, obb)."""
@@ -190,8 +209,12 @@ class YoloWriter(Writer):
         return files
 
     def abort(self) -> None:
-        release(*(files.abort for files in  # absent if __init__ failed
-                  getattr(self, "_label_files", {}).values()))
+        release(
+            *(
+                files.abort
+                for files in getattr(self, "_label_files", {}).values()  # absent if __init__ failed
+            )
+        )
         super().abort()
 
     # --- dispatch: each handler returns the object's rows (one text), or None (dropped) ---
@@ -201,15 +224,24 @@ class YoloWriter(Writer):
         options, task = self.options, self.task
         if task == "detect":
             shapes = "_detect_shape" if options.boxes_from_shapes else None
-            return [(BoxAnnotation, "_detect_box"), (PolygonAnnotation, shapes),
-                    (MaskAnnotation, shapes)]
+            return [
+                (BoxAnnotation, "_detect_box"),
+                (PolygonAnnotation, shapes),
+                (MaskAnnotation, shapes),
+            ]
         if task == "segment":
             boxes = "_box_corners" if options.boxes_as_polygons else None
-            return [(PolygonAnnotation, "_segment"), (MaskAnnotation, "_segment"),
-                    (BoxAnnotation, boxes)]
+            return [
+                (PolygonAnnotation, "_segment"),
+                (MaskAnnotation, "_segment"),
+                (BoxAnnotation, boxes),
+            ]
         if task == "obb":
-            return [(BoxAnnotation, "_box_corners"), (PolygonAnnotation, "_obb_shape"),
-                    (MaskAnnotation, "_obb_shape")]
+            return [
+                (BoxAnnotation, "_box_corners"),
+                (PolygonAnnotation, "_obb_shape"),
+                (MaskAnnotation, "_obb_shape"),
+            ]
         return []  # pose has its own loop
 
     def unsupported_reason(self, cls: type) -> str:
@@ -323,8 +355,12 @@ class YoloWriter(Writer):
                 keypoints[slot] = (point.point.x, point.point.y)
                 self.report.annotations_written += 1
         sx, sy = 1.0 / item.width, 1.0 / item.height  # type: ignore[operator]  # drawable
-        return "".join([f"{class_id} {_xywh(box, item)} {_keypoints(kps, sx, sy)}\n"
-                        for class_id, box, kps in instances])
+        return "".join(
+            [
+                f"{class_id} {_xywh(box, item)} {_keypoints(kps, sx, sy)}\n"
+                for class_id, box, kps in instances
+            ]
+        )
 
     # --- geometry of one object (drops and returns None when there is none) ---
 
@@ -373,7 +409,8 @@ class YoloWriter(Writer):
             raise LbConvertError(
                 "yolo: no classes to write (the selected labels have no objects, or a given "
                 "class list is empty); Ultralytics refuses a 0-class dataset; pass "
-                "--allow-empty to write it anyway")
+                "--allow-empty to write it anyway"
+            )
         if not self._label_files:  # nothing drawable: still a loadable (empty) layout
             self._add_split("train")
         for files in self._label_files.values():
@@ -386,7 +423,8 @@ class YoloWriter(Writer):
 
         present = self._label_files
         order = [s for s in ("train", "val", "test") if s in present] + sorted(
-            s for s in present if s not in ("train", "val", "test"))
+            s for s in present if s not in ("train", "val", "test")
+        )
         train = order[0]
         head: dict[str, Any] = {}
         if self.options.absolute:
@@ -403,16 +441,25 @@ class YoloWriter(Writer):
         text += yaml.dump({"names": names}, default_flow_style=False, **dump)
         if self.task == "pose":
             count = len(self._keypoints)
-            text += yaml.dump({"kpt_shape": [count, 3], "flip_idx": list(range(count))},
-                              default_flow_style=None, **dump)
+            text += yaml.dump(
+                {"kpt_shape": [count, 3], "flip_idx": list(range(count))},
+                default_flow_style=None,
+                **dump,
+            )
         return text
 
 
 # --- helpers ---------------------------------------------------------------------
 
+
 def _check_split_name(split: str) -> None:
-    if (not split or split in (".", "..") or os.path.basename(split) != split or "\\" in split
-            or split in _YAML_KEYS):
+    if (
+        not split
+        or split in (".", "..")
+        or os.path.basename(split) != split
+        or "\\" in split
+        or split in _YAML_KEYS
+    ):
         raise LbConvertError(f"split name {split!r} cannot be used for yolo")
 
 
@@ -420,8 +467,12 @@ def _xywh(box: _Box, item: Item) -> str:
     left, top, right, bottom = box
     width: int = item.width  # type: ignore[assignment]  # drawable: not None
     height: int = item.height  # type: ignore[assignment]  # drawable: not None
-    return "%.6f %.6f %.6f %.6f" % ((left + right) / (2 * width), (top + bottom) / (2 * height),
-                                    (right - left) / width, (bottom - top) / height)
+    return "%.6f %.6f %.6f %.6f" % (
+        (left + right) / (2 * width),
+        (top + bottom) / (2 * height),
+        (right - left) / width,
+        (bottom - top) / height,
+    )
 
 
 def _unit(value: float) -> float:
@@ -441,11 +492,16 @@ def _corners(box: _Box) -> Ring:
 
 
 def _keypoints(kps: list[Optional[tuple[float, float]]], sx: float, sy: float) -> str:
-    return " ".join(["0 0 0" if kp is None else
-                     "%.6f %.6f 2" % (_unit(kp[0] * sx), _unit(kp[1] * sy)) for kp in kps])
+    return " ".join(
+        [
+            "0 0 0" if kp is None else "%.6f %.6f 2" % (_unit(kp[0] * sx), _unit(kp[1] * sy))
+            for kp in kps
+        ]
+    )
 
 
 # --- YAML: class names always double-quoted -----------------------------------------
+
 
 class _Quoted(str):
     """A string PyYAML writes double-quoted, whatever it looks like."""
@@ -463,7 +519,11 @@ def _dumper() -> Any:
         class Dumper(yaml.SafeDumper):
             pass
 
-        Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar(
-            "tag:yaml.org,2002:str", str(value), style='"'))
+        Dumper.add_representer(
+            _Quoted,
+            lambda dumper, value: dumper.represent_scalar(
+                "tag:yaml.org,2002:str", str(value), style='"'
+            ),
+        )
         _dumper_class = Dumper
     return _dumper_class
