@@ -7,20 +7,34 @@ survivors issue 16 names).
   is kept as an unlabeled item (it is in no *other* project), and
   ``skip_unlabeled`` then skips it as unlabeled; a row only in another
   project is skipped.
+* a row whose hash position falls exactly on a split boundary goes to the
+  later split (each split holds ``[start, end)`` of the positions);
+* a document's classes get their ids in page order (then export order
+  within a page), not in the row's export order.
 * a segment is refused only when it spans more than ``MAX_SEGMENT_FRAMES``
   frames (``end - start``, wherever it starts): exactly that many are filled.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import pytest
 
+import lbconvert
+
 from lbconvert.model import Box, BoxAnnotation, Frame
 from lbconvert.select.interpolate import MAX_SEGMENT_FRAMES, interpolate
 
-from .test_boundaries_select import counts, image_row, label, project, select
+from lbconvert.options import Options
+from lbconvert.report import Report
+from lbconvert.select import Selector, split_of
+
+from .test_boundaries_select import (
+    counts, doc_box, image_row, label, position, project, select,
+)
 
 
 def test_a_row_in_no_project_is_kept_under_project(tmp_path: Path) -> None:
@@ -59,3 +73,28 @@ def test_a_short_segment_late_in_a_long_video_is_filled() -> None:
     filled = list(interpolate(frames, {"f": [[5_000_000, 5_000_004]]}))
     assert [(number, obj.bounding_box.left) for number, obj in filled] == [
         (5_000_001, 2.0), (5_000_002, 4.0), (5_000_003, 6.0)]
+
+
+def test_a_position_exactly_on_a_split_boundary_goes_to_the_later_split() -> None:
+    at = position("row-1")  # 0.361...: the very float split_of computes for the row
+    assert split_of("row-1", [("train", at), ("val", 1.0 - at)]) == "val"
+    assert split_of("row-1", [("train", at), ("val", 0.25), ("test", 0.75 - at)]) == "val"
+    # a hair above the position: train
+    above = math.nextafter(at, 1.0)
+    assert split_of("row-1", [("train", above), ("val", 1.0 - above)]) == "train"
+
+
+def test_document_classes_are_numbered_in_page_order(tmp_path: Path) -> None:
+    page_2_first = [dict(doc_box(2, (100, 50)), name="second-page"),
+                    dict(doc_box(1, (100, 50)), name="first-page")]
+    record = {"data_row": {"id": "doc", "global_key": "invoice.pdf"},
+              "media_attributes": {"mime_type": "application/pdf"},
+              "projects": {"p": {"labels": [{"id": "l", "annotations": {
+                  "objects": page_2_first}}]}}}
+    path = tmp_path / "rows.ndjson"
+    path.write_text(json.dumps(record) + "\n")
+    selector = Selector(Options(), Report())
+    items = [item for row in lbconvert.read(path) for item in selector.items(row)]
+    assert [(i.page, [o.name for o in i.objects]) for i in items] == [
+        (1, ["first-page"]), (2, ["second-page"])]
+    assert selector.classes.names == ["first-page", "second-page"]
