@@ -5,7 +5,11 @@ benchmarks.mutate --module lbconvert/write/coco.py --sample 40 --seed 2``).
   (``--images`` or ``--frames-dir``): without either, nothing is looked up
   and no ``image file missing`` warning is counted; with ``--frames-dir``
   alone, each video frame's image is placed in ``images/<split>/`` and named
-  in ``file_name``.
+  in ``file_name``;
+* keypoints go to the first box that holds them, edges included, tested on
+  both axes (a point beside a box on one axis only stays out of it), and a
+  second point of a keypoint in one box is dropped for every keypoint, the
+  fourth too.
 """
 
 from __future__ import annotations
@@ -58,3 +62,32 @@ def test_coco2017_with_frames_dir_places_the_frames(tmp_path: Path) -> None:
     assert [(i["file_name"], i["frame_index"], i["width"], i["height"])
             for i in data["images"]] == [(name, number, 64, 48)
                                          for name, number in zip(placed, (1, 5, 10))]
+
+
+def point(name: str, x: float, y: float) -> dict:
+    return {"annotation_kind": "ImagePoint", "name": name, "point": {"x": x, "y": y}}
+
+
+def test_keypoints_on_both_axes_and_every_slot(tmp_path: Path) -> None:
+    from .inline import box as inline_box
+
+    objects = [
+        inline_box("person", 50, 20, 10, 30),   # x 50..60, y 20..50
+        point("a", 55, 10),     # x inside, y above: in no box
+        point("b", 10, 30),     # y inside, x left of it: in no box
+        point("c", 60, 50),     # the bottom-right corner: inside
+        point("d", 50, 20),     # the top-left corner: inside
+        point("d", 55, 30),     # a second d in the box: dropped
+        point("c", 56, 31),     # a second c: dropped
+    ]
+    export = write_export(tmp_path / "kp.ndjson", [row("img", objects, 100, 100)])
+    report = lbconvert.convert(export, "coco", tmp_path / "out", keypoints=True,
+                               keypoint_names=("a", "b", "c", "d"))
+    data = json.loads((tmp_path / "out" / "annotations.json").read_text())
+    (ann,) = data["annotations"]
+    assert ann["bbox"] == [50, 20, 10, 30]
+    assert ann["keypoints"] == [0, 0, 0, 0, 0, 0, 60, 50, 2, 50, 20, 2]
+    assert ann["num_keypoints"] == 2
+    assert report.dropped == {"point outside every box": 2,
+                              "second point of the same keypoint in one box": 2}
+    assert report.annotations_written == 3 and report.is_balanced()

@@ -134,3 +134,13 @@ def test_a_255th_class_met_while_drawing_is_refused(tmp_path: Path) -> None:
         with writer:
             writer.add(item("a", "train", objects))
     assert os.listdir(tmp_path) == []
+
+
+def test_a_sliver_between_pixel_centres_is_dropped(tmp_path: Path) -> None:
+    # a sliver along y = x + 0.2 from (10, 10.2) to about (20, 20.2): the
+    # centres (k + 0.5, k + 0.5) lie 0.2 below it, none inside
+    from .inline import polygon
+
+    report = convert(tmp_path, [polygon("crack", [(10, 10.2), (20, 20.2), (20.1, 20.25)])])
+    assert report.dropped == {"shape covers no pixel centre": 1}
+    assert report.annotations_written == 0
