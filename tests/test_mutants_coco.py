@@ -74,6 +74,7 @@ def test_keypoints_on_both_axes_and_every_slot(tmp_path: Path) -> None:
     objects = [
         inline_box("person", 50, 20, 10, 30),   # x 50..60, y 20..50
         point("a", 55, 10),     # x inside, y above: in no box
+        point("a", 55, 60),     # x inside, y below (60 > 20 + 30): in no box
         point("b", 10, 30),     # y inside, x left of it: in no box
         point("c", 60, 50),     # the bottom-right corner: inside
         point("d", 50, 20),     # the top-left corner: inside
@@ -88,6 +89,6 @@ def test_keypoints_on_both_axes_and_every_slot(tmp_path: Path) -> None:
     assert ann["bbox"] == [50, 20, 10, 30]
     assert ann["keypoints"] == [0, 0, 0, 0, 0, 0, 60, 50, 2, 50, 20, 2]
     assert ann["num_keypoints"] == 2
-    assert report.dropped == {"point outside every box": 2,
+    assert report.dropped == {"point outside every box": 3,
                               "second point of the same keypoint in one box": 2}
     assert report.annotations_written == 3 and report.is_balanced()
