@@ -144,3 +144,16 @@ def test_a_sliver_between_pixel_centres_is_dropped(tmp_path: Path) -> None:
     report = convert(tmp_path, [polygon("crack", [(10, 10.2), (20, 20.2), (20.1, 20.25)])])
     assert report.dropped == {"shape covers no pixel centre": 1}
     assert report.annotations_written == 0
+
+
+@pytest.mark.parametrize("right, reason", [
+    # within a pixel of MAX_COORDINATE (1e15): not rasterized
+    (1e15 - 0.5, "coordinates out of range"),
+    (1e15 + 0.5, "coordinates out of range"),
+    # two pixels short of it: an ordinary box, outside the image
+    (1e15 - 2.0, "box outside image"),
+])
+def test_coordinates_near_the_largest_are_out_of_range(tmp_path: Path, right: float,
+                                                       reason: str) -> None:
+    report = convert(tmp_path, [box("car", right - 9.5, 1, 9.5, 5)])
+    assert report.dropped == {reason: 1}
