@@ -119,6 +119,17 @@ class ClassMap:
             if ident not in self._ids:
                 self._add(ident, title)
 
+    def ids_in(self, whole: "ClassMap") -> list[int]:
+        """The id in ``whole`` of each of this map's classes, in this map's id
+        order (a part's map against the export's, :mod:`lbconvert.plan`)."""
+        return [whole._ids[ident] for ident in self._ids]
+
+    def starts(self, whole: "ClassMap") -> bool:
+        """Whether ``whole`` begins with this map's classes, ids and names alike."""
+        return (
+            list(zip(self._ids, self._titles)) == list(zip(whole._ids, whole._titles))[: len(self)]
+        )
+
     def id_of(self, obj: ObjectAnnotation) -> Optional[int]:
         """The 0-based id of the object's class, or None when a fixed list lacks it.
 

@@ -13,7 +13,6 @@ import copy
 import os
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..options import Options

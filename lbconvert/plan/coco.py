@@ -719,8 +719,7 @@ def _copy(source: int, target: int, offset: int, count: int) -> None:
 def _category_table(local: ClassMap, whole: ClassMap) -> Optional[dict[bytes, bytes]]:
     """Local ``category_id`` -> the export's (as bytes); None when they are
     the same (the first part's always are: the export's map starts with it)."""
-    ids = whole._ids  # noqa: SLF001 - the idents, in id order, of the same class
-    found = [ids[ident] for ident in local._ids]  # noqa: SLF001
+    found = local.ids_in(whole)
     if found == list(range(len(found))):
         return None
     return {b"%d" % (number + 1): b"%d" % (export + 1) for number, export in enumerate(found)}

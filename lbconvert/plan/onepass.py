@@ -72,7 +72,16 @@ from ..write.base import IMAGE_MEDIA
 from ..write.voc_names import VocNames
 from .merge import SAME_IN_EVERY_PART, merge_parts
 from .partition import ByteRange, PartReader
-from .run import Survey, _Failed, _gather_each, _path, _run, _StemLog, settle_stems, write_part
+from .run import (
+    Survey,
+    _Failed,
+    _path,
+    _run,
+    _StemLog,
+    export_facts,
+    settle_stems,
+    write_parts,
+)
 
 __all__ = [
     "SEED_ROWS",
@@ -91,12 +100,10 @@ _log = logging.getLogger(__name__)
 SEED_ROWS = 256
 SEED_BYTES = 4 << 20
 
-#: How a writer's files depend on the class map: "prefix" (they hold class
-#: ids or name classes by position: a part's map must be a start of the
-#: export's; VOC's lists of the classes a part lacks are completed, see
-#: :func:`complete_voc_class_lists`), "equal" (a part's map must be the
-#: export's), absent (no class ids in its files).
-CLASS_RULE = {"yolo": "prefix", "masks": "prefix", "voc": "prefix"}
+#: Writers whose files hold class ids or name classes by position: a part's
+#: map must be a start of the export's (VOC's lists of the classes a part
+#: lacks are completed, see :func:`complete_voc_class_lists`).
+CLASSES_IN_FILES = frozenset({"yolo", "masks", "voc"})
 #: The failures of a part that do not depend on the facts it started from.
 INPUT_ERRORS = (ExportFormatError, SelectionError)
 
@@ -205,10 +212,6 @@ def write_part_at_once(
     return _run(task)
 
 
-def _class_list(classes: ClassMap) -> list[tuple[str, str]]:
-    return list(zip(classes._ids, classes._titles))  # the map's own order (see ClassMap.merge)
-
-
 def agrees(
     to: str,
     part: PartAtOnce,
@@ -222,11 +225,8 @@ def agrees(
     (``moved``, from :func:`~.run.settle_stems`)."""
     if part.moved != {number: new for number, (_, new) in moved.items()}:
         return False
-    rule = CLASS_RULE.get(to)
-    if rule is not None:
-        ours, theirs = _class_list(part.survey.classes), _class_list(classes)
-        if ours != (theirs if rule == "equal" else theirs[: len(ours)]):
-            return False
+    if to in CLASSES_IN_FILES and not part.survey.classes.starts(classes):
+        return False
     return splits_agree(to, set(seed_splits) | set(part.survey.splits), set(splits))
 
 
@@ -371,19 +371,14 @@ def run_at_once(
     except _SeedDependent:
         _remove([*directories, root / "part-again"], [*stem_logs, str(root / ".stems-again")])
         return None
-    classes = copy.deepcopy(options).class_map()
-    for result in results:
-        classes.merge(result.survey.classes)
-    splits: dict[str, None] = {}
-    for result in results:
-        splits.update(dict.fromkeys(result.survey.splits))
+    classes, splits = export_facts(options, [result.survey for result in results])
     settled = replace(options, classes=classes)
-    classes_report = write_shared_files(to, root, settled, list(splits))
+    classes_report = write_shared_files(to, root, settled, splits)
 
     stale = [
         k
         for k, result in enumerate(results)
-        if not agrees(to, result, seed_splits, classes, list(splits), changed[k])
+        if not agrees(to, result, seed_splits, classes, splits, changed[k])
     ]
     reports = [result.report for result in results]
     if to == "voc":
@@ -399,37 +394,14 @@ def run_at_once(
                 )
     if stale:
         meter.total_bytes += sum(parts[k].end - parts[k].start for k in stale)
-        stale_parts = [parts[k] for k in stale]
-        redo = {k: root / f"again-{parts[k].index:05d}" for k in stale}
-        written = [
-            executor.submit(
-                write_part,
-                parts[k],
-                to,
-                str(redo[k]),
-                copy.deepcopy(settled),
-                renamed[k],
-                list(splits),
-            )
-            for k in stale
-        ]
-        for k in stale:  # while the parts are written again
+        redo = [root / f"again-{parts[k].index:05d}" for k in stale]
+        for k in stale:
             shutil.rmtree(directories[k])
-        rewritten = _gather_each(
-            written,
-            stale_parts,
-            advance,
-            lambda part: write_part(
-                part,
-                to,
-                str(root / "part-again"),
-                copy.deepcopy(settled),
-                renamed[part.index],
-                list(splits),
-            ),
+        rewritten = write_parts(
+            [parts[k] for k in stale], redo, to, settled, renamed, splits, executor, advance, root
         )
-        for k, rewritten_report in zip(stale, rewritten):
-            directories[k], reports[k] = redo[k], rewritten_report
+        for k, directory, rewritten_report in zip(stale, redo, rewritten):
+            directories[k], reports[k] = directory, rewritten_report
     _log.debug("one pass: %d of %d parts written again", len(stale), len(parts))
     return merge_parts(to, directories, reports, root, report, classes_report)
 

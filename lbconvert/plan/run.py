@@ -335,36 +335,69 @@ def _run_two_passes(
             part, copy.deepcopy(options), require_size, os.path.join(_path(staging), ".stems-again")
         ),
     )
-    classes = copy.deepcopy(options).class_map()
-    for survey in surveys:
-        classes.merge(survey.classes)
+    classes, splits = export_facts(options, surveys)
     renamed = settle_stems(surveys)
+    del surveys
+    root = Path(_path(staging))
+    directories = [root / f"part-{part.index:05d}" for part in parts]
+    reports = write_parts(
+        parts,
+        directories,
+        to,
+        replace(options, classes=classes),
+        renamed,
+        splits,
+        executor,
+        advance,
+        root,
+    )
+    return merge_parts(to, directories, reports, root, report)
+
+
+def export_facts(options: Options, surveys: Iterable[Survey]) -> tuple[ClassMap, list[str]]:
+    """The classes (the parts' maps merged in part order: first-seen ids of
+    the whole export) and the splits (first-seen order) of the whole export."""
+    classes = copy.deepcopy(options).class_map()
     splits: dict[str, None] = {}
     for survey in surveys:
+        classes.merge(survey.classes)
         splits.update(dict.fromkeys(survey.splits))
-    del surveys
-    part_options = replace(options, classes=classes)
-    directories = [os.path.join(_path(staging), f"part-{part.index:05d}") for part in parts]
-    written = [
+    return classes, list(splits)
+
+
+def write_parts(
+    parts: list[ByteRange],
+    directories: list[Path],
+    to: str,
+    options: Options,
+    renamed: list[dict[int, str]],
+    splits: list[str],
+    executor: Executor,
+    advance: Callable[[ByteRange], Callable[[], None]],
+    root: Path,
+) -> list[Report]:
+    """Step 3 for ``parts`` (``directories[i]`` is ``parts[i]``'s; ``renamed``
+    is indexed by ``part.index``), on ``executor``: their reports, in order."""
+    futures = [
         executor.submit(
-            write_part, part, to, directory, copy.deepcopy(part_options), renamed[i], list(splits)
+            write_part,
+            part,
+            to,
+            str(directory),
+            copy.deepcopy(options),
+            renamed[part.index],
+            splits,
         )
-        for i, (part, directory) in enumerate(zip(parts, directories))
+        for part, directory in zip(parts, directories)
     ]
-    reports = _gather_each(
-        written,
+    return _gather_each(
+        futures,
         parts,
         advance,
         lambda part: write_part(
-            part,
-            to,
-            os.path.join(_path(staging), "part-again"),
-            copy.deepcopy(part_options),
-            renamed[part.index],
-            list(splits),
+            part, to, str(root / "part-again"), copy.deepcopy(options), renamed[part.index], splits
         ),
     )
-    return merge_parts(to, [Path(d) for d in directories], reports, Path(_path(staging)), report)
 
 
 def _gather_each(

@@ -24,7 +24,7 @@ import orjson
 
 from ..errors import OutputError
 from ..model import Item, ObjectAnnotation
-from ..options import Options, option_name
+from ..options import Options
 from ..report import Report, class_of
 from .manifest import REPORT, Manifest
 from .outdir import Staging
