@@ -129,8 +129,6 @@ class MaskPngWriter(Writer):
     def write(self, item: Item) -> None:
         if len(self.classes) > MAX_CLASS_INDEX:  # the select stage registered one too many
             self._check_class_count()
-        if not self.drawable(item):
-            return
         width, height = raster_size(item, self.options.max_pixels)
         raster = self._raster
         raster.resize(width, height)
