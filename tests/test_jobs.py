@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -158,18 +157,27 @@ def late_bad_line(stress: Path, tmp_path: Path, bad: bytes) -> tuple[Path, int]:
 @pytest.mark.parametrize("to", ["coco", "voc"])
 def test_a_bad_line_in_a_late_part(stress: Path, tmp_path: Path, bad: bytes, to: str) -> None:
     path, number = late_bad_line(stress, tmp_path, bad)
+    message = same_failure_for_every_jobs(path, to, tmp_path, ExportFormatError)
+    assert f"bad.ndjson:{number}:" in message
+
+
+def same_failure_for_every_jobs(export: Path, to: str, tmp_path: Path,
+                                error: "type[Exception]") -> str:
+    """Convert with jobs 1, 2 and 3 over an old dataset: the same one-line
+    error each time, the old dataset untouched, nothing left beside it.
+    Returns the message."""
     messages = []
     for jobs in (1, 2, 3):
         out = tmp_path / f"out{jobs}"
         out.mkdir()
         (out / "old.txt").write_text("old dataset")
-        with pytest.raises(ExportFormatError) as caught:
-            convert(path, to, out, jobs=jobs, overwrite=True)
+        with pytest.raises(error) as caught:
+            convert(export, to, out, jobs=jobs, overwrite=True)
         messages.append(str(caught.value))
         assert os.listdir(out) == ["old.txt"]
     assert messages[0] == messages[1] == messages[2]
-    assert f"bad.ndjson:{number}:" in messages[0]
-    assert sorted(os.listdir(tmp_path)) == ["bad.ndjson", "out1", "out2", "out3"]
+    assert sorted(os.listdir(tmp_path)) == [export.name, "out1", "out2", "out3"]
+    return messages[0]
 
 
 def test_strict_fails_alike(stress: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from lbconvert.plan.partition import PartReader, ndjson_ranges
 from lbconvert.select.items import split_of
 
 from .inline import box, row, write_export
-from .test_jobs import FIXTURES, tree_hashes
+from .test_jobs import FIXTURES, same_failure_for_every_jobs, tree_hashes
 
 PER_IMAGE = ["voc", "yolo", "masks", "jsonl", "geojson"]
 ROWS = 40
@@ -216,18 +216,8 @@ def test_a_bad_line_in_a_late_part(tmp_path: Path, to: str) -> None:
     lines[36] = "{not json\n"
     export = tmp_path / "bad.ndjson"
     export.write_text("".join(lines))
-    messages = []
-    for jobs in (1, 2, 3):
-        out = tmp_path / f"out{jobs}"
-        out.mkdir()
-        (out / "old.txt").write_text("old dataset")
-        with pytest.raises(LbConvertError) as caught:
-            convert(export, to, out, jobs=jobs, overwrite=True)
-        messages.append(str(caught.value))
-        assert os.listdir(out) == ["old.txt"]
-    assert messages[0] == messages[1] == messages[2]
-    assert "bad.ndjson:37:" in messages[0]
-    assert sorted(os.listdir(tmp_path)) == ["bad.ndjson", "out1", "out2", "out3"]
+    message = same_failure_for_every_jobs(export, to, tmp_path, LbConvertError)
+    assert "bad.ndjson:37:" in message
 
 
 def test_progress_counts_the_parts_written_again(tmp_path: Path, small_seed: None) -> None:
