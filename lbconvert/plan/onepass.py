@@ -67,8 +67,8 @@ from ..options import Options
 from ..report import Report
 from ..select import Selector
 from ..write import get_writer
-from ..names import safe_stem
 from ..write.base import IMAGE_MEDIA
+from ..write.voc_image_sets import list_names, writes_trainval
 from ..write.voc_names import VocNames
 from .merge import SAME_IN_EVERY_PART, merge_parts
 from .partition import ByteRange, PartReader
@@ -230,11 +230,6 @@ def agrees(
     return splits_agree(to, set(seed_splits) | set(part.survey.splits), set(splits))
 
 
-def _trainval(splits: set[str]) -> bool:
-    """Whether VOC writes the ``trainval`` lists (see :class:`~lbconvert.write.voc.VocWriter`)."""
-    return "train" in splits and "val" in splits and "trainval" not in splits
-
-
 def splits_agree(to: str, started: set[str], export: set[str]) -> bool:
     """Whether a part that started the splits ``started`` (the seed's and its
     own) wrote the files it writes with every split of the ``export``
@@ -256,7 +251,7 @@ def splits_agree(to: str, started: set[str], export: set[str]) -> bool:
     if to in ("yolo", "voc") and not started and export and "train" not in export:
         return False
     if to == "voc":
-        return _trainval(started) == _trainval(export)
+        return writes_trainval(started) == writes_trainval(export)
     if to == "masks":
         return len(started) != 1 or started == export
     return True
@@ -285,14 +280,6 @@ def write_shared_files(to: str, root: Path, options: Options, splits: list[str])
     return report
 
 
-def _voc_list_names(started: set[str]) -> list[str]:
-    """The split lists a VOC part wrote (as :class:`~lbconvert.write.voc.VocWriter` names them)."""
-    names = {safe_stem(split) or "split" for split in started} or {"train"}
-    if _trainval(started):
-        names.add("trainval")
-    return sorted(names)
-
-
 def complete_voc_class_lists(
     directory: Path, started: set[str], known: int, classes: ClassMap, options: Options
 ) -> None:
@@ -304,7 +291,7 @@ def complete_voc_class_lists(
     names = VocNames(("background", "ignored") if void else ("background",))
     names.extend(classes.names)
     main = directory / "ImageSets" / "Main"
-    for split in _voc_list_names(started):
+    for split in list_names(started):
         for name in names.names[known:]:
             with (
                 open(main / f"{split}.txt", encoding="utf-8") as stems,

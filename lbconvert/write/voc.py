@@ -88,20 +88,16 @@ video frame ``clip_000001`` and a row named ``clip_000001`` do not share a
 file: the later one gets a ``__<hash>`` suffix and a warning).  The XML files
 go through :class:`lbconvert.write.small_files.SmallFiles`.
 
-Deterministic, and the writer's memory does not grow with the number of rows:
-each item adds a ``stem<TAB>class bit mask`` line to a per-split part file,
-and the image-set lists are made from it at the end, 64 KiB of it at a time,
-with at most 128 class files open at once.
+Deterministic, and the writer's memory does not grow with the number of rows
+(the image-set lists: :mod:`lbconvert.write.voc_image_sets`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-from contextlib import ExitStack, contextmanager
 from math import ceil, floor
-from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, TypeAlias
+from typing import TYPE_CHECKING, Any, Optional, TypeAlias
 
 import msgspec
 
@@ -110,10 +106,10 @@ from ..options import option_name
 from .geometry import bounds, clip_ring, extent, ring
 from ..model import BoxAnnotation, Item, MaskAnnotation, PolygonAnnotation
 from .palette import voc_colormap
-from ..names import safe_stem
 from .base import Writer, release
 from .small_files import SmallFiles
 from .shapes import BOX_OUTSIDE, POLYGON_OUTSIDE, Shapes
+from .voc_image_sets import ImageSets
 from .voc_names import VocNames, file_safe_names, voc_class_name
 
 if TYPE_CHECKING:  # numpy loads only for segmentation and masks
@@ -124,10 +120,6 @@ __all__ = ["VocWriter", "voc_bndbox", "voc_class_name", "VocNames", "file_safe_n
 #: Largest class / object index an 8-bit PNG can hold next to void (255).
 MAX_INDEX = 254
 VOID = 255
-#: How many class files are open at once while they are written.
-_OPEN_FILES = 128
-#: How much of a part file is read at once while the lists are made.
-_BATCH_BYTES = 1 << 16
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -207,45 +199,6 @@ class VocObject(msgspec.Struct, frozen=True, gc=False):
     pixels: Any  # _Pixels (msgspec cannot hold the numpy Region as a typed field)
 
 
-class _SplitImageSets:
-    """The image sets of one split.  During the run each item adds one
-    ``stem<TAB>classes`` line to a part file (``classes``: a hexadecimal
-    bit mask, bit k set when the item has an object of class id k);
-    :meth:`VocWriter.finish` makes the lists from it."""
-
-    def __init__(self, out: str, split: str, part_name: Optional[str] = None) -> None:
-        self.name = split
-        self.part_path = os.path.join(out, f".classes_{part_name or split}.part")
-        self.part: IO[str] = open(self.part_path, "w", encoding="utf-8", newline="\n")
-
-    def add(self, stem: str, classes: int) -> None:
-        self.part.write(f"{stem}\t{classes:x}\n")  # a mask: joining id strings cost 5x more
-
-    def batches(self) -> Iterator[list[tuple[str, int]]]:
-        """The items in order as ``(stem, class bit mask)``, a batch at a time
-        (safe stems hold no tab or line break)."""
-        self.part.close()
-        with open(self.part_path, encoding="utf-8") as lines:
-            while batch := lines.readlines(_BATCH_BYTES):
-                yield [
-                    (stem, int(classes, 16))
-                    for stem, _, classes in (line[:-1].partition("\t") for line in batch)
-                ]
-
-    def close(self) -> None:
-        self.part.close()
-
-    def copy_from(self, other: "_SplitImageSets") -> None:
-        """Append what ``other`` holds so far."""
-        other.part.flush()
-        with open(other.part_path, encoding="utf-8") as source:
-            shutil.copyfileobj(source, self.part, _BATCH_BYTES)
-
-
-#: The splits whose union VOC calls ``trainval``.
-_TRAINVAL = ("train", "val")
-
-
 class VocWriter(Writer):
     name = "voc"
     writes_manifest = True
@@ -259,9 +212,6 @@ class VocWriter(Writer):
                 f"voc {option_name('segmentation')}: {len(self.classes)} classes do not fit an "
                 f"8-bit PNG (at most {MAX_INDEX}; 255 is void)"
             )
-        # by split name; the key None: the trainval lists (also self._trainval)
-        self._splits: dict[Optional[str], _SplitImageSets] = {}
-        self._trainval: Optional[_SplitImageSets] = None  # once there are train and val items
         self._object_openings: list[str] = []  # per class id: see _object_opening
         void = self._segmentation and self.options.void_border
         self._names = VocNames(("background", "ignored") if void else ("background",))
@@ -273,6 +223,7 @@ class VocWriter(Writer):
 
     def prepare(self) -> None:
         os.makedirs(os.path.join(self.out, "ImageSets", "Main"))
+        self._image_sets = ImageSets(str(self.out), bool(self._segmentation))
         self._annotations = SmallFiles(self.out / "Annotations")
         if self._segmentation:
             for parts in (
@@ -298,41 +249,11 @@ class VocWriter(Writer):
         classes = 0
         for obj in objects:
             classes |= 1 << obj.class_id
-        self._split(item.split).add(stem, classes)
-        if self._trainval is not None and item.split in _TRAINVAL:
-            self._trainval.add(stem, classes)
+        self._image_sets.add(item.split, stem, classes)
 
     def open_splits(self, splits: list[str]) -> None:
         for split in splits:
-            self._split(split)
-
-    def _split(self, split: str) -> _SplitImageSets:
-        image_sets = self._splits.get(split)
-        if image_sets is None:
-            name = safe_stem(split) or "split"
-            image_sets = self._splits[split] = _SplitImageSets(str(self.out), name)
-            self._update_trainval(split)
-        return image_sets
-
-    def _update_trainval(self, new_split: str) -> None:
-        """Start the ``trainval`` lists when the second of train and val
-        appears (with what the first holds so far: both are in export order);
-        an exported split named ``trainval`` wins over them."""
-        if new_split == "trainval" and self._trainval is not None:
-            del self._splits[None]
-            self._trainval.close()
-            os.remove(self._trainval.part_path)
-            self._trainval = None
-        elif (
-            new_split in _TRAINVAL
-            and "trainval" not in self._splits
-            and all(s in self._splits for s in _TRAINVAL)
-        ):
-            first = self._splits["val" if new_split == "train" else "train"]
-            self._trainval = self._splits[None] = _SplitImageSets(
-                str(self.out), "trainval", part_name=".trainval"
-            )
-            self._trainval.copy_from(first)
+            self._image_sets.start(split)
 
     def _objects(self, item: Item) -> list[VocObject]:
         """The objects that get an ``<object>``; the others are dropped and counted."""
@@ -480,48 +401,9 @@ class VocWriter(Writer):
 
     def finish(self) -> None:
         self._annotations.close()
-        if not self._splits:  # nothing drawable: still a valid, empty dataset
-            self._split("train")
         self._name_classes()  # a hand-driven writer: classes looked up after add()
         self._write_labelmap()
-        safe_names = self._names.names
-        main = os.path.join(self.out, "ImageSets", "Main")
-        for split in sorted(self._splits.values(), key=lambda s: s.name):
-            stem_lists = [os.path.join(main, f"{split.name}.txt")]
-            if self._segmentation:
-                stem_lists.append(
-                    os.path.join(self.out, "ImageSets", "Segmentation", f"{split.name}.txt")
-                )
-            class_lists = [os.path.join(main, f"{name}_{split.name}.txt") for name in safe_names]
-            for start in range(0, max(len(class_lists), 1), _OPEN_FILES):
-                self._write_lists(
-                    split,
-                    stem_lists if start == 0 else [],
-                    class_lists[start : start + _OPEN_FILES],
-                    start,
-                )
-            os.remove(split.part_path)
-
-    @staticmethod
-    def _write_lists(
-        split: _SplitImageSets, stem_paths: list[str], class_paths: list[str], first_class: int
-    ) -> None:
-        """One pass over the split's part file: the stem lists at ``stem_paths``
-        and ``<class>_<split>.txt`` (``stem 1`` or ``stem -1`` per item) for
-        the classes ``first_class, first_class + 1, …`` at ``class_paths``."""
-        with _open_all(stem_paths) as stem_files, _open_all(class_paths) as class_files:
-            for batch in split.batches():
-                if stem_files:
-                    text = "".join([f"{stem}\n" for stem, _ in batch])
-                    for handle in stem_files:
-                        handle.write(text)
-                lines = [(f"{stem} 1\n", f"{stem} -1\n", classes) for stem, classes in batch]
-                for class_id, handle in enumerate(class_files, first_class):
-                    handle.write(
-                        "".join(
-                            [yes if classes >> class_id & 1 else no for yes, no, classes in lines]
-                        )
-                    )
+        self._image_sets.write(self._names.names)
 
     def _write_labelmap(self) -> None:
         colors = voc_colormap(len(self.classes) + 1)
@@ -542,7 +424,7 @@ class VocWriter(Writer):
         annotations = getattr(self, "_annotations", None)  # absent if __init__ failed
         release(
             *([annotations.abort] if annotations else []),
-            *(split.close for split in getattr(self, "_splits", {}).values()),
+            *([self._image_sets.close] if hasattr(self, "_image_sets") else []),
         )
         super().abort()
 
@@ -575,12 +457,3 @@ def _pixels(shape: _Pixels, raster: "ItemRaster") -> "Optional[Region]":
     if isinstance(shape, PolygonAnnotation):
         return raster.polygon(ring(shape.polygon))
     return shape  # a mask's Region
-
-
-@contextmanager
-def _open_all(paths: list[str]) -> Iterator[list[IO[str]]]:
-    """Text files opened for writing, all closed at the end."""
-    with ExitStack() as stack:
-        yield [
-            stack.enter_context(open(path, "w", encoding="utf-8", newline="\n")) for path in paths
-        ]
