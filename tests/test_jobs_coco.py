@@ -1,5 +1,6 @@
 """COCO with ``jobs=N``: ids, classes and renamed stems fixed on the workers,
-in pieces; the coordinator only concatenates (lbconvert.plan.coco)."""
+in pieces; the coordinator only concatenates (lbconvert.plan.coco, .coco_fix,
+.coco_merge)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from lbconvert import convert
 from lbconvert.plan import coco as plan_coco
+from lbconvert.plan import coco_fix, coco_merge
 from lbconvert.plan.partition import PartReader, ndjson_ranges
 
 from .inline import box, point, row, write_export
@@ -130,7 +132,7 @@ def test_sections_fixed_in_many_pieces(late: Path, tmp_path: Path, piece: int,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Pieces cut anywhere (inside records, inside a line) tile the section."""
     convert(late, "coco", tmp_path / "one", split=SPLITS, results=True)
-    monkeypatch.setattr(plan_coco, "PIECE_BYTES", piece)
+    monkeypatch.setattr(coco_merge, "PIECE_BYTES", piece)
     with RecordingPool() as pool:
         convert(late, "coco", tmp_path / "pieces", executor=pool, jobs=3, split=SPLITS,
                 results=True)
@@ -149,7 +151,7 @@ def test_the_stress_export_in_small_pieces(tmp_path: Path,
     export = write_export(tmp_path / "stress.ndjson", stress_rows())
     options = {"split": {"train": 0.6, "val": 0.3, "test": 0.1}, "results": True}
     convert(export, "coco", tmp_path / "one", **options)
-    monkeypatch.setattr(plan_coco, "PIECE_BYTES", 1000)
+    monkeypatch.setattr(coco_merge, "PIECE_BYTES", 1000)
     convert(export, "coco", tmp_path / "three", jobs=3, **options)
     assert tree_hashes(tmp_path / "one") == tree_hashes(tmp_path / "three")
 
@@ -182,15 +184,15 @@ def test_fixing_a_section_piece_by_piece_equals_fixing_it_whole(
     files read in blocks shorter than a line or a marker, or in one."""
     export = write_export(tmp_path / "export.ndjson", late_rows())
     convert(export, "coco", tmp_path / "out", results=True)
-    monkeypatch.setattr(plan_coco, "_BLOCK", block)
+    monkeypatch.setattr(coco_fix, "_BLOCK", block)
     described = plan_coco._describe(str(tmp_path / "out"), "", True)  # noqa: SLF001
     assert (described.image_count, described.annotation_count) == (30, 70)  # 2 + 2 + 3 boxes per row
     categories = {b"1": b"4", b"2": b"2", b"3": b"1", b"4": b"3", b"5": b"6", b"6": b"5"}
-    fixes = [plan_coco.Fix("images", described.path, *described.images, image_shift=7,
+    fixes = [coco_fix.Fix("images", described.path, *described.images, image_shift=7,
                            file_names={2: ("img-01", "renamed")}),
-             plan_coco.Fix("annotations", described.path, *described.annotations,
+             coco_fix.Fix("annotations", described.path, *described.annotations,
                            image_shift=7, annotation_shift=1000, categories=categories),
-             plan_coco.Fix("results", str(described.results), *described.result_records,
+             coco_fix.Fix("results", str(described.results), *described.result_records,
                            image_shift=7, categories=categories)]
     for fix in fixes:
         whole = fixed(fix, fix.last - fix.first, tmp_path)
@@ -213,11 +215,11 @@ def test_fixing_a_section_piece_by_piece_equals_fixing_it_whole(
             assert list(after) == list(before)  # the keys in the same order
 
 
-def fixed(fix: plan_coco.Fix, size: int, tmp_path: Path) -> bytes:
+def fixed(fix: coco_fix.Fix, size: int, tmp_path: Path) -> bytes:
     out = b""
     for number, start in enumerate(range(fix.first, fix.last, size)):
         target = str(tmp_path / f"piece-{number}")
-        out += Path(plan_coco.fix_piece(plan_coco.Fix(**{
+        out += Path(coco_fix.fix_piece(coco_fix.Fix(**{
             **vars(fix), "start": start, "end": min(start + size, fix.last),
             "target": target}))).read_bytes()
         os.remove(target)
@@ -249,9 +251,9 @@ def test_copies_without_copy_file_range(late: Path, tmp_path: Path, failure: str
 
 def test_a_failed_fix_leaves_out_untouched(late: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_space(fix: plan_coco.Fix) -> str:
+    def no_space(fix: coco_fix.Fix) -> str:
         raise OSError(errno.ENOSPC, "No space left on device", fix.target)
-    monkeypatch.setattr(plan_coco, "fix_piece", no_space)
+    monkeypatch.setattr(coco_merge, "fix_piece", no_space)
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("old dataset")
