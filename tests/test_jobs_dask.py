@@ -73,7 +73,7 @@ def test_a_bad_line_on_the_cluster(cluster: "distributed.LocalCluster", export: 
 
 def test_unreachable_scheduler(export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("lbconvert.cli.DASK_CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr("lbconvert.cli.commands.DASK_CONNECT_TIMEOUT", 1)
     assert main(["convert", str(export), "--to", "coco", "-o", str(tmp_path / "out"),
                  "--dask-scheduler", "tcp://127.0.0.1:9"]) == 1
     err = capsys.readouterr().err
