@@ -7,11 +7,11 @@ for row in lbconvert.read("export.ndjson"):
 
 from __future__ import annotations
 
-from .errors import ExportFormatError, LbConvertError, OutputError, SelectionError
+from .errors import ExportFormatError, LbConvertError, OutputError, SelectionError, StrictError
 from .model import *  # noqa: F403
 from .model import __all__ as _model_all
 from .classes import ClassMap
-from .convert import StrictError, convert
+from .convert import convert
 from .options import ConvertOptions, Options, UnknownOptionError
 from .read import ExportReader, read
 from .report import Report

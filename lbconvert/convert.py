@@ -1,4 +1,5 @@
-"""The whole pipeline: read -> select -> write, with the strict policy."""
+"""The whole pipeline: read -> select -> write, with the strict policy
+(:meth:`lbconvert.report.Report.fails_strict`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union, cast
 
 from . import plan
-from .errors import LbConvertError
+from .errors import LbConvertError, StrictError
 from .model import DataRow
 from .options import ConvertOptions, Options
 from .read import ExportReader, Source, refuse_text_mode
@@ -28,50 +29,6 @@ __all__ = ["convert", "StrictError", "ExportInput"]
 #: What :func:`convert` reads: an export file (path or binary file object)
 #: or data rows already read, e.g. filtered from :func:`lbconvert.read`.
 ExportInput = Union[Source, Iterable[DataRow]]
-
-
-class StrictError(LbConvertError):
-    """``strict`` was set and something was dropped, skipped or warned about
-    (e.g. a missing image file) for a reason not in ``allow``; nothing was
-    written."""
-
-    def __init__(self, report: Report, allow: Iterable[str] = ()) -> None:
-        self.report = report
-        accepted = set(allow)
-
-        def listed(counts: dict[str, int]) -> str:
-            return ", ".join(
-                f"{reason} ({count})"
-                for reason, count in sorted(counts.items())
-                if reason not in accepted
-            )
-
-        reasons = listed(report.dropped)
-        skipped = listed(report.items_skipped)
-        warned = listed(report.warnings)
-        super().__init__(
-            "strict: "
-            + "; ".join(
-                filter(
-                    None,
-                    [
-                        reasons and f"dropped {reasons}",
-                        skipped and f"skipped items: {skipped}",
-                        warned and f"warnings: {warned}",
-                    ],
-                )
-            )
-        )
-
-
-def strict_failure(report: Report, allow: Iterable[str] = ()) -> bool:
-    """True when a drop, skipped item or warning has a reason not in ``allow``."""
-    accepted = set(allow)
-    return any(
-        reason not in accepted
-        for counts in (report.dropped, report.items_skipped, report.warnings)
-        for reason in counts
-    )
 
 
 def convert(
@@ -137,7 +94,7 @@ def convert(
                     writer.add(item)
                 if progress is not None and reader is not None:
                     progress(reader)
-            if opts.strict and strict_failure(report, opts.allow):
+            if opts.strict and report.fails_strict(opts.allow):
                 report.elapsed_seconds = time.monotonic() - started
                 raise StrictError(report, opts.allow)
         except BaseException as exc:
@@ -167,9 +124,8 @@ def _rows(export: ExportInput, opts: Options) -> tuple[Optional[ExportReader], I
     """The reader (None for rows given as an iterable) and the rows to convert."""
     if isinstance(export, (str, bytes, os.PathLike)) or hasattr(export, "read"):
         refuse_text_mode(export)
-        reader = ExportReader(
-            cast(Source, export), opts.max_record_bytes
-        )  # hasattr narrows nothing
+        source = cast(Source, export)  # hasattr() narrows nothing
+        reader = ExportReader(source, opts.max_record_bytes)
         return reader, reader
     if isinstance(export, Iterable):
         return None, _checked_rows(export)

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-__all__ = ["LbConvertError", "ExportFormatError", "SelectionError", "OutputError", "one_line"]
+if TYPE_CHECKING:
+    from .report import Report
+
+__all__ = [
+    "LbConvertError",
+    "ExportFormatError",
+    "SelectionError",
+    "OutputError",
+    "StrictError",
+    "one_line",
+]
 
 _BREAKS = re.compile("\\s*[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+\\s*")
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f]")
@@ -67,3 +77,19 @@ class SelectionError(LbConvertError):
 
 class OutputError(LbConvertError):
     """The output cannot be written (non-empty directory, unsafe path, …)."""
+
+
+class StrictError(LbConvertError):
+    """``strict`` was set and something was dropped, skipped or warned about
+    (e.g. a missing image file) for a reason not in ``allow``; nothing was
+    written."""
+
+    def __init__(self, report: "Report", allow: Iterable[str] = ()) -> None:
+        self.report = report
+        refused = [
+            f"{kind}{' ' if kind == 'dropped' else ': '}"
+            + ", ".join(f"{reason} ({count})" for reason, count in counts.items())
+            for kind, counts in report.not_allowed(allow)
+            if counts
+        ]
+        super().__init__("strict: " + "; ".join(refused))

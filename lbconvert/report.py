@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 if TYPE_CHECKING:
     from .model import Item, ObjectAnnotation
@@ -175,6 +175,25 @@ class Report:
         for name, value in vars(other).items():
             if name not in _METADATA:
                 setattr(self, name, _summed(getattr(self, name, None), value))
+
+    # --- the strict policy ---
+
+    def not_allowed(self, allow: Iterable[str] = ()) -> list[tuple[str, dict[str, int]]]:
+        """What ``strict`` refuses: ``(kind, {reason: count})`` for the drops,
+        skipped items and warnings whose reason is not in ``allow``."""
+        accepted = set(allow)
+        return [
+            (kind, {reason: n for reason, n in sorted(counts.items()) if reason not in accepted})
+            for kind, counts in (
+                ("dropped", self.dropped),
+                ("skipped items", self.items_skipped),
+                ("warnings", self.warnings),
+            )
+        ]
+
+    def fails_strict(self, allow: Iterable[str] = ()) -> bool:
+        """True when a drop, skipped item or warning has a reason not in ``allow``."""
+        return any(counts for _, counts in self.not_allowed(allow))
 
     # --- totals ---
 

@@ -1,4 +1,5 @@
-"""The ``lbconvert`` command line: ``inspect``, ``convert`` and ``formats``.
+"""The ``lbconvert`` command line: ``convert``, ``inspect``, ``formats``, ``to-labelbox``
+and ``preview``.
 
 Exit codes: 0 success; 1 bad input or options (one line on stderr naming the
 file and line); 2 usage error (argparse); 3 ``--strict`` and something was

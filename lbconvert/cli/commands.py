@@ -17,7 +17,8 @@ from typing import Any, Iterator, Optional, Sequence
 import orjson
 
 from ..classes import ClassMap
-from ..convert import StrictError, convert
+from ..convert import convert
+from ..errors import StrictError
 from ..errors import LbConvertError, one_line
 from ..inspect import inspect_export
 from ..options import Options, parse_split

@@ -134,9 +134,9 @@ def convert_partitioned(
         else:
             report = run_plan(parts, to, staging, options, executor, total, progress)
         if options.strict:
-            from ..convert import StrictError, strict_failure
+            from ..errors import StrictError
 
-            if strict_failure(report, options.allow):
+            if report.fails_strict(options.allow):
                 report.elapsed_seconds = _elapsed(started)
                 raise StrictError(report, options.allow)
     except BaseException:

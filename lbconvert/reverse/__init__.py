@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from ..convert import StrictError, strict_failure
+from ..errors import StrictError
 from ..errors import LbConvertError
 from ..report import Report
 from .index import ItemRef, ManifestIndex, find_manifest
@@ -65,7 +65,7 @@ def to_labelbox(
     folder there), instead of inline PNGs.
 
     Returns the :class:`~lbconvert.report.Report`; raises
-    :class:`~lbconvert.convert.StrictError` under ``strict`` when anything
+    :class:`~lbconvert.errors.StrictError` under ``strict`` when anything
     was dropped or warned about for a reason not in ``allow`` (nothing is
     written then).
     """
@@ -88,7 +88,7 @@ def to_labelbox(
         for annotation in annotations:
             sink.add(annotation)
         sink.check()
-        if strict and strict_failure(report, allow):
+        if strict and report.fails_strict(allow):
             raise StrictError(report, allow)
         sink.close()
     except OSError as exc:
