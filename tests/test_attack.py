@@ -132,9 +132,9 @@ def test_preview_removes_the_staging_of_a_killed_run(tmp_path: Path) -> None:
     ds = coco_dataset(tmp_path)
     dest = tmp_path / "pv"
     dest.mkdir()
-    from lbconvert.write import outdir
+    from lbconvert.write import partials
 
-    machine = outdir.owner_token().split("-")[0]
+    machine = partials.owner_token().split("-")[0]
     dead = dest / f".thumbs.{machine}-999999999-1-0123abcd.partial"
     dead.mkdir()
     (dead / "001.png").write_bytes(b"x")

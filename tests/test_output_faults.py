@@ -26,7 +26,7 @@ import lbconvert
 from lbconvert import cli
 from lbconvert.errors import OutputError
 from lbconvert.options import Options
-from lbconvert.write import base, get_writer, outdir, small_files
+from lbconvert.write import base, get_writer, outdir, partials, small_files
 from lbconvert.write.small_files import SmallFiles
 
 from .conftest import ROOT
@@ -186,7 +186,7 @@ def test_the_old_dataset_of_a_run_killed_between_the_renames_is_restored(
     lbconvert.convert(export(tmp_path, "old"), "jsonl", out)
     old = tree_files(out)
     dead = _dead_pid()
-    machine = outdir.owner_token().split("-")[0]
+    machine = partials.owner_token().split("-")[0]
     aside = tmp_path / f".out.{machine}-{dead}-12345-0123abcd.old"
     partial = tmp_path / f".out.{machine}-{dead}-12345-0123abcd.partial"
     os.rename(out, aside)
@@ -657,7 +657,7 @@ def test_directories_whose_owner_may_live_are_left_alone(tmp_path: Path) -> None
     source = export(tmp_path, "new")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        alive = outdir.owner_token()  # this very process
+        alive = partials.owner_token()  # this very process
         machine, pid, start = alive.split("-")
         with open(f"/proc/{sleeper.pid}/stat") if LINUX else open(os.devnull) as stat:
             fields = stat.read().rpartition(")")[2].split()
@@ -693,7 +693,7 @@ def test_the_temporary_directory_names_its_owner(tmp_path: Path) -> None:
     writer.open()
     try:
         name = writer.out.name
-        assert name.startswith(".out." + outdir.owner_token() + "-")
+        assert name.startswith(".out." + partials.owner_token() + "-")
         assert name.endswith(".partial")
     finally:
         writer.abort()

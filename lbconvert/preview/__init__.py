@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..errors import LbConvertError
-from ..write.outdir import owner_token, remove_stale
+from ..write.partials import owner_token, remove_stale
 from .common import PreviewError, open_image
 from .model import Dataset, Entry
 

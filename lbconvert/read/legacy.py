@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from typing import Any, Callable, Iterator, Optional, TypeVar
+from typing import Any, Iterator, Optional
 
 from ..errors import ExportFormatError
 from ..model import (
@@ -55,11 +55,20 @@ from ..model import (
     TextSpan,
     UnknownAnnotation,
 )
+from .legacy_fields import (
+    BadField,
+    coordinate_field,
+    each,
+    json_type,
+    list_field,
+    number_or_none,
+    optional_str,
+    parse_point,
+    parse_points,
+    require_object,
+)
 
 __all__ = ["looks_legacy", "from_dict"]
-
-_T = TypeVar("_T")
-
 
 #: Integers beyond this (frame numbers, pages, text offsets) are refused.
 _MAX_INT = 1 << 53
@@ -69,14 +78,6 @@ def looks_legacy(record: dict[str, Any]) -> bool:
     return "Label" in record or ("DataRow ID" in record and "ID" in record)
 
 
-class _Bad(Exception):
-    """Raised inside the converter with the JSON path of the bad field."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(reason)
-        self.path, self.reason = path, reason
-
-
 def from_dict(
     record: dict[str, Any], file: str, *, line: Optional[int] = None, index: Optional[int] = None
 ) -> DataRow:
@@ -84,7 +85,7 @@ def from_dict(
     data_row_id = record.get("DataRow ID")
     try:
         row = _row(record)
-    except _Bad as exc:
+    except BadField as exc:
         raise ExportFormatError(
             file,
             exc.reason,
@@ -98,17 +99,17 @@ def from_dict(
 
 
 def _row(record: dict[str, Any]) -> DataRow:
-    data_row_id = _opt_str(record, "DataRow ID") or _opt_str(record, "ID")
+    data_row_id = optional_str(record, "DataRow ID") or optional_str(record, "ID")
     if data_row_id is None:
-        raise _Bad("", "missing 'DataRow ID'")
+        raise BadField("", "missing 'DataRow ID'")
     info = DataRowInfo(
         id=data_row_id,
-        global_key=_opt_str(record, "Global Key"),
-        external_id=_opt_str(record, "External ID"),
-        row_data=_opt_str(record, "Labeled Data"),
+        global_key=optional_str(record, "Global Key"),
+        external_id=optional_str(record, "External ID"),
+        row_data=optional_str(record, "Labeled Data"),
     )
     label = _label(record)
-    project_name = _opt_str(record, "Project Name") or ""
+    project_name = optional_str(record, "Project Name") or ""
     project = Project(name=project_name, labels=(label,))
     return DataRow(
         data_row=info,
@@ -122,8 +123,8 @@ def _media(media: Any) -> Optional[MediaAttributes]:
         return None
     width, height = media.get("width"), media.get("height")
     return MediaAttributes(
-        width=_number_or_none(width),
-        height=_number_or_none(height),
+        width=number_or_none(width),
+        height=number_or_none(height),
         mime_type=_mime(media),
     )
 
@@ -137,9 +138,9 @@ def _mime(media: dict[str, Any]) -> Optional[str]:
 def _label(record: dict[str, Any]) -> Label:
     body = record.get("Label")
     skipped = record.get("Skipped") is True or body == "Skip"
-    label_id = _opt_str(record, "ID")
+    label_id = optional_str(record, "ID")
     performance = PerformanceDetails(
-        skipped=skipped, seconds_to_create=_number_or_none(record.get("Seconds to Label"))
+        skipped=skipped, seconds_to_create=number_or_none(record.get("Seconds to Label"))
     )
     if body is None or body == "Skip" or body == {}:
         annotations = LabelAnnotations()
@@ -151,20 +152,20 @@ def _label(record: dict[str, Any]) -> Label:
         annotations = LabelAnnotations(
             objects=tuple(
                 _object(o, f"Label.objects[{i}]")
-                for i, o in enumerate(_list(body, "objects", "Label"))
+                for i, o in enumerate(list_field(body, "objects", "Label"))
             ),
             classifications=_classifications(
-                _list(body, "classifications", "Label"), "Label.classifications"
+                list_field(body, "classifications", "Label"), "Label.classifications"
             ),
             relationships=tuple(
                 _object(o, f"Label.relationships[{i}]")
-                for i, o in enumerate(_list(body, "relationships", "Label"))
+                for i, o in enumerate(list_field(body, "relationships", "Label"))
             ),
         )
     elif isinstance(body, dict):
         annotations = _schema2019(body)
     else:
-        raise _Bad("Label", f'expected an object, a list or "Skip", got {_type(body)}')
+        raise BadField("Label", f'expected an object, a list or "Skip", got {json_type(body)}')
     return Label(
         id=label_id,
         label_kind="Video" if isinstance(body, list) else "Default",
@@ -177,20 +178,20 @@ def _video(frames: list[Any]) -> LabelAnnotations:
     by_number: dict[int, Frame] = {}
     for i, frame in enumerate(frames):
         path = f"Label[{i}]"
-        _require_object(frame, path)
+        require_object(frame, path)
         number = frame.get("frameNumber")
         if not isinstance(number, int) or isinstance(number, bool):
-            raise _Bad(path + ".frameNumber", "missing or not an integer")
+            raise BadField(path + ".frameNumber", "missing or not an integer")
         if abs(number) > _MAX_INT:
-            raise _Bad(path + ".frameNumber", "number out of range")
+            raise BadField(path + ".frameNumber", "number out of range")
         objects = {}
-        for j, obj in enumerate(_list(frame, "objects", path)):
+        for j, obj in enumerate(list_field(frame, "objects", path)):
             converted = _object(obj, f"{path}.objects[{j}]")
             objects[converted.feature_id or str(j)] = converted
         by_number[number] = Frame(
             objects=objects,
             classifications=_classifications(
-                _list(frame, "classifications", path), path + ".classifications"
+                list_field(frame, "classifications", path), path + ".classifications"
             ),
         )
     return LabelAnnotations(frames=by_number)
@@ -234,7 +235,7 @@ def _is_shape_list(value: Any) -> bool:
 
 def _shape2018(name: str, shape: Any, path: str) -> list[ObjectAnnotation]:
     if isinstance(shape, list):  # a bare list of points
-        return [PolygonAnnotation(name=name, value=name, polygon=_points(shape, path))]
+        return [PolygonAnnotation(name=name, value=name, polygon=parse_points(shape, path))]
     geometry = shape["geometry"]
     if isinstance(geometry, str):  # "POLYGON ((…))" inside a geometry object (2018 v3 WKT)
         return _wkt(name, geometry, path + ".geometry")
@@ -254,7 +255,7 @@ def _wkt(name: str, text: str, path: str) -> list[ObjectAnnotation]:
             geometry = wkt.loads(text)
     except (ShapelyError, ValueError, NotImplementedError) as exc:  # e.g. CIRCULARSTRING
         detail = " ".join(str(exc).split()) or type(exc).__name__  # one line
-        raise _Bad(path, f"not valid WKT ({detail[:200]})") from None
+        raise BadField(path, f"not valid WKT ({detail[:200]})") from None
     return list(_wkt_objects(name, geometry, path))
 
 
@@ -275,7 +276,7 @@ def _wkt_objects(name: str, geometry: Any, path: str) -> Iterator[ObjectAnnotati
         for part in geometry.geoms:
             yield from _wkt_objects(name, part, path)
     else:  # LinearRing and whatever shapely adds later
-        raise _Bad(path, f"unsupported WKT geometry {kind}")
+        raise BadField(path, f"unsupported WKT geometry {kind}")
 
 
 def _ring(coords: Any, path: str) -> tuple[Point, ...]:
@@ -283,17 +284,19 @@ def _ring(coords: Any, path: str) -> tuple[Point, ...]:
     for coordinate in coords:
         x, y = float(coordinate[0]), float(coordinate[1])
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise _Bad(path, "WKT coordinate is not a finite number")
+            raise BadField(path, "WKT coordinate is not a finite number")
         points.append(Point(x=x, y=y))
     return tuple(points)
 
 
 def _geometry2019(name: str, geometry: Any, path: str) -> ObjectAnnotation:
     if isinstance(geometry, dict):
-        return PointAnnotation(name=name, value=name, point=_point(geometry, path))
+        return PointAnnotation(name=name, value=name, point=parse_point(geometry, path))
     if not isinstance(geometry, list):
-        raise _Bad(path, f"expected a list of points, a point or WKT, got {_type(geometry)}")
-    return PolygonAnnotation(name=name, value=name, polygon=_points(geometry, path))
+        raise BadField(
+            path, f"expected a list of points, a point or WKT, got {json_type(geometry)}"
+        )
+    return PolygonAnnotation(name=name, value=name, polygon=parse_points(geometry, path))
 
 
 def _classification2019(name: str, value: Any, path: str) -> Classification:
@@ -303,35 +306,35 @@ def _classification2019(name: str, value: Any, path: str) -> Classification:
         return Classification(
             name=name, value=name, checklist_answers=tuple(Answer(name=v, value=v) for v in value)
         )
-    raise _Bad(
+    raise BadField(
         path,
         'expected a list of shapes (point lists or {"geometry": …}), WKT or '
-        f"an answer, got {_type(value)}",
+        f"an answer, got {json_type(value)}",
     )
 
 
 def _object(obj: Any, path: str) -> ObjectAnnotation:
-    _require_object(obj, path)
+    require_object(obj, path)
     common = _feature_fields(obj, path)
     common["classifications"] = _classifications(
-        _list(obj, "classifications", path), path + ".classifications"
+        list_field(obj, "classifications", path), path + ".classifications"
     )
     if "bbox" in obj:
         box = _box(obj["bbox"], path + ".bbox")
         if "page" in obj:
             page = obj["page"]
             if not isinstance(page, int) or isinstance(page, bool):
-                raise _Bad(path + ".page", f"expected an integer, got {_type(page)}")
+                raise BadField(path + ".page", f"expected an integer, got {json_type(page)}")
             if abs(page) > _MAX_INT:
-                raise _Bad(path + ".page", "number out of range")
+                raise BadField(path + ".page", "number out of range")
             return DocumentBoxAnnotation(bounding_box=box, page_number=page + 1, **common)
         return BoxAnnotation(bounding_box=box, **common)
     if "polygon" in obj:
-        return PolygonAnnotation(polygon=_points(obj["polygon"], path + ".polygon"), **common)
+        return PolygonAnnotation(polygon=parse_points(obj["polygon"], path + ".polygon"), **common)
     if "line" in obj:
-        return PolylineAnnotation(line=_points(obj["line"], path + ".line"), **common)
+        return PolylineAnnotation(line=parse_points(obj["line"], path + ".line"), **common)
     if "point" in obj:
-        return PointAnnotation(point=_point(obj["point"], path + ".point"), **common)
+        return PointAnnotation(point=parse_point(obj["point"], path + ".point"), **common)
     if "cuboid" in obj and isinstance(obj["cuboid"], dict):
         return CuboidAnnotation(cuboid=obj["cuboid"], **common)
     if isinstance(obj.get("geometry"), dict):
@@ -354,10 +357,10 @@ def _object(obj: Any, path: str) -> ObjectAnnotation:
 def _feature_fields(obj: dict[str, Any], path: str) -> dict[str, Any]:
     """What names an object or a classification: its ids, title and value."""
     return dict(
-        feature_id=_opt_str(obj, "featureId", path),
-        schema_id=_opt_str(obj, "schemaId", path),
-        name=_opt_str(obj, "title", path),
-        value=_opt_str(obj, "value", path),
+        feature_id=optional_str(obj, "featureId", path),
+        schema_id=optional_str(obj, "schemaId", path),
+        name=optional_str(obj, "title", path),
+        value=optional_str(obj, "value", path),
     )
 
 
@@ -385,7 +388,7 @@ def _classifications(items: list[Any], path: str) -> tuple[Classification, ...]:
 
 
 def _classification(item: Any, path: str) -> Classification:
-    _require_object(item, path)
+    require_object(item, path)
     common = _feature_fields(item, path)
     if "answers" in item:
         return Classification(
@@ -400,121 +403,42 @@ def _classification(item: Any, path: str) -> Classification:
         return Classification(radio_answer=_answer(answer, path + ".answer"), **common)
     if answer is None:
         return Classification(**common)
-    raise _Bad(path + ".answer", f"expected an object, a list or a string, got {_type(answer)}")
+    raise BadField(
+        path + ".answer", f"expected an object, a list or a string, got {json_type(answer)}"
+    )
 
 
 def _answers(items: Any, path: str) -> tuple[Answer, ...]:
-    return _each(items, path, _answer, "a list")
+    return each(items, path, _answer, "a list")
 
 
 def _answer(item: Any, path: str) -> Answer:
-    _require_object(item, path)
+    require_object(item, path)
     return Answer(
-        name=_opt_str(item, "title", path),
-        value=_opt_str(item, "value", path),
-        feature_id=_opt_str(item, "featureId", path),
-        schema_id=_opt_str(item, "schemaId", path),
+        name=optional_str(item, "title", path),
+        value=optional_str(item, "value", path),
+        feature_id=optional_str(item, "featureId", path),
+        schema_id=optional_str(item, "schemaId", path),
         classifications=_classifications(
-            _list(item, "classifications", path), path + ".classifications"
+            list_field(item, "classifications", path), path + ".classifications"
         ),
     )
 
 
 def _box(box: Any, path: str) -> Box:
-    _require_object(box, path)
+    require_object(box, path)
     return Box(
-        left=_coordinate(box, "left", path),
-        top=_coordinate(box, "top", path),
-        width=_coordinate(box, "width", path),
-        height=_coordinate(box, "height", path),
+        left=coordinate_field(box, "left", path),
+        top=coordinate_field(box, "top", path),
+        width=coordinate_field(box, "width", path),
+        height=coordinate_field(box, "height", path),
     )
-
-
-def _points(points: Any, path: str) -> tuple[Point, ...]:
-    return _each(points, path, _point, "a list of points")
-
-
-def _point(point: Any, path: str) -> Point:
-    _require_object(point, path)
-    return Point(x=_coordinate(point, "x", path), y=_coordinate(point, "y", path))
 
 
 def _span(location: dict[str, Any], path: str) -> TextSpan:
     start, end = location.get("start"), location.get("end")
     if not isinstance(start, int) or not isinstance(end, int):
-        raise _Bad(path, "'start' and 'end' must be integers")
+        raise BadField(path, "'start' and 'end' must be integers")
     if max(abs(start), abs(end)) > _MAX_INT:
-        raise _Bad(path, "number out of range")
+        raise BadField(path, "number out of range")
     return TextSpan(start=start, end=end)
-
-
-def _require_object(value: Any, path: str) -> None:
-    if not isinstance(value, dict):
-        raise _Bad(path, f"expected an object, got {_type(value)}")
-
-
-def _each(items: Any, path: str, parse: Callable[[Any, str], _T], expected: str) -> tuple[_T, ...]:
-    """``parse`` of every element of the JSON array ``items``, each with its
-    path ``path[i]``; anything but an array is refused as not ``expected``."""
-    if not isinstance(items, list):
-        raise _Bad(path, f"expected {expected}, got {_type(items)}")
-    return tuple(parse(item, f"{path}[{i}]") for i, item in enumerate(items))
-
-
-def _coordinate(mapping: dict[str, Any], key: str, path: str) -> float:
-    if key not in mapping:
-        raise _Bad(path, f"missing '{key}'")
-    value = mapping[key]
-    if not _is_number(value):
-        raise _Bad(f"{path}.{key}", f"expected a number, got {_type(value)}")
-    number = _float_or_none(value)
-    if number is None:
-        raise _Bad(f"{path}.{key}", "number out of range")
-    return number
-
-
-def _list(mapping: dict[str, Any], key: str, path: str) -> list[Any]:
-    value = mapping.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _Bad(f"{path}.{key}", f"expected a list, got {_type(value)}")
-    return value
-
-
-def _opt_str(mapping: dict[str, Any], key: str, path: str = "") -> Optional[str]:
-    value = mapping.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise _Bad(f"{path}.{key}".lstrip("."), f"expected a string, got {_type(value)}")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _number_or_none(value: Any) -> Optional[float]:
-    return _float_or_none(value) if _is_number(value) else None
-
-
-def _float_or_none(value: "int | float") -> Optional[float]:
-    """The number as a finite float; None for an integer too large for one
-    (JSON integers have no bound: ``"Seconds to Label": 111…1``)."""
-    try:
-        return float(value)  # JSON holds no NaN or infinity: finite when it converts
-    except OverflowError:
-        return None
-
-
-def _type(value: Any) -> str:
-    return {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        type(None): "null",
-        int: "number",
-        float: "number",
-    }.get(type(value), type(value).__name__)

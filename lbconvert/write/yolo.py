@@ -17,21 +17,10 @@ row id, the file name of ``row_data``; video frames in ``--frames-dir``); the
 copy is named ``<stem>`` plus the found file's extension, so Ultralytics
 pairs it with ``labels/<split>/<stem>.txt``.
 
-``data.yaml`` (PyYAML ``safe_dump``): ``train``, ``val`` and ``test`` are
-relative to the yaml's folder (``images/train`` …) and no ``path:`` is written
-(Ultralytics would resolve a relative one against the working directory);
-``absolute`` writes ``path:`` as the output's absolute path.  ``train`` is the
-``train`` split, else the first split present (val, test, then other names
-alphabetically); ``val`` is the ``val`` split, else the same images as
-``train``; ``test`` only when present.  Other split names are written to disk
-but not referenced.  ``names`` maps ids ``0..nc-1`` to class names (always
-double-quoted, so names like ``yes``, ``1st`` or ``a: "b"`` load back as the
-same strings), ``nc`` is their count (every class of the export, see :mod:`lbconvert.classes`,
-also those this task writes no row of); with no class at all the
-conversion fails (Ultralytics refuses ``nc: 0``) unless ``allow_empty``;
-pose adds ``kpt_shape: [K, 3]`` and an
-identity ``flip_idx`` (edit it to pair left/right keypoints before training
-with horizontal flips).
+``data.yaml``: which split trains and validates, the class names and, for
+pose, ``kpt_shape`` and ``flip_idx`` (see :mod:`lbconvert.write.yolo_yaml`).
+With no class at all the conversion fails (Ultralytics refuses ``nc: 0``)
+unless ``allow_empty``.
 
 Rows.  Numbers are fixed-point with 6 decimals (``"%.6f"``, correctly
 rounded: never an exponent, which any parser reads; resolution 1e-6 of the
@@ -135,16 +124,13 @@ from .shapes import (
     not_representable,
     pixel_bounds,
 )
+from .yolo_yaml import check_split_name, data_yaml
 
 # numpy, shapely (via ..geometry), OpenCV and PyYAML are imported where they
 # are needed, so that plain box conversions do not pay for importing them.
 
 __all__ = ["YoloWriter", "merge_parts", "mask_rings"]
 
-#: Keys of data.yaml that a split name must not shadow.
-_YAML_KEYS = frozenset(
-    {"path", "names", "nc", "kpt_shape", "flip_idx", "download", "channels", "yaml_file", "minival"}
-)
 _Box = Corners  # left, top, right, bottom in pixels
 
 
@@ -165,7 +151,7 @@ class YoloWriter(Writer):
                     f"{option_name('keypoint_names')} with their names"
                 )
         for split in options.split or ():
-            _check_split_name(split)
+            check_split_name(split)
         self.shapes = Shapes(self.report, options)
         self._label_files: dict[str, SmallFiles] = {}  # by split
         self._rows: Callable[[Item], str] = (
@@ -203,7 +189,7 @@ class YoloWriter(Writer):
                 self._add_split(split)
 
     def _add_split(self, split: str) -> SmallFiles:
-        _check_split_name(split)
+        check_split_name(split)
         (self.out / "images" / split).mkdir(parents=True)
         files = self._label_files[split] = SmallFiles(self.out / "labels" / split)
         return files
@@ -415,52 +401,13 @@ class YoloWriter(Writer):
             self._add_split("train")
         for files in self._label_files.values():
             files.close()
+        keypoints = len(self._keypoints) if self.task == "pose" else None
+        path = os.path.abspath(self.target) if self.options.absolute else None
         with open(self.out / "data.yaml", "w", encoding="utf-8", newline="\n") as out:
-            out.write(self._data_yaml())
-
-    def _data_yaml(self) -> str:
-        import yaml
-
-        present = self._label_files
-        order = [s for s in ("train", "val", "test") if s in present] + sorted(
-            s for s in present if s not in ("train", "val", "test")
-        )
-        train = order[0]
-        head: dict[str, Any] = {}
-        if self.options.absolute:
-            head["path"] = os.path.abspath(self.target)
-        head["train"] = f"images/{train}"
-        head["val"] = "images/val" if "val" in self._label_files else f"images/{train}"
-        if "test" in self._label_files:
-            head["test"] = "images/test"
-        head["nc"] = len(self.classes)
-        names = {i: _Quoted(name) for i, name in enumerate(self.classes.names)}
-        dump = dict(Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=1 << 30)
-        text: str = "# converted from a Labelbox export by lbconvert\n"
-        text += yaml.dump(head, default_flow_style=False, **dump)
-        text += yaml.dump({"names": names}, default_flow_style=False, **dump)
-        if self.task == "pose":
-            count = len(self._keypoints)
-            text += yaml.dump(
-                {"kpt_shape": [count, 3], "flip_idx": list(range(count))},
-                default_flow_style=None,
-                **dump,
-            )
-        return text
+            out.write(data_yaml(self._label_files, self.classes.names, path, keypoints))
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-def _check_split_name(split: str) -> None:
-    if (
-        not split
-        or split in (".", "..")
-        or os.path.basename(split) != split
-        or "\\" in split
-        or split in _YAML_KEYS
-    ):
-        raise LbConvertError(f"split name {split!r} cannot be used for yolo")
 
 
 def _xywh(box: _Box, item: Item) -> str:
@@ -498,32 +445,3 @@ def _keypoints(kps: list[Optional[tuple[float, float]]], sx: float, sy: float) -
             for kp in kps
         ]
     )
-
-
-# --- YAML: class names always double-quoted -----------------------------------------
-
-
-class _Quoted(str):
-    """A string PyYAML writes double-quoted, whatever it looks like."""
-
-
-_dumper_class: Any = None
-
-
-def _dumper() -> Any:
-    """A SafeDumper that double-quotes :class:`_Quoted` (PyYAML imported on first use)."""
-    global _dumper_class
-    if _dumper_class is None:
-        import yaml
-
-        class Dumper(yaml.SafeDumper):
-            pass
-
-        Dumper.add_representer(
-            _Quoted,
-            lambda dumper, value: dumper.represent_scalar(
-                "tag:yaml.org,2002:str", str(value), style='"'
-            ),
-        )
-        _dumper_class = Dumper
-    return _dumper_class
