@@ -482,7 +482,8 @@ def run_dataset_call(dataset: Path, name: str, work: Path, rng: random.Random
     dest = work / "read-back"
     try:
         if rng.random() < 0.5:
-            lbconvert.preview(dataset, dest / "pv", n=rng.choice([0, 1, 5]), thumb_size=32)
+            lbconvert.preview(dataset, dest / "pv", n=rng.choice([0, 1, 5]), thumb_size=32,
+                              overwrite=True)
         else:
             from lbconvert.reverse import to_labelbox
 
@@ -491,7 +492,7 @@ def run_dataset_call(dataset: Path, name: str, work: Path, rng: random.Random
             if source == "masks":
                 source = "coco"
             dest.mkdir(exist_ok=True)
-            report = to_labelbox(dataset, source, dest / "p.ndjson")
+            report = to_labelbox(dataset, source, dest / "p.ndjson", overwrite=True)
             if not report.is_balanced():
                 return f"unbalanced to-labelbox report {report.to_dict()}", False
     except lbconvert.LbConvertError as exc:

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in CASES:
                 start, start_cpu = time.perf_counter(), time.process_time()
                 files = lbconvert.preview(root / name, root / f"preview-{name}",
-                                          images=root / "images", n=args.n)
+                                          images=root / "images", n=args.n, overwrite=True)
                 times[name].append(time.perf_counter() - start)
                 cpu[name].append(time.process_time() - start_cpu)
                 assert len(files) == args.n + 1

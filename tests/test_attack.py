@@ -57,8 +57,9 @@ def test_to_labelbox_never_replaces_its_source_or_manifest_given_by_path(
 def test_to_labelbox_writes_an_ndjson_inside_the_dataset_and_reruns(
         tmp_path: Path, capsys: Any) -> None:
     ds = coco_dataset(tmp_path)
-    for _ in range(2):  # an earlier NDJSON output is ours to replace
-        assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(ds / "p.ndjson")]) == 0
+    for again in ([], ["--overwrite"]):  # an earlier NDJSON output is ours to replace
+        assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(ds / "p.ndjson"),
+                     *again]) == 0
     assert len((ds / "p.ndjson").read_text().splitlines()) == 5
 
 
@@ -78,7 +79,7 @@ def test_to_labelbox_through_a_link_to_a_file_writes_the_file(tmp_path: Path) ->
     target.write_text("old\n")
     link = tmp_path / "link.ndjson"
     link.symlink_to(target.name)
-    assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(link)]) == 0
+    assert main(["to-labelbox", str(ds), "--from", "coco", "-o", str(link), "--overwrite"]) == 0
     assert link.is_symlink() and len(target.read_text().splitlines()) == 5
 
 
@@ -122,7 +123,7 @@ def test_preview_that_fails_while_drawing_keeps_the_old_page(
 
     monkeypatch.setattr(draw, "render", full_disk)
     with pytest.raises(lbconvert.LbConvertError, match="No space left on device"):
-        lbconvert.preview(ds, dest, n=5, thumb_size=32, seed=3)
+        lbconvert.preview(ds, dest, n=5, thumb_size=32, seed=3, overwrite=True)
     after = {p.relative_to(dest): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
     assert after == before and sorted(p.name for p in dest.iterdir()) == ["index.html",
                                                                          "thumbs"]

@@ -217,10 +217,11 @@ def test_per_class_written_and_dropped_add_up(tmp_path: Path, to: str, options: 
 
 
 @pytest.mark.parametrize("command, flags", [
-    ("convert", ["-o", "--output", "-q", "--quiet", "--debug", "--report", "--strict", "--allow"]),
+    ("convert", ["-o", "--output", "-q", "--quiet", "--debug", "--report", "--strict", "--allow",
+                 "--overwrite"]),
     ("to-labelbox", ["-o", "--output", "-q", "--quiet", "--debug", "--report", "--strict",
-                     "--allow"]),
-    ("preview", ["-o", "--output", "-q", "--quiet", "--debug"]),
+                     "--allow", "--overwrite"]),
+    ("preview", ["-o", "--output", "-q", "--quiet", "--debug", "--overwrite"]),
     ("inspect", ["-q", "--quiet", "--debug"]),
 ])
 def test_every_subcommand_keeps_the_one_contract(command: str, flags: list[str]) -> None:
@@ -228,3 +229,43 @@ def test_every_subcommand_keeps_the_one_contract(command: str, flags: list[str])
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     known = set(commands.choices[command]._option_string_actions)
     assert set(flags) <= known, set(flags) - known
+
+
+def _output_commands(tmp_path: Path) -> dict[str, list[str]]:
+    """Each subcommand that writes ``-o``, as a user runs it on the bundled fixture."""
+    dataset = tmp_path / "dataset"
+    lbconvert.convert(FIXTURES / "v2/images.ndjson", "coco", dataset,
+                      project="cl3vyrz2zafeq76e6zyfvrz89")
+    return {
+        "convert": ["convert", str(FIXTURES / "v2/images.ndjson"), "--to", "yolo",
+                    "--project", "cl3vyrz2zafeq76e6zyfvrz89", "-q", "-o"],
+        "to-labelbox": ["to-labelbox", str(dataset), "--from", "coco", "-q", "-o"],
+        "preview": ["preview", str(dataset), "-q", "-o"],
+    }
+
+
+@pytest.mark.parametrize("command", ["convert", "to-labelbox", "preview"])
+def test_an_existing_output_needs_overwrite_in_every_subcommand(
+        tmp_path: Path, capsys: Any, command: str) -> None:
+    args = _output_commands(tmp_path)[command]
+    target = tmp_path / ("out.ndjson" if command == "to-labelbox" else "out")
+    if command == "to-labelbox":
+        target.write_text("mine\n")
+    else:
+        target.mkdir()
+        (target / "index.html").write_text("mine\n")
+    mine = (target if command == "to-labelbox" else target / "index.html").read_text()
+    capsys.readouterr()
+    assert main([*args, str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("lbconvert: error: ")
+    assert "pass --overwrite to replace it" in err
+    assert (target if command == "to-labelbox" else target / "index.html").read_text() == mine
+    assert main([*args, str(target), "--overwrite"]) == 0
+    if command == "to-labelbox":
+        assert target.read_text() != mine and target.read_text().startswith("{")
+    elif command == "convert":
+        assert not (target / "index.html").exists() and (target / "data.yaml").is_file()
+    else:  # preview writes its page and leaves the directory's other files alone
+        assert (target / "index.html").read_text() != mine and (target / "thumbs").is_dir()
+

@@ -209,12 +209,14 @@ def test_sample_is_deterministic_and_seeded(tmp_path: Path) -> None:
     stems = _stems(val[0])
     assert stems and len(val) == len(stems) + 1
     assert all(s in _split_stems(tmp_path / "yolo", "val") for s in stems)
-    assert _stems(lbconvert.preview(tmp_path / "yolo", tmp_path / "d", n=50, splits="val")[0]) \
+    again_val = lbconvert.preview(tmp_path / "yolo", tmp_path / "d", n=50, splits="val",
+                                  overwrite=True)
+    assert _stems(again_val[0]) \
         == stems  # one name as a string
     with_cars = lbconvert.preview(tmp_path / "yolo", tmp_path / "e", n=50, classes=["car"])
     assert len(_stems(with_cars[0])) == 20  # i % 3 != 0
     # a second run into the same directory leaves no stale thumbnails
-    lbconvert.preview(tmp_path / "yolo", tmp_path / "e", n=2)
+    lbconvert.preview(tmp_path / "yolo", tmp_path / "e", n=2, overwrite=True)
     assert len(list((tmp_path / "e/thumbs").iterdir())) == 2
 
 

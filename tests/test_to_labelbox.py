@@ -344,7 +344,7 @@ def test_ontology_names_are_checked(tmp_path: Path) -> None:
     assert report.annotations_written == 4
     onto = ontology(tmp_path, [("car", "rectangle")])
     report = lbconvert.to_labelbox(out, "coco", tmp_path / "o.ndjson", ontology=onto,
-                                   skip_unknown=True)
+                                   skip_unknown=True, overwrite=True)
     assert dict(report.dropped) == {"class not in ontology": 2}
     assert report.annotations_written == 3 == len(lines(tmp_path / "o.ndjson"))
     assert report.is_balanced()
@@ -357,7 +357,7 @@ def test_strict_fails_and_keeps_the_old_output(tmp_path: Path) -> None:
     target.write_bytes(b"old\n")
     onto = ontology(tmp_path, [("car", "rectangle")])
     code = main(["to-labelbox", str(out), "--from", "coco", "-o", str(target), "--ontology",
-                 str(onto), "--skip-unknown", "--strict"])
+                 str(onto), "--skip-unknown", "--strict", "--overwrite"])
     assert code == 3 and target.read_bytes() == b"old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coco", "o.ndjson", "ontology.json"]
 

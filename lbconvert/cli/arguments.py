@@ -309,6 +309,9 @@ def add_to_labelbox_parser(commands: Any) -> argparse.ArgumentParser:
         help="the NDJSON file to write (atomically)",
     )
     parser.add_argument(
+        "--overwrite", action="store_true", help="replace an existing FILE (and its masks folder)"
+    )
+    parser.add_argument(
         "--manifest",
         metavar="FILE",
         help="OUT/manifest.jsonl of the dataset (default: found in or above INPUT)",

@@ -325,6 +325,7 @@ def run_to_labelbox(args: argparse.Namespace) -> int:
             allow=tuple(args.allow),
             keypoints=keypoints,
             mask_url=args.mask_url,
+            overwrite=args.overwrite,
         )
     except StrictError as exc:
         return _strict_failure(args, exc, extra)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..errors import LbConvertError
+from ..write.outdir import check_target
 from ..write.partials import owner_token, remove_stale
 from .common import PreviewError, open_image
 from .model import Dataset, Entry
@@ -106,9 +107,13 @@ def preview(
     classes: Optional[Iterable[str]] = None,
     format: Optional[str] = None,
     thumb_size: int = 480,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write ``dest/index.html`` and its thumbnails for the dataset in ``out``;
-    return the files written (index.html first)."""
+    return the files written (index.html first).  A ``dest`` that exists and
+    is not empty is an :class:`~lbconvert.errors.OutputError` unless
+    ``overwrite`` (then ``index.html`` and ``thumbs/`` are replaced, other
+    files stay), as for :func:`lbconvert.convert`'s ``OUT``."""
     splits = [splits] if isinstance(splits, str) else splits  # one name, not its letters
     classes = [classes] if isinstance(classes, str) else classes
     if n < 0:
@@ -121,6 +126,9 @@ def preview(
     wanted = _wanted_classes(dataset, classes)
     chosen = sample(dataset, n, seed, splits, wanted)
     destination = _destination(Path(dest), Path(out))
+    if destination.is_dir():
+        remove_stale(destination / "thumbs")  # a killed run's thumbnails are not the user's
+    check_target(destination, overwrite)
     made = not destination.exists()
     thumbs = destination / "thumbs"
     index = destination / "index.html"
@@ -174,9 +182,8 @@ def _destination(dest: Path, out: Path) -> Path:
 
 
 def _staging(destination: Path, thumbs: Path) -> Path:
-    """A private directory for the new thumbnails; those of killed runs are removed."""
+    """A private directory for the new thumbnails."""
     destination.mkdir(parents=True, exist_ok=True)
-    remove_stale(thumbs)
     staging = destination / f".thumbs.{owner_token()}-{secrets.token_hex(4)}.partial"
     staging.mkdir()
     return staging

@@ -29,6 +29,11 @@ def add_preview_command(commands: Any) -> None:
         help="where index.html and its thumbnails go",
     )
     parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty PREVIEW_DIR (replacing index.html and thumbs/)",
+    )
+    parser.add_argument(
         "--images",
         metavar="DIR",
         type=Path,
@@ -90,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
         classes=args.classes,
         format=args.format,
         thumb_size=args.thumb_size,
+        overwrite=args.overwrite,
     )
     if not args.quiet:
         print(f"wrote {files[0]} ({len(files) - 1} thumbnails)")

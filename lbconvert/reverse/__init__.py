@@ -24,11 +24,10 @@ import os
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from ..errors import StrictError
-from ..errors import LbConvertError
+from ..errors import LbConvertError, OutputError, StrictError
 from ..report import Report
 from .index import ItemRef, ManifestIndex, find_manifest
-from .ndjson import Annotation, NdjsonSink, Ontology
+from .ndjson import Annotation, NdjsonSink, Ontology, masks_folder
 
 __all__ = ["to_labelbox", "SOURCE_FORMATS", "Annotation", "ItemRef", "ManifestIndex"]
 
@@ -50,6 +49,7 @@ def to_labelbox(
     allow: Sequence[str] = (),
     keypoints: Sequence[str] = (),
     mask_url: Optional[str] = None,
+    overwrite: bool = False,
 ) -> Report:
     """Write the annotations of ``source`` as Labelbox annotation-import NDJSON at ``out``.
 
@@ -62,7 +62,9 @@ def to_labelbox(
     JSON: names it lacks are one error listing them, or dropped and counted
     with ``skip_unknown``.  ``mask_url``: masks go to ``<out stem>_masks/``
     beside the output, referenced as ``<mask_url>/<uuid>.png`` (upload the
-    folder there), instead of inline PNGs.
+    folder there), instead of inline PNGs.  An existing ``out`` (or masks
+    folder) is an :class:`~lbconvert.errors.OutputError` unless
+    ``overwrite``, as for :func:`lbconvert.convert`'s ``OUT``.
 
     Returns the :class:`~lbconvert.report.Report`; raises
     :class:`~lbconvert.errors.StrictError` under ``strict`` when anything
@@ -79,6 +81,8 @@ def to_labelbox(
     out = _output_file(Path(out))
     manifest_path = Path(manifest) if manifest is not None else find_manifest(source)
     _refuse_input_as_output(out, source, [manifest_path, gt, data, ontology])
+    if not overwrite:
+        _refuse_existing(out, masks_folder(out) if mask_url else None)
     index = ManifestIndex(manifest_path)
     checked = Ontology.from_file(ontology) if ontology is not None else None
     report = Report()
@@ -102,6 +106,14 @@ def to_labelbox(
         sink.abort()
         raise
     return report
+
+
+def _refuse_existing(out: Path, masks: Optional[Path]) -> None:
+    """OutputError when the NDJSON file or a non-empty masks folder exists."""
+    if out.exists():
+        raise OutputError(f"{out} exists; pass --overwrite to replace it")
+    if masks is not None and masks.is_dir() and any(masks.iterdir()):
+        raise OutputError(f"{masks} is not empty; pass --overwrite to replace it")
 
 
 def _output_file(out: Path) -> Path:

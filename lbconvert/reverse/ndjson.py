@@ -67,7 +67,7 @@ from ..errors import LbConvertError
 from ..report import Report
 from .index import ItemRef
 
-__all__ = ["Annotation", "NdjsonSink", "Ontology", "UUID_NAMESPACE", "KIND_TOOLS"]
+__all__ = ["Annotation", "NdjsonSink", "Ontology", "UUID_NAMESPACE", "KIND_TOOLS", "masks_folder"]
 
 #: The namespace of every uuid lbconvert writes (uuid5 of the input position).
 UUID_NAMESPACE = uuid.UUID("6f1c3f4e-5b0a-5c2e-9a51-6c6263636f6e")
@@ -164,6 +164,12 @@ def _mask_png(mask: Any, scale: int) -> bytes:
     return buffer.getvalue()
 
 
+def masks_folder(out: Path) -> Path:
+    """Where the hosted mask PNGs of the NDJSON file ``out`` go (``mask_url``):
+    ``<output stem>_masks`` beside it."""
+    return out.with_name(out.stem + "_masks")
+
+
 class NdjsonSink:
     """Writes :class:`Annotation` records as import lines and keeps the accounts.
 
@@ -209,7 +215,7 @@ class NdjsonSink:
     @property
     def masks_dir(self) -> Path:
         """Where hosted mask PNGs go (``mask_url``): ``<output stem>_masks`` beside it."""
-        return self.out.with_name(self.out.stem + "_masks")
+        return masks_folder(self.out)
 
     def add(self, annotation: Annotation) -> None:
         reason = self._refusal(annotation)
