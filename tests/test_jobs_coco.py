@@ -184,7 +184,7 @@ def test_fixing_a_section_piece_by_piece_equals_fixing_it_whole(
     files read in blocks shorter than a line or a marker, or in one."""
     export = write_export(tmp_path / "export.ndjson", late_rows())
     convert(export, "coco", tmp_path / "out", results=True)
-    monkeypatch.setattr(coco_fix, "_BLOCK", block)
+    monkeypatch.setattr(coco_fix, "BLOCK_BYTES", block)
     described = plan_coco._describe(str(tmp_path / "out"), "", True)  # noqa: SLF001
     assert (described.image_count, described.annotation_count) == (30, 70)  # 2 + 2 + 3 boxes per row
     categories = {b"1": b"4", b"2": b"2", b"3": b"1", b"4": b"3", b"5": b"6", b"6": b"5"}

@@ -193,7 +193,7 @@ def test_a_failure_that_may_depend_on_the_seed_runs_two_passes(
 
     def failing(part: Any, *args: Any) -> Any:
         if part.index == 1:
-            return onepass._run(lambda: (_ for _ in ()).throw(LbConvertError("seed-dependent")))
+            return onepass.run_part(lambda: (_ for _ in ()).throw(LbConvertError("seed-dependent")))
         return real(part, *args)
 
     monkeypatch.setattr(onepass, "write_part_at_once", failing)

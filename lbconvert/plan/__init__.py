@@ -23,7 +23,7 @@ from ..write.base import release
 from ..write.outdir import Staging
 from .merge import MERGEABLE
 from .partition import is_url, ndjson_ranges, open_input, open_url
-from .run import _path, run_plan
+from .run import staging_path, run_plan
 from .workers import init_worker, workers_fill_the_machine
 
 __all__ = [
@@ -116,7 +116,7 @@ def convert_partitioned(
         total = Report()
         total.started(options, to)  # the options as given (nothing below changes them)
         probe = writer_class(
-            _path(staging) / ".options-check", copy.deepcopy(options), report=Report()
+            staging_path(staging) / ".options-check", copy.deepcopy(options), report=Report()
         )
         probe.abort()  # the writer refuses bad options as it would in one process
         workers = jobs if executor is None else max(jobs, 1)

@@ -52,16 +52,16 @@ from ..write import get_writer
 from ..write.base import IMAGE_MEDIA
 from ..write.manifest import REPORT
 from ..write.outdir import Staging
-from .coco_fix import _ANNOTATIONS_END, _IMAGES_END, _RESULTS_END, _find, _last_line
+from .coco_fix import ANNOTATIONS_END, IMAGES_END, RESULTS_END, find_marker, last_line
 from .coco_merge import _Merge
 from .partition import ByteRange, PartReader
 from .run import (
     Survey,
-    _Failed,
-    _gather_each,
-    _path,
-    _run,
-    _SurveySelector,
+    PartFailed,
+    gather_each,
+    staging_path,
+    run_part,
+    SurveySelector,
     export_facts,
     settle_stems,
 )
@@ -109,7 +109,7 @@ class CocoPart:
     files: dict[Optional[str], PartFile] = field(default_factory=dict)
 
 
-class _RecordingSelector(_SurveySelector):
+class _RecordingSelector(SurveySelector):
     """The select stage of a part written in one pass: no stem is renamed
     here (the settle step renames), and :attr:`item_stems` gives each item of
     the last row the number of its asked stem."""
@@ -126,7 +126,7 @@ class _RecordingSelector(_SurveySelector):
         return items
 
 
-def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | _Failed":
+def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoPart | PartFailed":
     """A COCO part in one pass (runs in a worker): local class ids, image and
     annotation ids from 1, stems as asked; the fix step changes them."""
 
@@ -169,7 +169,7 @@ def write_coco_part(part: ByteRange, directory: str, options: Options) -> "CocoP
             files[None] = _describe(directory, "", options.results)
         return CocoPart(report, Survey(selector.classes, stems, splits), images, files)
 
-    return _run(task)
+    return run_part(task)
 
 
 def _file_suffix(split: Optional[str], splits: list[str]) -> str:
@@ -187,16 +187,16 @@ def _describe(directory: str, suffix: str, results: bool) -> PartFile:
         if not head.endswith(b"\n"):
             raise LbConvertError(f"internal error: no images in COCO part file {path}")
         images_start = len(head) - 1
-        images_end = _find(handle, _IMAGES_END, images_start)
-        annotations_start = images_end + len(_IMAGES_END)
+        images_end = find_marker(handle, IMAGES_END, images_start)
+        annotations_start = images_end + len(IMAGES_END)
         size = os.fstat(handle.fileno()).st_size  # the file ends with a line break
-        tail_start, tail = _last_line(handle, annotations_start, size - 1)
-        if not tail.startswith(_ANNOTATIONS_END[1:]):
+        tail_start, tail = last_line(handle, annotations_start, size - 1)
+        if not tail.startswith(ANNOTATIONS_END[1:]):
             raise LbConvertError(f"internal error: no categories in COCO part file {path}")
         annotations_end = tail_start - 1
-        categories = orjson.loads(tail[len(_ANNOTATIONS_END) - 1 : -1])
-        last_image = _last_line(handle, images_start, images_end)[1]
-        last_annotations = _last_line(handle, annotations_start, annotations_end)[1]
+        categories = orjson.loads(tail[len(ANNOTATIONS_END) - 1 : -1])
+        last_image = last_line(handle, images_start, images_end)[1]
+        last_annotations = last_line(handle, annotations_start, annotations_end)[1]
     image_count = orjson.loads(last_image.rstrip(b","))["id"] if last_image else 0
     annotation_count = (
         orjson.loads(b"[" + last_annotations + b"]")[-1]["id"] if last_annotations else 0
@@ -215,7 +215,7 @@ def _describe(directory: str, suffix: str, results: bool) -> PartFile:
     results_path = os.path.join(directory, f"results{suffix}.json")
     size = os.path.getsize(results_path)
     return replace(
-        described, results=results_path, result_records=(1, size - len(_RESULTS_END))
+        described, results=results_path, result_records=(1, size - len(RESULTS_END))
     )  # "[" … "\n]\n"
 
 
@@ -232,13 +232,13 @@ def run_one_pass(
 ) -> Report:
     """COCO on ``executor``: the merged dataset and report are left in the
     staging directory; the parts' reports are added to ``report`` (returned)."""
-    root = _path(staging)
+    root = staging_path(staging)
     directories = [root / f"part-{part.index:05d}" for part in parts]
     futures = [
         executor.submit(write_coco_part, part, str(directory), copy.deepcopy(options))
         for part, directory in zip(parts, directories)
     ]
-    results: list[CocoPart] = _gather_each(
+    results: list[CocoPart] = gather_each(
         futures,
         parts,
         advance,

@@ -27,15 +27,25 @@ import orjson
 
 from ..errors import LbConvertError
 
-__all__ = ["Fix", "fix_piece", "fix_manifest"]
+__all__ = [
+    "BLOCK_BYTES",
+    "IMAGES_END",
+    "ANNOTATIONS_END",
+    "RESULTS_END",
+    "Fix",
+    "fix_piece",
+    "fix_manifest",
+    "find_marker",
+    "last_line",
+]
 
 #: Bytes read at a time (by a fix task, :func:`~.coco._describe`, and the
 #: merge's copy through a buffer): bounds their memory.
-_BLOCK = 1 << 20
+BLOCK_BYTES = 1 << 20
 
-_IMAGES_END = b'\n], "annotations": ['
-_ANNOTATIONS_END = b'\n], "categories": '
-_RESULTS_END = b"\n]\n"
+IMAGES_END = b'\n], "annotations": ['
+ANNOTATIONS_END = b'\n], "categories": '
+RESULTS_END = b"\n]\n"
 _IMAGE = re.compile(rb'\n\{"id":(\d+),')
 _ANNOTATION = re.compile(rb'\{"id":(\d+),"image_id":(\d+),"category_id":(\d+),')
 _RESULT = re.compile(rb'\{"image_id":(\d+),"category_id":(\d+),')
@@ -44,12 +54,12 @@ _RESULT = re.compile(rb'\{"image_id":(\d+),"category_id":(\d+),')
 # --- the bytes of a part file, read in blocks -----------------------------------------
 
 
-def _find(handle: IO[bytes], marker: bytes, start: int) -> int:
+def find_marker(handle: IO[bytes], marker: bytes, start: int) -> int:
     """The offset of the first ``marker`` at or after ``start`` (read in blocks)."""
     handle.seek(start)
     offset, carry = start, b""
     while True:
-        block = handle.read(_BLOCK)
+        block = handle.read(BLOCK_BYTES)
         if not block:
             raise LbConvertError(f"internal error: {marker!r} missing in {handle.name}")
         data = carry + block
@@ -61,12 +71,12 @@ def _find(handle: IO[bytes], marker: bytes, start: int) -> int:
         carry = data[len(data) - keep :]
 
 
-def _last_line(handle: IO[bytes], start: int, end: int) -> tuple[int, bytes]:
+def last_line(handle: IO[bytes], start: int, end: int) -> tuple[int, bytes]:
     """The last line of the bytes ``[start, end)`` (after its last line
     break; empty when they hold none) and where it starts."""
     position, line = end, b""
     while position > start:
-        size = min(_BLOCK, position - start)
+        size = min(BLOCK_BYTES, position - start)
         handle.seek(position - size)
         block = handle.read(size)
         position -= size
@@ -127,7 +137,7 @@ def _find_or_none(handle: IO[bytes], byte: bytes, start: int, end: int) -> Optio
     handle.seek(start)
     offset = start
     while offset < end:
-        block = handle.read(min(_BLOCK, end - offset))
+        block = handle.read(min(BLOCK_BYTES, end - offset))
         if not block:
             break
         found = block.find(byte)
@@ -138,12 +148,12 @@ def _find_or_none(handle: IO[bytes], byte: bytes, start: int, end: int) -> Optio
 
 
 def _blocks_of_lines(handle: IO[bytes], start: int, end: int) -> Iterator[bytes]:
-    """The bytes ``[start, end)`` in blocks of about :data:`_BLOCK`, each cut
+    """The bytes ``[start, end)`` in blocks of about :data:`BLOCK_BYTES`, each cut
     just before a line break (a record never spans one)."""
     handle.seek(start)
     left, carry = end - start, b""
     while left > 0:
-        block = handle.read(min(_BLOCK, left))
+        block = handle.read(min(BLOCK_BYTES, left))
         if not block:
             break
         left -= len(block)

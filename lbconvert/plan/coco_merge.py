@@ -24,10 +24,10 @@ from ..classes import ClassMap
 from ..errors import LbConvertError
 from ..write.manifest import MANIFEST
 from .coco_fix import (
-    _ANNOTATIONS_END,
-    _BLOCK,
-    _IMAGES_END,
-    _RESULTS_END,
+    ANNOTATIONS_END,
+    BLOCK_BYTES,
+    IMAGES_END,
+    RESULTS_END,
     Fix,
     fix_manifest,
     fix_piece,
@@ -174,14 +174,14 @@ class _Merge:
             with _Output(self.root / f"annotations{suffix}.json") as out:
                 out.piece(_Range(sources[0].found.path, 0, sources[0].found.head))
                 out.section([source.images for source in sources])
-                out.write(_IMAGES_END)
+                out.write(IMAGES_END)
                 out.section([source.annotations for source in sources])
-                out.write(_ANNOTATIONS_END + self.export_categories + b"}\n")
+                out.write(ANNOTATIONS_END + self.export_categories + b"}\n")
             if sources[0].found.results is not None:
                 with _Output(self.root / f"results{suffix}.json") as out:
                     out.write(b"[")
                     out.section([source.results for source in sources])
-                    out.write(_RESULTS_END)
+                    out.write(RESULTS_END)
         with _Output(self.root / MANIFEST) as out:
             for piece in self.manifests:
                 out.piece(piece)
@@ -285,7 +285,7 @@ def _copy(source: int, target: int, offset: int, count: int) -> None:
         count -= done
     os.lseek(source, offset, os.SEEK_SET)
     while count > 0:
-        block = os.read(source, min(_BLOCK, count))
+        block = os.read(source, min(BLOCK_BYTES, count))
         if not block:
             raise LbConvertError("internal error: a COCO part file is shorter than described")
         _write_all(target, block)

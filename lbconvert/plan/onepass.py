@@ -13,7 +13,7 @@ Here (voc, yolo, masks, jsonl, geojson):
    class map starting as the seed's (classes it meets first are appended in
    its own first-seen order), the seed's splits started, and the unique-stem
    rule applied within the part.  It also records what the survey would
-   have: the stems asked for (:class:`~.run._StemLog`), its class map, the
+   have: the stems asked for (:class:`~.run.StemLog`), its class map, the
    splits of its image items, and the names it gave that differ from the
    ones asked for.
 3. **settle** (serial), as the two-pass plan does, and check every part
@@ -74,10 +74,10 @@ from .merge import SAME_IN_EVERY_PART, merge_parts
 from .partition import ByteRange, PartReader
 from .run import (
     Survey,
-    _Failed,
-    _path,
-    _run,
-    _StemLog,
+    PartFailed,
+    staging_path,
+    run_part,
+    StemLog,
     export_facts,
     settle_stems,
     write_parts,
@@ -140,7 +140,7 @@ class _AtOnceSelector(Selector):
 
     def __init__(self, *args: Any, stems: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.asked = _StemLog(stems)
+        self.asked = StemLog(stems)
         self.moved: dict[int, str] = {}
         self._row_stem = -1
         self._row_asked = self._row_given = ""
@@ -174,7 +174,7 @@ class PartAtOnce:
 
 def write_part_at_once(
     part: ByteRange, to: str, directory: str, options: Options, seed_splits: list[str], stems: str
-) -> "PartAtOnce | _Failed":
+) -> "PartAtOnce | PartFailed":
     """Step 2 for one part (runs in a worker): its dataset in ``directory``,
     from the seed's classes (in ``options``) and splits."""
 
@@ -209,7 +209,7 @@ def write_part_at_once(
         writer.close()
         return PartAtOnce(report, Survey(selector.classes, stems, list(splits)), selector.moved)
 
-    return _run(task)
+    return run_part(task)
 
 
 def agrees(
@@ -314,7 +314,7 @@ def run_at_once(
     """Steps 1–4 (see the module's docstring); the merged dataset is left in
     the staging directory.  None: a part failed in a way that may depend on
     the seed; nothing of this run is left, and the two-pass plan takes over."""
-    root = _path(staging)
+    root = staging_path(staging)
     writer_class = get_writer(to)
     require_size = getattr(writer_class, "needs_image_size", True)
     seed_classes, seed_splits = seed_facts(parts[0], options, require_size)
@@ -342,7 +342,7 @@ def run_at_once(
             results.append(result)
             yield result.survey
 
-    def run_again(part: ByteRange) -> "PartAtOnce | _Failed":
+    def run_again(part: ByteRange) -> "PartAtOnce | PartFailed":
         return write_part_at_once(
             part,
             to,
@@ -414,12 +414,12 @@ def _arriving(
         except BaseException:
             _cancel(futures)
             raise
-        if isinstance(result, _Failed):
+        if isinstance(result, PartFailed):
             _cancel(futures)
             _wait(futures)
             if issubclass(result.kind, INPUT_ERRORS):
                 rerun = again(replace(part, numbered=True))
-                if isinstance(rerun, _Failed) and issubclass(rerun.kind, INPUT_ERRORS):
+                if isinstance(rerun, PartFailed) and issubclass(rerun.kind, INPUT_ERRORS):
                     raise rerun.error()
             raise _SeedDependent()
         advance(part)()

@@ -55,7 +55,21 @@ from .partition import ByteRange, PartReader
 
 _T = TypeVar("_T")
 
-__all__ = ["Survey", "survey_part", "write_part", "settle_stems", "run_plan"]
+__all__ = [
+    "Survey",
+    "StemLog",
+    "SurveySelector",
+    "PartFailed",
+    "survey_part",
+    "write_part",
+    "settle_stems",
+    "export_facts",
+    "write_parts",
+    "run_part",
+    "gather_each",
+    "staging_path",
+    "run_plan",
+]
 
 
 @dataclass
@@ -64,12 +78,12 @@ class Survey:
     the stems asked for (with the key of a rename), the splits of its image items."""
 
     classes: ClassMap
-    stems: str  # the file of asked stems (see _StemLog)
+    stems: str  # the file of asked stems (see StemLog)
     splits: list[str] = field(default_factory=list)
     rows: int = 0
 
 
-class _StemLog:
+class StemLog:
     """The stems a part's items asked for, one JSON line ``[stem, key,
     parent]`` each, in a file beside the parts: the coordinator replays them
     one part at a time, so its memory does not grow with the export."""
@@ -94,7 +108,7 @@ class _StemLog:
                 yield stem, key, parent
 
 
-class _SurveySelector(Selector):
+class SurveySelector(Selector):
     """The select stage, recording the stems asked for instead of claiming them.
 
     The stems of a video's frames (a document's pages) start with the row's
@@ -103,7 +117,7 @@ class _SurveySelector(Selector):
 
     def __init__(self, *args: Any, stems: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.asked = _StemLog(stems)
+        self.asked = StemLog(stems)
         self._row_stem = -1
 
     def items(self, row: Any) -> list[Any]:
@@ -135,18 +149,18 @@ class _PartSelector(Selector):
         return renamed
 
 
-def _run(task: Callable[[], _T]) -> "_T | _Failed":
+def run_part(task: Callable[[], _T]) -> "_T | PartFailed":
     """Run a part's work; an lbconvert error comes back as a value (its
     class may not survive pickling as an exception: ``ExportFormatError``
     has keyword-only arguments)."""
     try:
         return task()
     except LbConvertError as exc:
-        return _Failed(type(exc), exc.args, dict(vars(exc)))
+        return PartFailed(type(exc), exc.args, dict(vars(exc)))
 
 
 @dataclass
-class _Failed:
+class PartFailed:
     kind: "type[LbConvertError]"
     args: tuple[Any, ...]
     state: dict[str, Any]
@@ -160,11 +174,11 @@ class _Failed:
 
 def survey_part(
     part: ByteRange, options: Options, require_size: bool, stems: str
-) -> "Survey | _Failed":
+) -> "Survey | PartFailed":
     """Step 1 for one part (runs in a worker); the asked stems go to the file ``stems``."""
 
     def task() -> Survey:
-        selector = _SurveySelector(options, Report(), require_size=require_size, stems=stems)
+        selector = SurveySelector(options, Report(), require_size=require_size, stems=stems)
         splits: dict[str, None] = {}
         reader = PartReader(part, options.max_record_bytes)
         rows = 0
@@ -176,7 +190,7 @@ def survey_part(
         selector.asked.close()
         return Survey(selector.classes, stems, list(splits), rows)
 
-    return _run(task)
+    return run_part(task)
 
 
 def write_part(
@@ -186,7 +200,7 @@ def write_part(
     options: Options,
     renamed: dict[int, str],
     splits: list[str],
-) -> "Report | _Failed":
+) -> "Report | PartFailed":
     """Step 3 for one part (runs in a worker): its dataset in ``directory``."""
 
     def task() -> Report:
@@ -210,7 +224,7 @@ def write_part(
             raise
         return writer.close()
 
-    return _run(task)
+    return run_part(task)
 
 
 def settle_stems(
@@ -229,7 +243,7 @@ def settle_stems(
         if changed is not None:
             changed.append(moved)
         row_stem = ""  # the asked stem of the last row (a frame's parent)
-        for number, (asked, key, parent) in enumerate(_StemLog.read(survey.stems)):
+        for number, (asked, key, parent) in enumerate(StemLog.read(survey.stems)):
             stem = asked
             if parent < 0:
                 row_stem = asked
@@ -271,7 +285,7 @@ def run_plan(
     report: Report,
     progress: Optional[Callable[[Any], None]] = None,
 ) -> Report:
-    """Steps 1–4 on ``executor``; the merged dataset is left in ``_path(staging)``
+    """Steps 1–4 on ``executor``; the merged dataset is left in ``staging_path(staging)``
     and the parts' reports are added to ``report`` (returned).  COCO runs in
     one pass (see below), the other writers too when they can
     (:mod:`.onepass`), else in the two passes of the module's docstring."""
@@ -323,22 +337,25 @@ def _run_two_passes(
             part,
             copy.deepcopy(options),
             require_size,
-            os.path.join(_path(staging), f".stems-{part.index:05d}"),
+            os.path.join(staging_path(staging), f".stems-{part.index:05d}"),
         )
         for part in parts
     ]
-    surveys = _gather_each(
+    surveys = gather_each(
         futures,
         parts,
         advance,
         lambda part: survey_part(
-            part, copy.deepcopy(options), require_size, os.path.join(_path(staging), ".stems-again")
+            part,
+            copy.deepcopy(options),
+            require_size,
+            os.path.join(staging_path(staging), ".stems-again"),
         ),
     )
     classes, splits = export_facts(options, surveys)
     renamed = settle_stems(surveys)
     del surveys
-    root = Path(_path(staging))
+    root = Path(staging_path(staging))
     directories = [root / f"part-{part.index:05d}" for part in parts]
     reports = write_parts(
         parts,
@@ -390,7 +407,7 @@ def write_parts(
         )
         for part, directory in zip(parts, directories)
     ]
-    return _gather_each(
+    return gather_each(
         futures,
         parts,
         advance,
@@ -400,7 +417,7 @@ def write_parts(
     )
 
 
-def _gather_each(
+def gather_each(
     futures: "list[Future[Any]]",
     parts: list[ByteRange],
     advance: Callable[[ByteRange], Callable[[], None]],
@@ -413,11 +430,11 @@ def _gather_each(
     try:
         for future, part in zip(futures, parts):
             result = future.result()
-            if isinstance(result, _Failed):
+            if isinstance(result, PartFailed):
                 for future_after in futures:
                     future_after.cancel()
                 rerun = again(replace(part, numbered=True))
-                raise (rerun if isinstance(rerun, _Failed) else result).error()
+                raise (rerun if isinstance(rerun, PartFailed) else result).error()
             results.append(result)
             advance(part)()
     except BaseException:
@@ -427,7 +444,8 @@ def _gather_each(
     return results
 
 
-def _path(staging: Staging) -> Path:
+def staging_path(staging: Staging) -> Path:
+    """The temporary directory of the run (an internal error once it is gone)."""
     if staging.path is None:
         raise LbConvertError("internal error: the temporary directory is gone")
     return staging.path
