@@ -53,7 +53,7 @@ from ..write.base import IMAGE_MEDIA
 from ..write.manifest import REPORT
 from ..write.outdir import Staging
 from .coco_fix import ANNOTATIONS_END, IMAGES_END, RESULTS_END, find_marker, last_line
-from .coco_merge import _Merge
+from .coco_merge import CocoMerge
 from .partition import ByteRange, PartReader
 from .run import (
     Survey,
@@ -247,7 +247,7 @@ def run_one_pass(
     for part in parts:  # one pass: the meter's second half
         advance(part)()
     classes, splits = export_facts(options, [r.survey for r in results])
-    merge = _Merge(root, executor, results, classes, splits)
+    merge = CocoMerge(root, executor, results, classes, splits)
     try:
         merge.fix_annotations()  # the workers start while the stems are settled
         changed: list[dict[int, tuple[str, str]]] = []

@@ -2,7 +2,7 @@
 and 4, the fix tasks submitted (:mod:`.coco_fix`) and the output files
 concatenated from the parts' unchanged sections and the fixed pieces.
 
-:class:`_Merge` cuts every section that changes into pieces of
+:class:`CocoMerge` cuts every section that changes into pieces of
 :data:`PIECE_BYTES` and submits a fix task per piece; :class:`_Output`
 writes each output file in order with ``os.copy_file_range`` (the kernel
 copies; no bytes pass through Python), through a buffer where the kernel
@@ -36,7 +36,7 @@ from .coco_fix import (
 if TYPE_CHECKING:
     from .coco import CocoPart, PartFile
 
-__all__ = ["PIECE_BYTES"]
+__all__ = ["PIECE_BYTES", "CocoMerge"]
 
 #: The bytes of a section one fix task rewrites: small enough that every
 #: worker gets a share of the fixing, large enough that tasks cost little.
@@ -71,7 +71,7 @@ class _Source:
     results: list[_Piece] = field(default_factory=list)
 
 
-class _Merge:
+class CocoMerge:
     """Steps 3 and 4: the fix tasks, submitted in two rounds (what needs no
     renamed stem first), and the output files written from the pieces."""
 

@@ -19,7 +19,7 @@ from typing import IO, Any, Iterator, Optional, cast
 
 from ..model import DataRow
 from ..read import ExportReader
-from ..read.detect import _Opened, sniff_container
+from ..read.detect import OpenedSource, sniff_container
 from ..read.records import DEFAULT_MAX_RECORD_BYTES
 
 __all__ = [
@@ -173,7 +173,7 @@ class PartReader(ExportReader):
         first_line = 1 + (_lines_before(handle, part.start) if part.start and part.numbered else 0)
         raw = _Window(handle, part.start, part.end)
         stream = io.BufferedReader(raw, buffer_size=1 << 16)
-        self._opened = _Opened(
+        self._opened = OpenedSource(
             stream, part.name, cast(IO[bytes], raw), part.end - part.start, [stream]
         )
         self._opened.first_line = first_line

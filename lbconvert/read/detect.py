@@ -23,7 +23,7 @@ from typing import IO, BinaryIO, Union
 from ..errors import ExportFormatError
 from .records import skip_leading_space
 
-__all__ = ["Source", "open_source", "sniff_container", "STREAM_ERRORS"]
+__all__ = ["Source", "OpenedSource", "open_source", "sniff_container", "STREAM_ERRORS"]
 
 Source = Union[str, "os.PathLike[str]", BinaryIO]
 
@@ -33,7 +33,7 @@ STREAM_ERRORS = (EOFError, OSError, zlib.error)
 _HEAD = 1 << 16
 
 
-class _Opened:
+class OpenedSource:
     """A binary stream plus what is needed for messages and progress."""
 
     def __init__(
@@ -60,7 +60,7 @@ class _Opened:
             stream.close()
 
 
-def open_source(source: Source) -> _Opened:
+def open_source(source: Source) -> OpenedSource:
     """Open a path or binary file object, transparently un-gzipping it."""
     owned: list[IO[bytes]] = []
     if isinstance(source, (str, os.PathLike)):
@@ -85,10 +85,10 @@ def open_source(source: Source) -> _Opened:
             buffer_size=_HEAD,
         )
         owned.append(stream)
-    return _Opened(stream, name, raw, total, owned)
+    return OpenedSource(stream, name, raw, total, owned)
 
 
-def sniff_container(opened: _Opened) -> str:
+def sniff_container(opened: OpenedSource) -> str:
     """``"ndjson"``, ``"array"`` or ``"object"``; raise on anything else.
 
     Consumes a byte-order mark and the white space before the first JSON byte.
