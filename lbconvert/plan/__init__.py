@@ -108,7 +108,7 @@ def convert_partitioned(
     """Convert on ``executor`` (else a pool of ``jobs`` local processes);
     same files, bytes and report as one process.  The caller checked
     :func:`serial_reason`."""
-    source = os.fspath(export)  # type: ignore[arg-type]
+    source = os.fspath(export)  # type: ignore[arg-type]  # a path: serial_reason checked
     writer_class = get_writer(to)
     staging = Staging(out, options.overwrite)
     try:
@@ -155,4 +155,4 @@ def _name(export: Source) -> str:
     """The file's name as one process's messages give it."""
     if is_url(export):
         return str(export)
-    return os.fspath(export)  # type: ignore[arg-type]
+    return os.fspath(export)  # type: ignore[arg-type]  # partitioned runs take paths only

@@ -124,7 +124,7 @@ def _lines_before(handle: IO[bytes], offset: int) -> int:
     left = offset
     while left > 0:
         with memoryview(buffer) as view:
-            got = handle.readinto(view[: min(_CHUNK, left)])  # type: ignore[attr-defined]
+            got = handle.readinto(view[: min(_CHUNK, left)])  # type: ignore[attr-defined]  # IO lacks readinto
         if not got:
             break
         count += buffer.count(b"\n", 0, got)
@@ -149,7 +149,7 @@ class _Window(io.RawIOBase):
         if wanted <= 0:
             return 0
         with memoryview(buffer) as view:
-            got: int = self._handle.readinto(view[:wanted])  # type: ignore[attr-defined]
+            got: int = self._handle.readinto(view[:wanted])  # type: ignore[attr-defined]  # IO lacks readinto
         self._position += got or 0
         return got or 0
 
