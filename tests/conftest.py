@@ -15,7 +15,8 @@ PUBLIC = ROOT.parent / "shared" / "fixtures-public"
 
 #: Modules the interop stage (LBCONVERT_INTEROP=1, see .ci/run) must have, so
 #: that the tests that use them when installed cannot quietly skip there.
-INTEROP_MODULES = ("torch", "torchvision", "ultralytics", "ultralytics.data.utils", "datumaro")
+INTEROP_MODULES = ("torch", "torchvision", "ultralytics", "ultralytics.data.utils", "datumaro",
+                   "supervision")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

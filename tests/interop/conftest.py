@@ -1,5 +1,5 @@
 """The interop stage: checks with other ecosystems' own tools (Ultralytics,
-Datumaro), pinned in ``requirements/interop.txt`` and installed by the second
+Datumaro, supervision), pinned in ``requirements/interop.txt`` and installed by the second
 stage of ``.ci/run``.  Without them these tests skip; with
 ``LBCONVERT_INTEROP=1`` (set by ``.ci/run``) a missing tool is a failure.
 """
