@@ -27,6 +27,7 @@ from lbconvert import cli
 from lbconvert.errors import OutputError
 from lbconvert.options import Options
 from lbconvert.write import base, get_writer, outdir, partials, small_files
+from lbconvert.write.outdir import Staging
 from lbconvert.write.small_files import SmallFiles
 
 from .conftest import ROOT
@@ -484,9 +485,10 @@ def small_disk(tmp_path: Path) -> Any:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("writer", WRITERS + ["voc-spooled", "yolo-spooled"])
 def test_a_real_full_disk_leaves_the_old_dataset_and_frees_the_space(
-        tmp_path: Path, small_disk: Path, writer: str, capsys: Any,
+        tmp_path: Path, small_disk: Path, writer: str, jobs: str, capsys: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
     if writer.endswith("-spooled"):  # the label files go through the spool process
         writer = writer.split("-")[0]
@@ -497,12 +499,44 @@ def test_a_real_full_disk_leaves_the_old_dataset_and_frees_the_space(
     old = tree_files(out)
     free = os.statvfs(small_disk).f_bfree
     source = export(tmp_path, "new", rows=1500)
-    code = cli.main(["convert", str(source), "--to", writer, "-o", str(out), "--overwrite"])
-    message = one_line(capsys.readouterr().err)
-    assert code == 1 and "No space left on device" in message and "Traceback" not in message
+    code = cli.main(["convert", str(source), "--to", writer, "-o", str(out), "--overwrite",
+                     "--jobs", jobs])
+    message = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in message
+    assert message == (f"lbconvert: error: cannot write the dataset for {out}: No space left "
+                       f"on device (on the file system of {small_disk}); nothing was written, "
+                       f"{out} is as it was\n")
     assert tree_files(out) == old
     assert leftovers(small_disk) == []
     assert os.statvfs(small_disk).f_bfree == free
+
+
+@pytest.mark.parametrize("errno_name", ["ENOSPC", "EDQUOT", "EFBIG", "EROFS"])
+def test_errors_only_writing_makes_are_write_failures_wherever_they_name(
+        tmp_path: Path, errno_name: str) -> None:
+    staging = Staging(tmp_path / "out", overwrite=False)
+    code = getattr(errno, errno_name)
+    assert staging.failed_writing(OSError(code, os.strerror(code)))
+    assert staging.failed_writing(OSError(code, os.strerror(code), "/elsewhere/x"))
+
+
+def test_other_errors_are_write_failures_only_inside_the_dataset(tmp_path: Path) -> None:
+    staging = Staging(tmp_path / "out", overwrite=False)
+    denied = lambda name: OSError(errno.EACCES, "Permission denied", name)  # noqa: E731
+    assert not staging.failed_writing(denied(str(tmp_path / "images" / "a.jpg")))
+    assert not staging.failed_writing(denied(str(tmp_path / "out")))  # the target itself
+    assert not staging.failed_writing(denied(str(tmp_path / "outside" / "a")))
+    assert staging.failed_writing(denied(str(tmp_path / "out" / "labels" / "a.txt")))
+    staged = staging.open()
+    try:
+        assert staging.failed_writing(denied(str(staged / "a.xml")))
+        second = OSError(errno.EACCES, "Permission denied", "/elsewhere", None, str(staged / "b"))
+        assert staging.failed_writing(second)
+        message = str(staging.output_error(denied(str(staged / "a.xml"))))
+        assert message == (f"cannot write the dataset for {tmp_path / 'out'}: Permission denied; "
+                           f"nothing was written, {tmp_path / 'out'} is as it was")
+    finally:
+        staging.discard()
 
 
 # --- 4. kill -9 ---

@@ -139,6 +139,11 @@ def convert_partitioned(
             if report.fails_strict(options.allow):
                 report.elapsed_seconds = _elapsed(started)
                 raise StrictError(report, options.allow)
+    except OSError as exc:
+        release(staging.discard)
+        if staging.failed_writing(exc):
+            raise staging.output_error(exc) from exc
+        raise
     except BaseException:
         release(staging.discard)
         raise

@@ -14,7 +14,6 @@ concurrent runs) are described in :mod:`lbconvert.write.outdir`.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 from pathlib import Path
@@ -33,11 +32,6 @@ from .shapes import not_representable
 __all__ = ["Writer", "IMAGE_MEDIA", "release", "WriterOption"]
 
 log = logging.getLogger(__name__)
-
-#: Error numbers that only writing produces.
-_WRITE_ERRORS = frozenset(
-    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS") if hasattr(errno, name)
-)
 
 #: Media whose items have pixels to draw on.
 IMAGE_MEDIA = frozenset({"image", "video", "dicom", "document", "geospatial", "unknown"})
@@ -201,23 +195,11 @@ class Writer:
     def failed_writing(self, exc: OSError) -> bool:
         """Whether ``exc`` came from writing the dataset (a full disk, a file
         of the temporary directory), not from reading the export or images."""
-        if exc.errno in _WRITE_ERRORS:
-            return True
-        inside = f"{self._out or self.target}{os.sep}"
-        return any(
-            isinstance(name, str) and name.startswith(inside)
-            for name in (exc.filename, exc.filename2)
-        )
+        return self._staging.failed_writing(exc)
 
     def output_error(self, exc: OSError) -> OutputError:
         """A file system error while writing, as one line naming the target."""
-        what = exc.strerror or str(exc)
-        if exc.errno in _WRITE_ERRORS:
-            what += f" (on the file system of {self.target.parent})"
-        return OutputError(
-            f"cannot write the dataset for {self.target}: {what}; nothing was "
-            f"written, {self.target} is as it was"
-        )
+        return self._staging.output_error(exc)
 
     def __enter__(self) -> "Writer":
         return self.open()

@@ -44,10 +44,17 @@ from .partials import OLD, PARTIAL, name_stem, owner_token, remove_stale, remove
 
 __all__ = [
     "Staging",
+    "WRITE_ERRORS",
     "resolve_target",
     "check_target",
     "check_inputs",
 ]
+
+
+#: Error numbers that only writing produces.
+WRITE_ERRORS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS") if hasattr(errno, name)
+)
 
 
 # --- which directory ---
@@ -255,6 +262,30 @@ class Staging:
             with contextlib.suppress(OSError):
                 directory.rmdir()  # only while empty: another run may use it now
         self._made = []
+
+    # --- errors while writing ---
+
+    def failed_writing(self, exc: OSError) -> bool:
+        """Whether ``exc`` came from writing the dataset (a full disk, a file
+        of the temporary directory), not from reading the export or images."""
+        if exc.errno in WRITE_ERRORS:
+            return True
+        places = [f"{place}{os.sep}" for place in (self.path, self.target) if place is not None]
+        return any(
+            isinstance(name, str) and name.startswith(place)
+            for name in (exc.filename, exc.filename2)
+            for place in places
+        )
+
+    def output_error(self, exc: OSError) -> OutputError:
+        """A file system error while writing, as one line naming the target."""
+        what = exc.strerror or str(exc)
+        if exc.errno in WRITE_ERRORS:
+            what += f" (on the file system of {self.target.parent})"
+        return OutputError(
+            f"cannot write the dataset for {self.target}: {what}; nothing was "
+            f"written, {self.target} is as it was"
+        )
 
     # --- the commit ---
 
