@@ -8,8 +8,10 @@ the finished dataset was kept).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
+import multiprocessing
 import os
 import pathlib
 import signal
@@ -685,6 +687,62 @@ def test_a_later_run_removes_what_a_killed_run_left(tmp_path: Path, kill_spool: 
     report = lbconvert.convert(source, "voc", out)
     assert report.items == 60
     assert leftovers(tmp_path) == []
+
+
+_JOBS_SCRIPT = """
+    import os, sys, time
+    import lbconvert
+    from lbconvert.write.voc import VocWriter
+
+    def write(self, item):  # each worker stops at its first item
+        os.write(1, b"%d\\n" % os.getpid())  # one write: the workers' lines do not mix
+        time.sleep(60)
+
+    VocWriter.write = write
+    lbconvert.convert(sys.argv[1], "voc", sys.argv[2], jobs=2)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rpartition(")")[2].split()[1]) == pid:
+                    found.add(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
+                    reason="the workers get the script's patch by fork")
+def test_the_workers_of_jobs_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    source = export(tmp_path, "new", rows=60)
+    run = _python(_JOBS_SCRIPT, str(source), str(tmp_path / "out"))
+    workers: set[int] = set()
+    try:
+        working = int(run.stdout.readline())
+        workers = _children(run.pid)
+        assert working in workers
+        run.kill()  # kill -9: no finally, no atexit, no pool shutdown
+        run.wait()
+        assert all(_wait_gone(worker, seconds=5) for worker in workers)
+    finally:
+        run.kill()
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
+
+
+def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
+    from lbconvert.plan import workers
+
+    with pytest.raises(SystemExit):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(workers.os, "_exit", sys.exit)
+            workers._exit_without(_dead_pid())
 
 
 def test_directories_whose_owner_may_live_are_left_alone(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def convert_partitioned(
             with ProcessPoolExecutor(
                 max_workers=processes,
                 initializer=init_worker,
-                initargs=(not workers_fill_the_machine(processes),),
+                initargs=(not workers_fill_the_machine(processes), os.getpid()),
             ) as pool:
                 report = run_plan(parts, to, staging, options, pool, total, progress)
         else:
