@@ -163,10 +163,14 @@ class Options:
                 f"{option_name('max_record_bytes')} must be a positive number of bytes"
             )
         if self.split is not None:
-            total = sum(self.split.values())
-            if not self.split or any(v < 0 for v in self.split.values()) or abs(total - 1) > 1e-6:
+            fractions = self.split.values()
+            if (
+                not self.split
+                or not all(0 <= f <= 1 for f in fractions)  # NaN fails this too
+                or abs(sum(fractions) - 1) > 1e-6
+            ):
                 raise LbConvertError(
-                    f"{option_name('split')} fractions must be non-negative and add up to 1"
+                    f"{option_name('split')} fractions must be between 0 and 1 and add up to 1"
                 )
 
     def class_map(self) -> ClassMap:

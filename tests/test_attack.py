@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import lbconvert
@@ -404,6 +405,39 @@ def test_report_into_a_missing_folder_fails_before_writing_the_dataset(
     assert (code, err) == (1, f"lbconvert: error: --report {report}: no such directory "
                               f"{tmp_path / 'nodir'}")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["out", "out/r.json", "out/sub/r.json", "link/r.json"])
+@pytest.mark.parametrize("exists", [False, True])
+def test_convert_report_inside_the_output_directory_is_refused_before_any_work(
+        tmp_path: Path, capsys: Any, where: str, exists: bool) -> None:
+    """The dataset replaces OUT as a whole: a report in it would be lost or
+    mixed into the dataset (and ``--report OUT`` failed after the work)."""
+    out = tmp_path / "out"
+    if exists:
+        (out / "sub").mkdir(parents=True)
+        (out / "sub" / "keep.txt").write_text("old")
+    (tmp_path / "link").symlink_to(out)
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    report = tmp_path / where
+    code, err = run_cli(["convert", str(FIXTURES / "v2" / "images.ndjson"), "--to", "yolo",
+                         "-o", str(out), "--project", PROJECT, "--overwrite",
+                         "--report", str(report)], capsys)
+    assert (code, err) == (1, f"lbconvert: error: --report {report} is inside the output "
+                              f"directory {out}, which the dataset replaces as a whole; "
+                              "name a file outside it")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+def test_convert_report_beside_the_output_directory_is_written(
+        tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "out"
+    for report in (tmp_path / "out.json", tmp_path / "outer" / ".." / "out-report.json"):
+        (tmp_path / "outer").mkdir(exist_ok=True)
+        code, _ = run_cli(["convert", str(FIXTURES / "v2" / "images.ndjson"), "--to", "yolo",
+                           "-o", str(out), "--project", PROJECT, "--overwrite", "-q",
+                           "--report", str(report)], capsys)
+        assert code == 0 and orjson.loads(report.read_bytes())["output"] == str(out)
 
 
 def test_to_labelbox_report_over_a_dataset_file_is_refused(tmp_path: Path, capsys: Any) -> None:

@@ -195,10 +195,19 @@ def test_model_run_split_names_map(tmp_path: Path) -> None:
     assert {item.split for item in items} == {"train", "val", "test"}
 
 
-@pytest.mark.parametrize("text", ["train=0.5,val=0.6", "train=x", "=1", "../x=1"])
+@pytest.mark.parametrize("text", ["train=0.5,val=0.6", "train=x", "=1", "../x=1",
+                                  "train=nan,val=1", "train=nan", "train=inf,val=-inf",
+                                  "train=-0.5,val=1.5", "train=1.0000009",
+                                  "a=0.33333,b=0.33333,c=0.33333"])
 def test_bad_split_options(text: str) -> None:
-    with pytest.raises(lbconvert.LbConvertError):
+    with pytest.raises(lbconvert.LbConvertError, match="split"):
         Options.from_kwargs(split=parse_split(text))
+
+
+@pytest.mark.parametrize("text", ["train=1", "train=0,val=1", "train=-0,val=1",
+                                  "train=0.8,val=0.2", "a=0.3333333,b=0.3333333,c=0.3333333"])
+def test_split_fractions_on_the_edges_are_taken(text: str) -> None:
+    assert Options.from_kwargs(split=parse_split(text)).split == parse_split(text)
 
 
 def test_class_map_from_ontology_and_keys(tmp_path: Path) -> None:

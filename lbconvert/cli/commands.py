@@ -154,12 +154,22 @@ def _write_report(path: Optional[str], report: Report, extra: dict[str, Any]) ->
         handle.write(data + b"\n")
 
 
-def _check_report_path(path: Optional[str], inputs: "list[Optional[str]]") -> None:
+def _check_report_path(
+    path: Optional[str], inputs: "list[Optional[str]]", dataset: Optional[str] = None
+) -> None:
     """Refuse, before any work, a ``--report`` that would replace an input of the
-    run (the export, a classes file, …) or that cannot be written (no such folder)."""
+    run (the export, a classes file, …), that lies in the ``dataset`` directory
+    (which the run replaces as a whole), or that cannot be written (no such folder)."""
     if not path or path == "-":
         return
     target = os.path.realpath(path)
+    if dataset is not None:
+        folder = os.path.realpath(dataset)
+        if target == folder or target.startswith(folder + os.sep):
+            raise LbConvertError(
+                f"--report {path} is inside the output directory {dataset}, which the "
+                "dataset replaces as a whole; name a file outside it"
+            )
     for given in inputs:
         if not given:
             continue
@@ -208,6 +218,7 @@ def run_convert(args: argparse.Namespace) -> int:
             args.masks,
             args.frames_dir,
         ],
+        dataset=args.out,
     )
     options = _options(args)
     progress = Progress(enabled=False if args.quiet else None)
