@@ -541,6 +541,31 @@ def test_other_errors_are_write_failures_only_inside_the_dataset(tmp_path: Path)
         staging.discard()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_error_naming_a_file_of_the_dataset_is_one_output_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """Not a full disk but EACCES on a file being written: still the writer's
+    error, recognised after the temporary directory was removed."""
+    from lbconvert.write.voc import VocWriter
+
+    def write(self: VocWriter, item: Any) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(self.out / "x.xml"))
+
+    monkeypatch.setattr(VocWriter, "write", write)
+    out = tmp_path / "out"
+    source = export(tmp_path, "new", rows=30)
+    executor = None
+    if jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor  # the patch reaches threads
+
+        executor = ThreadPoolExecutor(jobs)
+    with pytest.raises(OutputError) as failure:
+        lbconvert.convert(source, "voc", out, jobs=jobs, executor=executor)
+    assert str(failure.value) == (f"cannot write the dataset for {out}: Permission denied; "
+                                  f"nothing was written, {out} is as it was")
+    assert leftovers(tmp_path) == [] and not out.exists()
+
+
 # --- 4. kill -9 ---
 
 def _dead_pid() -> int:

@@ -210,12 +210,13 @@ class Staging:
         check_target(self.target, overwrite)
         self._made: list[Path] = []  # parent directories this run created, outermost first
         self.path: Optional[Path] = None
+        self._temporary: Optional[Path] = None  # self.path, kept after discard for errors
 
     def open(self) -> Path:
         """Make the temporary directory (and missing parents of the target): :attr:`path`."""
         try:
             self._make_parents(self.target.parent)
-            self.path = self._make_temporary()
+            self.path = self._temporary = self._make_temporary()
             return self.path
         except OSError as exc:
             self.discard()
@@ -270,7 +271,7 @@ class Staging:
         of the temporary directory), not from reading the export or images."""
         if exc.errno in WRITE_ERRORS:
             return True
-        places = [f"{place}{os.sep}" for place in (self.path, self.target) if place is not None]
+        places = [f"{place}{os.sep}" for place in (self._temporary, self.target) if place]
         return any(
             isinstance(name, str) and name.startswith(place)
             for name in (exc.filename, exc.filename2)
