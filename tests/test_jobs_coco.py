@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from lbconvert import convert
+from lbconvert import OutputError, convert
 from lbconvert.plan import coco as plan_coco
 from lbconvert.plan import coco_fix, coco_merge
 from lbconvert.plan.partition import PartReader, ndjson_ranges
@@ -257,7 +257,9 @@ def test_a_failed_fix_leaves_out_untouched(late: Path, tmp_path: Path,
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("old dataset")
-    with ThreadPoolExecutor(2) as pool, pytest.raises(OSError, match="No space"):
+    with ThreadPoolExecutor(2) as pool, pytest.raises(OutputError) as failure:
         convert(late, "coco", out, executor=pool, jobs=3, overwrite=True)
+    assert str(failure.value).startswith(
+        f"cannot write the dataset for {out}: No space left on device")
     assert os.listdir(out) == ["old.txt"]
     assert os.listdir(tmp_path) == ["out"]
