@@ -119,6 +119,45 @@ def test_several_projects_without_a_choice_is_an_error(tmp_path: Path) -> None:
         select(tmp_path, [image_row("r", TWO_PROJECTS)])
 
 
+#: Rows of one project, no model run (the device's rows) and their neighbours.
+ONE_PROJECT_ROWS = [
+    image_row("one", {"p1": project(label("a", 2))}),
+    image_row("selected", {"p1": project(label("a", 1), label("b", 3), selected="b")}),
+    image_row("skipped", {"p1": project(label("a", 1, skipped=True), label("b", 2))}),
+    image_row("all-skipped", {"p1": project(label("a", 1, skipped=True))}),
+    image_row("unlabeled", {"p1": project()}),
+    image_row("status", {"p1": project(label("a", 1), status="DONE")}),
+    image_row("other", {"p2": project(label("c", 4))}),
+    image_row("nowhere", {}),
+    image_row("run", {"p1": project(label("a", 1))},
+              experiments={"e": {"runs": {"r1": run(labels=1, predictions=2)}}}),
+]
+
+
+@pytest.mark.parametrize("options", [{}, {"project": "p1"}, {"source": "predictions"},
+                                     {"labels": "all"}, {"skip_unlabeled": True}])
+def test_the_usual_row_device_chooses_as_the_general_rules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]) -> None:
+    """``LabelChooser._usual_row`` against the plain definition (the general rules)."""
+    from lbconvert.select.labels import LabelChooser
+
+    real = LabelChooser._usual_row
+    taken = []
+
+    def usual_row(self: LabelChooser, row: Any) -> Any:
+        choice = real(self, row)
+        taken.append(choice is not None)
+        return choice
+
+    monkeypatch.setattr(LabelChooser, "_usual_row", usual_row)
+    items, report = select(tmp_path, ONE_PROJECT_ROWS, **options)
+    monkeypatch.setattr(LabelChooser, "_usual_row", lambda self, row: None)
+    plain_items, plain_report = select(tmp_path, ONE_PROJECT_ROWS, **options)
+    assert items == plain_items and report.to_dict() == plain_report.to_dict()
+    assert sum(taken) == (7 if not options or "labels" in options or "skip_unlabeled" in options
+                          else 0)
+
+
 # --- which labels -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("labels, selected, mode, objects, dropped, skipped", [
