@@ -1,0 +1,50 @@
+"""Damaged datasets fed to ``preview`` and ``to-labelbox`` (second attack round):
+each ends in a written result or a one-line error naming the file, never an
+internal error, and nothing is silently dropped or misplaced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import lbconvert
+from lbconvert.cli import main
+
+from .inline import box, polygon, row, write_export
+
+
+def shapes_export(tmp_path: Path) -> Path:
+    """200x100: a car box and a person polygon."""
+    objects = [box("car", 20, 10, 60, 40),
+               polygon("person", [(120, 20), (180, 20), (180, 80), (120, 80)])]
+    return write_export(tmp_path / "shapes.ndjson", [row("img-1.jpg", objects, 200, 100)])
+
+
+def coco_dataset(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    lbconvert.convert(shapes_export(tmp_path), "coco", tmp_path / "coco")
+    return tmp_path / "coco", json.loads((tmp_path / "coco/annotations.json").read_text())
+
+
+def test_preview_draws_coordinates_far_beyond_the_image(tmp_path: Path, capsys) -> None:
+    """A box or polygon at 1e300 (finite JSON; 1e308 + 1e308 overflows to inf)
+    was an internal error (OverflowError, SystemError from Pillow)."""
+    out, data = coco_dataset(tmp_path)
+    data["annotations"][0].update(bbox=[1e308, 1, 1e308, 3], segmentation=[])
+    data["annotations"][1]["segmentation"] = [[1e300, 1, 20, 20, 30, -1e300]]
+    (out / "annotations.json").write_text(json.dumps(data))
+    assert main(["preview", str(out), "-o", str(tmp_path / "p"), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert (tmp_path / "p/index.html").is_file()
+
+
+def test_preview_voc_infinite_coordinate_is_one_line(tmp_path: Path, capsys) -> None:
+    lbconvert.convert(shapes_export(tmp_path), "voc", tmp_path / "voc")
+    xml = tmp_path / "voc/Annotations/img-1.xml"
+    text = xml.read_text()
+    xml.write_text(text.replace("<xmin>21</xmin>", "<xmin>-inf</xmin>", 1))
+    assert main(["preview", str(tmp_path / "voc"), "-o", str(tmp_path / "p"), "-q"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"lbconvert: error: {xml}: object 1: <bndbox/xmin> is not a number: '-inf'"
+    xml.write_text(text.replace("<xmax>80</xmax>", "<xmax>1e300</xmax>", 1))
+    assert main(["preview", str(tmp_path / "voc"), "-o", str(tmp_path / "p"), "-q"]) == 0
