@@ -48,3 +48,27 @@ def test_preview_voc_infinite_coordinate_is_one_line(tmp_path: Path, capsys) -> 
     assert err == f"lbconvert: error: {xml}: object 1: <bndbox/xmin> is not a number: '-inf'"
     xml.write_text(text.replace("<xmax>80</xmax>", "<xmax>1e300</xmax>", 1))
     assert main(["preview", str(tmp_path / "voc"), "-o", str(tmp_path / "p"), "-q"]) == 0
+
+
+def test_to_labelbox_coco_image_width_that_is_not_a_number(tmp_path: Path, capsys) -> None:
+    """An image found by its data_row_id (not the manifest) whose width is
+    text was compared with the box's numbers: an internal TypeError."""
+    out, data = coco_dataset(tmp_path)
+    data["images"][0].update(file_name="elsewhere.jpg", width="200")
+    (out / "annotations.json").write_text(json.dumps(data))
+    result = tmp_path / "r.ndjson"
+    assert main(["to-labelbox", str(out), "--from", "coco", "-o", str(result), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert len(result.read_text().splitlines()) == 2
+
+
+def test_preview_yolo_manifest_width_that_is_not_a_number(tmp_path: Path, capsys) -> None:
+    """``int("abc")`` of a manifest's width was an internal ValueError; such a
+    width is unknown, as a missing one: the label file is left out and noted."""
+    lbconvert.convert(shapes_export(tmp_path), "yolo", tmp_path / "yolo")
+    manifest = tmp_path / "yolo/manifest.jsonl"
+    record = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**record, "width": "abc"}) + "\n")
+    assert main(["preview", str(tmp_path / "yolo"), "-o", str(tmp_path / "p"), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert "label file without image size" in (tmp_path / "p/index.html").read_text()
