@@ -72,3 +72,25 @@ def test_preview_yolo_manifest_width_that_is_not_a_number(tmp_path: Path, capsys
     assert main(["preview", str(tmp_path / "yolo"), "-o", str(tmp_path / "p"), "-q"]) == 0
     assert capsys.readouterr().err == ""
     assert "label file without image size" in (tmp_path / "p/index.html").read_text()
+
+
+def test_to_labelbox_yolo_rows_ended_by_a_lone_carriage_return(tmp_path: Path, capsys) -> None:
+    """Two rows ended by ``\\r`` (classic Mac) were one line of 10 numbers:
+    silently a polygon with the second box's last value as its confidence.
+    Ultralytics (``splitlines``) and the preview read two boxes."""
+    lbconvert.convert(shapes_export(tmp_path), "yolo", tmp_path / "yolo")
+    label = tmp_path / "yolo/labels/train/img-1.txt"
+    label.write_bytes(b"0 0.25 0.3 0.3 0.4\r1 0.75 0.5 0.3 0.6\r")
+    result = tmp_path / "r.ndjson"
+    assert main(["to-labelbox", str(tmp_path / "yolo"), "--from", "yolo",
+                 "-o", str(result), "-q"]) == 0
+    lines = [json.loads(line) for line in result.read_text().splitlines()]
+    assert [(line["name"], sorted(line)) for line in lines] == [
+        ("car", ["bbox", "dataRow", "name", "uuid"]),
+        ("person", ["bbox", "dataRow", "name", "uuid"]),
+    ]
+    assert lines[1]["bbox"] == {"top": 20.0, "left": 120.0, "height": 60.0, "width": 60.0}
+    label.write_bytes(b"0 0.25 0.3 0.3 0.4\rcar 0.5 0.5 0.1 0.1\r\n")
+    assert main(["to-labelbox", str(tmp_path / "yolo"), "--from", "yolo",
+                 "-o", str(result), "--overwrite", "-q"]) == 1
+    assert capsys.readouterr().err.strip() == f"lbconvert: error: {label}:2: 'car' is not a number"
