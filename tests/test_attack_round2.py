@@ -94,3 +94,21 @@ def test_to_labelbox_yolo_rows_ended_by_a_lone_carriage_return(tmp_path: Path, c
     assert main(["to-labelbox", str(tmp_path / "yolo"), "--from", "yolo",
                  "-o", str(result), "--overwrite", "-q"]) == 1
     assert capsys.readouterr().err.strip() == f"lbconvert: error: {label}:2: 'car' is not a number"
+
+
+def test_coco_image_id_twice_is_one_line(tmp_path: Path, capsys) -> None:
+    """Two images with one id: the second replaced the first, and the first
+    image's annotations were imported onto the second's data row."""
+    out, data = coco_dataset(tmp_path)
+    data["images"].append({**data["images"][0], "file_name": "other.jpg",
+                           "data_row_id": "other", "global_key": "other.jpg"})
+    (out / "annotations.json").write_text(json.dumps(data))
+    path = out / "annotations.json"
+    assert main(["to-labelbox", str(out), "--from", "coco", "-o", str(tmp_path / "r.ndjson"),
+                 "-q"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"lbconvert: error: {path}: images[1]: image id 1 appears twice")
+    assert not (tmp_path / "r.ndjson").exists()
+    assert main(["preview", str(out), "-o", str(tmp_path / "p"), "-q"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"lbconvert: error: {path}: images[1]: image id 1 appears twice")

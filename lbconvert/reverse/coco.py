@@ -95,6 +95,10 @@ class _GroundTruth:
         for i, image in enumerate(_items(path, "images.item")):
             if not isinstance(image, dict) or type(image.get("id")) not in (int, str):
                 raise ExportFormatError(str(path), "an image needs an 'id'", path=f"images[{i}]")
+            if image["id"] in self.images:  # its annotations would go to one of the two
+                raise ExportFormatError(
+                    str(path), f"image id {_show(image['id'])} appears twice", path=f"images[{i}]"
+                )
             self.images[image["id"]] = self._resolve(image, index)
         for i, category in enumerate(_items(path, "categories.item")):
             name = category.get("name") if isinstance(category, dict) else None
