@@ -119,6 +119,8 @@ def _entries(
     for index, image in enumerate(_list(document, "images", path)):
         where = f"images[{index}]"
         image_id = _field(image, "id", int, path, where)
+        if image_id in by_image:  # its annotations would be drawn on one of the two
+            raise PreviewError(f"{os.fspath(path)}: {where}: image id {image_id} appears twice")
         file_name = str(_field(image, "file_name", str, path, where))
         width = _field(image, "width", int, path, where)
         height = _field(image, "height", int, path, where)

@@ -46,6 +46,9 @@ CANVAS = (200, 200, 200)
 FILL_ALPHA = 0.45
 #: Outline width of boxes and polygons, in thumbnail pixels.
 LINE = 2
+#: Thumbnail coordinates are held within +-FAR: Pillow fails on values beyond
+#: 64-bit integers (a COCO box at 1e300), and a point that far draws the same.
+FAR = float(1 << 40)
 RGB = tuple[int, int, int]
 
 
@@ -94,12 +97,12 @@ def render(
         if isinstance(shape, Polygon):
             for ring in shape.rings:
                 if len(ring) >= 2:
-                    points = [(x * scale - 0.5, y * scale - 0.5) for x, y in ring]
+                    points = [(_far(x * scale - 0.5), _far(y * scale - 0.5)) for x, y in ring]
                     draw.line(points + [points[0]], fill=color, width=LINE, joint="curve")
             xs = [x for ring in shape.rings for x, _ in ring]
             ys = [y for ring in shape.rings for _, y in ring]
             if xs:
-                labels.append((shape.name, min(xs) * scale, min(ys) * scale))
+                labels.append((shape.name, _far(min(xs) * scale), _far(min(ys) * scale)))
         elif isinstance(shape, Box):
             x0, y0, x1, y1 = _box_pixels(shape, scale)
             draw.rectangle((x0, y0, x1, y1), outline=color, width=LINE)
@@ -163,14 +166,21 @@ def _top_left(inside: np.ndarray) -> Optional[tuple[float, float]]:
 
 def _box_pixels(box: Box, scale: float) -> tuple[int, int, int, int]:
     """The thumbnail pixels the box covers, first and last column and row."""
-    x0, y0 = round(box.left * scale), round(box.top * scale)
-    x1 = max(x0, round((box.left + box.width) * scale) - 1)
-    y1 = max(y0, round((box.top + box.height) * scale) - 1)
+    x0, y0 = round(_far(box.left * scale)), round(_far(box.top * scale))
+    x1 = max(x0, round(_far((box.left + box.width) * scale)) - 1)
+    y1 = max(y0, round(_far((box.top + box.height) * scale)) - 1)
     return x0, y0, x1, y1
 
 
+def _far(value: float) -> float:
+    """``value`` held within +-:data:`FAR` (not a number: -FAR, off the thumbnail)."""
+    if -FAR <= value <= FAR:
+        return value
+    return FAR if value > 0 else -FAR
+
+
 def _keypoints(draw: ImageDraw.ImageDraw, shape: Keypoints, scale: float, color: RGB) -> None:
-    places = [(name, x * scale - 0.5, y * scale - 0.5) for name, x, y in shape.points]
+    places = [(name, _far(x * scale - 0.5), _far(y * scale - 0.5)) for name, x, y in shape.points]
     for a, b in shape.skeleton:
         if 0 <= a < len(places) and 0 <= b < len(places):
             draw.line((places[a][1:], places[b][1:]), fill=color, width=1)

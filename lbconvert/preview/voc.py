@@ -139,7 +139,7 @@ def _int(element: Any, path_in_xml: str, path: Path, index: Optional[int] = None
         raise PreviewError(f"{where}missing <{path_in_xml}>")
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: inf
         raise PreviewError(f"{where}<{path_in_xml}> is not a number: {text!r}") from None
 
 

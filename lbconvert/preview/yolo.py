@@ -125,7 +125,7 @@ def _entry(
 ) -> Optional[Entry]:
     stem = path.stem
     record = manifest.find(split, stem)
-    if record and record.get("width") and record.get("height"):
+    if record and _size(record.get("width")) and _size(record.get("height")):
         return Entry(
             stem,
             split,
@@ -144,6 +144,11 @@ def _entry(
     with open_image(found) as image:
         width, height = image.size
     return Entry(stem, split, width, height, found.name, {"stem": stem, "file_name": found.name})
+
+
+def _size(value: Any) -> bool:
+    """Whether a manifest's width or height is a size (else the image is looked at)."""
+    return type(value) in (int, float) and 0 < value < float("inf")
 
 
 #: Normalised coordinates are about 0..1; beyond this a value is not a coordinate

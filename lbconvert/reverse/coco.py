@@ -43,7 +43,7 @@ import ijson
 
 from ..errors import ExportFormatError, LbConvertError
 from ..report import Report
-from .index import ItemRef, ManifestIndex
+from .index import ItemRef, ManifestIndex, _optional_int
 from .ndjson import Annotation
 
 __all__ = ["read_coco", "read_coco_results", "coco_files"]
@@ -95,6 +95,10 @@ class _GroundTruth:
         for i, image in enumerate(_items(path, "images.item")):
             if not isinstance(image, dict) or type(image.get("id")) not in (int, str):
                 raise ExportFormatError(str(path), "an image needs an 'id'", path=f"images[{i}]")
+            if image["id"] in self.images:  # its annotations would go to one of the two
+                raise ExportFormatError(
+                    str(path), f"image id {_show(image['id'])} appears twice", path=f"images[{i}]"
+                )
             self.images[image["id"]] = self._resolve(image, index)
         for i, category in enumerate(_items(path, "categories.item")):
             name = category.get("name") if isinstance(category, dict) else None
@@ -128,8 +132,8 @@ class _GroundTruth:
                 global_key=global_key or None,
                 media_type="video" if isinstance(frame, int) else "image",
                 frame=frame if isinstance(frame, int) else None,
-                width=image.get("width"),
-                height=image.get("height"),
+                width=_optional_int(image.get("width")),  # as the manifest's: else unknown
+                height=_optional_int(image.get("height")),
             )
         return str(file_name) if file_name is not None else f"id {image['id']}"
 

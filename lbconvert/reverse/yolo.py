@@ -240,23 +240,35 @@ def read_yolo(
 
 def _file_rows(path: Path, item: ItemRef, names: YoloNames, report: Report) -> Iterator[Annotation]:
     file = str(path)
+    for number, text in _lines(path):
+        fields = text.split()
+        if not fields:
+            continue
+        values = _numbers(fields, file, number)
+        kind, has_confidence = _shape_of(len(values), names, file, number)
+        class_id = values[0]
+        if class_id != int(class_id) or int(class_id) not in names.names:
+            raise ExportFormatError(
+                file,
+                f"class id {fields[0]} is not in the names ({len(names.names)} classes)",
+                line=number,
+            )
+        confidence = values.pop() if has_confidence else None
+        yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence, report)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a label file, streaming.  Lines end where
+    ``str.splitlines`` ends them, as Ultralytics reads labels (and the
+    preview): a lone ``\\r`` (classic Mac) ends a line too, rather than
+    joining two rows into one of another shape."""
+    number = 0
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        for raw in handle:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise ExportFormatError(file, "not UTF-8 text", line=number) from None
-            fields = text.split()
-            if not fields:
-                continue
-            values = _numbers(fields, file, number)
-            kind, has_confidence = _shape_of(len(values), names, file, number)
-            class_id = values[0]
-            if class_id != int(class_id) or int(class_id) not in names.names:
-                raise ExportFormatError(
-                    file,
-                    f"class id {fields[0]} is not in the names ({len(names.names)} classes)",
-                    line=number,
-                )
-            confidence = values.pop() if has_confidence else None
-            yield from _row(values, kind, names, item, f"{path.name}:{number}", confidence, report)
+                raise ExportFormatError(str(path), "not UTF-8 text", line=number + 1) from None
+            for line in text.splitlines():
+                number += 1
+                yield number, line
