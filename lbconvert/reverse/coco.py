@@ -43,7 +43,7 @@ import ijson
 
 from ..errors import ExportFormatError, LbConvertError
 from ..report import Report
-from .index import ItemRef, ManifestIndex, _optional_int
+from .index import ItemRef, ManifestIndex, optional_int
 from .ndjson import Annotation
 
 __all__ = ["read_coco", "read_coco_results", "coco_files"]
@@ -132,8 +132,8 @@ class _GroundTruth:
                 global_key=global_key or None,
                 media_type="video" if isinstance(frame, int) else "image",
                 frame=frame if isinstance(frame, int) else None,
-                width=_optional_int(image.get("width")),  # as the manifest's: else unknown
-                height=_optional_int(image.get("height")),
+                width=optional_int(image.get("width")),  # as the manifest's: else unknown
+                height=optional_int(image.get("height")),
             )
         return str(file_name) if file_name is not None else f"id {image['id']}"
 

@@ -21,7 +21,14 @@ from typing import Callable, NamedTuple, Optional
 from ..errors import ExportFormatError, LbConvertError
 from ..write.manifest import MANIFEST, read_manifest
 
-__all__ = ["ItemRef", "ManifestIndex", "find_manifest", "files_of_dataset", "item_of_file"]
+__all__ = [
+    "ItemRef",
+    "ManifestIndex",
+    "find_manifest",
+    "files_of_dataset",
+    "item_of_file",
+    "optional_int",
+]
 
 
 class ItemRef(NamedTuple):
@@ -49,7 +56,7 @@ class ItemRef(NamedTuple):
         return self.global_key or self.data_row_id or ""
 
 
-def _optional_int(value: object) -> Optional[int]:
+def optional_int(value: object) -> Optional[int]:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -81,10 +88,10 @@ class ManifestIndex:
                 data_row_id=data_row_id,
                 global_key=global_key,
                 media_type=_optional_str(record.get("media_type")) or "image",
-                frame=_optional_int(record.get("frame")),
-                page=_optional_int(record.get("page")),
-                width=_optional_int(record.get("width")),
-                height=_optional_int(record.get("height")),
+                frame=optional_int(record.get("frame")),
+                page=optional_int(record.get("page")),
+                width=optional_int(record.get("width")),
+                height=optional_int(record.get("height")),
             )
             self._by_stem.setdefault(item.stem, item)
             file_name = _optional_str(record.get("file_name"))
