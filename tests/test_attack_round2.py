@@ -112,3 +112,34 @@ def test_coco_image_id_twice_is_one_line(tmp_path: Path, capsys) -> None:
     assert main(["preview", str(out), "-o", str(tmp_path / "p"), "-q"]) == 1
     assert capsys.readouterr().err.strip() == (
         f"lbconvert: error: {path}: images[1]: image id 1 appears twice")
+
+
+def _to_labelbox(source: Path, fmt: str, result: Path) -> tuple[list[dict[str, Any]], Any]:
+    report = lbconvert.to_labelbox(source, fmt, result)
+    return [json.loads(line) for line in result.read_text().splitlines()], report
+
+
+def test_to_labelbox_drops_coco_boxes_without_area(tmp_path: Path) -> None:
+    """A bbox of width or height 0 or less went to Labelbox as it was."""
+    out, data = coco_dataset(tmp_path)
+    good = data["annotations"][0]
+    data["annotations"] = [{**good, "id": i + 1, "bbox": bbox, "segmentation": []}
+                           for i, bbox in enumerate([[20, 10, 60, 40], [20, 10, 0, 40],
+                                                     [20, 10, 60, 0], [20, 10, -5, -5],
+                                                     [20, 10, 0.001, 0.001]])]
+    (out / "annotations.json").write_text(json.dumps(data))
+    lines, report = _to_labelbox(out, "coco", tmp_path / "r.ndjson")
+    assert [line["bbox"] for line in lines] == [
+        {"top": 10.0, "left": 20.0, "height": 40.0, "width": 60.0},
+        {"top": 10.0, "left": 20.0, "height": 0.001, "width": 0.001}]
+    assert dict(report.dropped) == {"degenerate box": 3} and report.objects_read == 5
+
+
+def test_to_labelbox_drops_yolo_boxes_without_area(tmp_path: Path) -> None:
+    lbconvert.convert(shapes_export(tmp_path), "yolo", tmp_path / "yolo")
+    labels = tmp_path / "yolo/labels/train/img-1.txt"
+    labels.write_text("0 0.25 0.3 0.3 0.4\n0 0.25 0.3 0 0.4\n0 0.25 0.3 0.3 -0.4\n"
+                      "0 0.25 0.3 0.000001 0.000001\n")
+    lines, report = _to_labelbox(tmp_path / "yolo", "yolo", tmp_path / "r.ndjson")
+    assert [round(line["bbox"]["width"], 6) for line in lines] == [60.0, 0.0002]
+    assert dict(report.dropped) == {"degenerate box": 2} and report.objects_read == 4

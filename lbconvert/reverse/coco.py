@@ -21,7 +21,8 @@ Geometry (COCO pixels, origin top-left, as the writer's mapping inverted):
 
 * no ``segmentation`` (or an empty one), or a single polygon that is exactly
   the ``bbox`` rectangle (the writer's box polygon ``[l, t, l+w, t, l+w, t+h,
-  l, t+h]``) → ``bbox`` ``[left, top, width, height]`` as is;
+  l, t+h]``) → ``bbox`` ``[left, top, width, height]`` as is (a width or
+  height of 0 or less is dropped: ``degenerate box``);
 * polygons ``[[x1, y1, …], …]`` → ``polygon``, one NDJSON line per part
   (several parts come from ``--fix-geometry`` / ``--clip``); rings of fewer
   than 3 points are dropped (``degenerate polygon``);
@@ -202,9 +203,13 @@ def _is_box_polygon(rings: list[Any], box: Optional[tuple[float, float, float, f
 
 
 def _shapes(
-    record: dict[str, Any], box: Optional[tuple[float, float, float, float]], file: str, where: str
+    record: dict[str, Any],
+    box: Optional[tuple[float, float, float, float]],
+    file: str,
+    where: str,
+    report: Report,
 ) -> list[tuple[str, Any]]:
-    """``(kind, geometry)`` of one annotation; an empty list: degenerate."""
+    """``(kind, geometry)`` of one annotation; an empty list: degenerate (dropped)."""
     segmentation = record.get("segmentation")
     if isinstance(segmentation, dict):
         from ..write.rle import rle_decode
@@ -216,6 +221,9 @@ def _shapes(
     if segmentation in (None, []) or _is_box_polygon(segmentation, box):
         if box is None:
             raise _error(file, where, "needs a bbox or a segmentation")
+        if not (box[2] > 0 and box[3] > 0):  # Labelbox takes no empty or negative box
+            report.drop("degenerate box")
+            return []
         return [("bbox", box)]
     if not isinstance(segmentation, list) or not all(isinstance(r, list) for r in segmentation):
         raise _error(file, where, "segmentation must be polygons [[x, y, ...]] or an RLE")
@@ -225,7 +233,10 @@ def _shapes(
             raise _error(file, where, "a segmentation polygon must be an even number of numbers")
         if len(ring) >= 6:
             rings.append([(float(ring[k]), float(ring[k + 1])) for k in range(0, len(ring), 2)])
-    return [("polygon", rings)] if rings else []
+    if not rings:
+        report.drop("degenerate polygon")
+        return []
+    return [("polygon", rings)]
 
 
 def _keypoints(
@@ -268,13 +279,11 @@ def _annotations(
         if results and score is None:
             raise _error(file, where, "a result needs a 'score'")
         box = _box(record.get("bbox"), file, where)
-        shapes = _shapes(record, box, file, where)
+        shapes = _shapes(record, box, file, where, report)
         points = _keypoints(record, keypoint_names, file, where)
         report.objects_read += 1 + len(points)
         confidence = float(score) if score is not None else None
         seed = f"{seed_name}\x00{where}"
-        if not shapes:
-            report.drop("degenerate polygon")
         track = record.get("feature_id") if item.frame is not None else None
         for kind, geometry in shapes:
             yield Annotation(

@@ -57,6 +57,7 @@ class ItemRef(NamedTuple):
 
 
 def optional_int(value: object) -> Optional[int]:
+    """``value`` if it is an integer (not a bool), else None: unknown."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

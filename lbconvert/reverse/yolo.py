@@ -20,7 +20,8 @@ columns ``n`` (``conf`` is Ultralytics' trailing confidence column):
 
 * ``class cx cy w h [conf]`` (n = 5 or 6) → ``bbox`` with
   ``left = (cx - w/2) * W``, ``top = (cy - h/2) * H``, ``width = w * W``,
-  ``height = h * H``;
+  ``height = h * H`` (``w`` or ``h`` of 0 or less: dropped as ``degenerate
+  box``; a pose row's keypoints are still written);
 * ``class x1 y1 … xk yk [conf]`` (n ≥ 7; odd: no confidence, even: the
   last column is the confidence) → ``polygon``.  OBB rows (4 corners) are
   the same shape and become a 4-point polygon: Labelbox has no rotated box;
@@ -198,7 +199,10 @@ def _row(
     cx, cy, w, h = values[1:5]
     box = ((cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height)
     report.objects_read += 1
-    yield Annotation(item, name, "bbox", box, confidence, seed)
+    if w > 0 and h > 0:
+        yield Annotation(item, name, "bbox", box, confidence, seed)
+    else:  # Labelbox takes no empty or negative box (its keypoints still count)
+        report.drop("degenerate box")
     if kind != "pose":
         return
     assert names.kpt_shape is not None
