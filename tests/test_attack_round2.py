@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import lbconvert
 from lbconvert.cli import main
 
@@ -143,3 +145,32 @@ def test_to_labelbox_drops_yolo_boxes_without_area(tmp_path: Path) -> None:
     lines, report = _to_labelbox(tmp_path / "yolo", "yolo", tmp_path / "r.ndjson")
     assert [round(line["bbox"]["width"], 6) for line in lines] == [60.0, 0.0002]
     assert dict(report.dropped) == {"degenerate box": 2} and report.objects_read == 4
+
+
+@pytest.mark.parametrize("key", ["annotations", "images", "categories"])
+@pytest.mark.parametrize("value, kind", [({"0": {}}, "an object"), (None, "null"),
+                                         (3, "a number"), ("x", "a string")])
+def test_to_labelbox_coco_section_that_is_not_a_list_is_one_line(
+        tmp_path: Path, capsys: Any, key: str, value: Any, kind: str) -> None:
+    """``"annotations": {…}`` was read as no annotations: 0 written, exit 0."""
+    out, data = coco_dataset(tmp_path)
+    data[key] = value
+    (out / "annotations.json").write_text(json.dumps(data))
+    code = main(["to-labelbox", str(out), "--from", "coco", "-o", str(tmp_path / "r.ndjson")])
+    err = capsys.readouterr().err.strip()
+    assert (code, err) == (1, f"lbconvert: error: {out / 'annotations.json'}: {key}: "
+                              f"must be a list, not {kind}")
+    assert not (tmp_path / "r.ndjson").exists()
+
+
+def test_to_labelbox_coco_without_annotations_or_with_none_writes_nothing(
+        tmp_path: Path) -> None:
+    out, data = coco_dataset(tmp_path)
+    for annotations in ([], "missing"):
+        if annotations == "missing":
+            del data["annotations"]
+        else:
+            data["annotations"] = annotations
+        (out / "annotations.json").write_text(json.dumps(data))
+        lines, report = _to_labelbox(out, "coco", tmp_path / f"r{len(data)}.ndjson")
+        assert lines == [] and report.objects_read == 0 and report.items == 1

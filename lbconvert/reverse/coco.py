@@ -51,11 +51,40 @@ __all__ = ["read_coco", "read_coco_results", "coco_files"]
 
 
 def _items(path: Path, prefix: str) -> Iterator[Any]:
+    """The items of the array at ``prefix`` (``annotations.item``), streamed."""
+    found = False
     with open(path, "rb") as handle:
         try:
-            yield from ijson.items(handle, prefix, use_float=True)
+            for item in ijson.items(handle, prefix, use_float=True):
+                found = True
+                yield item
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise LbConvertError(f"{path}: not valid JSON ({_problem(exc)})") from None
+    if not found:
+        _check_array(path, prefix.removesuffix(".item"))
+
+
+#: ijson's first event of a value, as the value's kind.
+_KINDS = {
+    "start_map": "an object",
+    "string": "a string",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+def _check_array(path: Path, key: str) -> None:
+    """Refuse a ``key`` that holds something other than an array (or is
+    missing): it would be read as empty, its contents lost without a word."""
+    with open(path, "rb") as handle:
+        for prefix, event, _ in ijson.parse(handle):
+            if prefix == key:
+                if event != "start_array":
+                    raise ExportFormatError(
+                        str(path), f"must be a list, not {_KINDS.get(event, event)}", path=key
+                    )
+                return
 
 
 def _problem(exc: Exception) -> str:
