@@ -761,6 +761,31 @@ def test_the_workers_of_jobs_exit_when_their_parent_is_killed(tmp_path: Path) ->
                 os.kill(worker, signal.SIGKILL)
 
 
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
+                    reason="the workers get the script's patch by fork")
+def test_ctrl_c_ends_the_workers_of_jobs_at_once_and_leaves_nothing(tmp_path: Path) -> None:
+    """SIGINT to the parent alone: the pool's exit waited for the parts in
+    progress (here 60 s; a long part of a real export); now it ends them."""
+    source = export(tmp_path, "new", rows=60)
+    run = _python(_JOBS_SCRIPT, str(source), str(tmp_path / "out"))
+    workers: set[int] = set()
+    try:
+        run.stdout.readline()
+        workers = _children(run.pid)
+        started = time.monotonic()
+        run.send_signal(signal.SIGINT)
+        run.wait(timeout=30)
+        assert time.monotonic() - started < 10 and run.returncode != 0
+        assert all(_wait_gone(worker, seconds=5) for worker in workers)
+        assert leftovers(tmp_path) == []
+    finally:
+        run.kill()
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
+
+
 def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
     from lbconvert.plan import workers
 

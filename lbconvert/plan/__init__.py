@@ -130,7 +130,11 @@ def convert_partitioned(
                 initializer=init_worker,
                 initargs=(not workers_fill_the_machine(processes), os.getpid()),
             ) as pool:
-                report = run_plan(parts, to, staging, options, pool, total, progress)
+                try:
+                    report = run_plan(parts, to, staging, options, pool, total, progress)
+                except BaseException:
+                    _stop_at_once(pool)
+                    raise
         else:
             report = run_plan(parts, to, staging, options, executor, total, progress)
         if options.strict:
@@ -150,6 +154,18 @@ def convert_partitioned(
     staging.commit()
     report.elapsed_seconds = _elapsed(started)
     return report
+
+
+def _stop_at_once(pool: ProcessPoolExecutor) -> None:
+    """Cancel the parts not started and end the running ones (Ctrl-C, a
+    failed part): their output goes with the temporary directory, and the
+    pool's exit does not wait for work nobody will use."""
+    # ProcessPoolExecutor has no public way to end its workers before Python 3.14
+    # (and shutdown() forgets them)
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
 
 
 def _elapsed(started: Optional[float]) -> Optional[float]:
