@@ -427,7 +427,7 @@ def test_obb_corners(tmp_path: Path) -> None:
 # --- data.yaml, names, splits --------------------------------------------------------------------
 
 HARD_NAMES = ['a: "b"', "1st", "yes", "null", "1", "0x1F", "- dash", "#hash", "ünïcødé 🚗",
-              "it's", "", "tab\there", "a" * 200]
+              "it's", "", "tab\there", "a" * 200, "a long name " * 20]
 
 
 def test_class_names_round_trip(tmp_path: Path) -> None:
@@ -438,6 +438,9 @@ def test_class_names_round_trip(tmp_path: Path) -> None:
     assert data["names"] == dict(enumerate(HARD_NAMES))
     assert data["nc"] == len(HARD_NAMES)
     assert "path" not in data
+    text = (tmp_path / "out" / "data.yaml").read_text(encoding="utf-8")
+    names = text.split("names:\n", 1)[1].splitlines()
+    assert len(names) == len(HARD_NAMES)  # one line each, however long (no folding)
 
 
 def test_yaml_paths_and_splits(tmp_path: Path) -> None:
