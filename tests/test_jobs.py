@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from lbconvert.options import Options
 from lbconvert.plan.partition import PartReader, ndjson_ranges
 from lbconvert.report import Report
 
+from .conftest import ROOT
 from .inline import box, point, polygon, polyline, row, write_export
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -87,6 +91,32 @@ def test_jobs_give_the_same_tree(stress: Path, tmp_path: Path, to: str) -> None:
     assert reports[0] == reports[1] == reports[2]
     assert reports[0]["warnings"].get("duplicate file name, renamed", 0) >= 4
     assert sorted(os.listdir(tmp_path)) == ["out1", "out2", "out3"]  # no leftovers
+
+
+_START_METHOD_SCRIPT = """
+import multiprocessing, sys
+import lbconvert
+multiprocessing.set_start_method(sys.argv[1], force=True)
+if __name__ == "__main__":
+    lbconvert.convert(sys.argv[2], sys.argv[3], sys.argv[4], jobs=2, **{OPTIONS!r})
+"""
+
+
+@pytest.mark.parametrize("method", [m for m in ("fork", "spawn", "forkserver")
+                                    if m in multiprocessing.get_all_start_methods()])
+@pytest.mark.parametrize("to", ["voc", "coco"])
+def test_every_start_method_gives_the_same_tree(stress: Path, tmp_path: Path, method: str,
+                                                to: str) -> None:
+    """A forkserver worker's parent is the fork server: the worker must not
+    take that for its converting process being gone (Python 3.14's default)."""
+    convert(stress, to, tmp_path / "one", **OPTIONS)
+    script = tmp_path / "run.py"
+    script.write_text(_START_METHOD_SCRIPT.replace("{OPTIONS!r}", repr(OPTIONS)))
+    done = subprocess.run([sys.executable, str(script), method, str(stress), to,
+                           str(tmp_path / "two")], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert tree_hashes(tmp_path / "two") == tree_hashes(tmp_path / "one")
 
 
 def test_the_stress_export_really_is_cut(stress: Path) -> None:

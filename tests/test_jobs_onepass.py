@@ -258,7 +258,7 @@ def test_local_workers_that_fill_the_machine_write_their_small_files(spool: bool
 
     from lbconvert.plan.workers import init_worker, workers_fill_the_machine
 
-    with ProcessPoolExecutor(1, initializer=init_worker, initargs=(spool, os.getpid())) as pool:
+    with ProcessPoolExecutor(1, initializer=init_worker, initargs=(spool,)) as pool:
         assert pool.submit(_spool_after).result() == (2000 if spool else None)
     assert _spool_after() == 2000  # this process is left as it was
     cores = len(os.sched_getaffinity(0))

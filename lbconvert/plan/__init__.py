@@ -24,7 +24,7 @@ from ..write.outdir import Staging
 from .merge import MERGEABLE
 from .partition import is_url, ndjson_ranges, open_input, open_url
 from .run import staging_path, run_plan
-from .workers import init_worker, workers_fill_the_machine
+from .workers import WorkerProcesses, init_worker, workers_fill_the_machine
 
 __all__ = [
     "convert_partitioned",
@@ -125,15 +125,18 @@ def convert_partitioned(
         )
         if executor is None:
             processes = min(jobs, len(parts))
+            pool_workers = WorkerProcesses()
             with ProcessPoolExecutor(
                 max_workers=processes,
+                mp_context=pool_workers.context,
                 initializer=init_worker,
-                initargs=(not workers_fill_the_machine(processes), os.getpid()),
+                initargs=(not workers_fill_the_machine(processes),),
             ) as pool:
                 try:
                     report = run_plan(parts, to, staging, options, pool, total, progress)
-                except BaseException:
-                    _stop_at_once(pool)
+                except BaseException:  # Ctrl-C, a failed part: no part is of use any more
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool_workers.end()
                     raise
         else:
             report = run_plan(parts, to, staging, options, executor, total, progress)
@@ -154,18 +157,6 @@ def convert_partitioned(
     staging.commit()
     report.elapsed_seconds = _elapsed(started)
     return report
-
-
-def _stop_at_once(pool: ProcessPoolExecutor) -> None:
-    """Cancel the parts not started and end the running ones (Ctrl-C, a
-    failed part): their output goes with the temporary directory, and the
-    pool's exit does not wait for work nobody will use."""
-    # ProcessPoolExecutor has no public way to end its workers before Python 3.14
-    # (and shutdown() forgets them)
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
 
 
 def _elapsed(started: Optional[float]) -> Optional[float]:
