@@ -75,7 +75,7 @@ class WorkerProcesses:
         self.started: list[BaseProcess] = []
         base: Any = multiprocessing.get_context()  # the start method's own context
         self.context: BaseContext = type(base)()
-        # the pool makes its workers with context.Process (a class elsewhere)
+        # the pool makes each worker with context.Process(...), then starts it
         self.context.Process = self._recorded(base.Process)
 
     def _recorded(self, make: Callable[..., BaseProcess]) -> Callable[..., BaseProcess]:
