@@ -768,7 +768,9 @@ def test_ctrl_c_ends_the_workers_of_jobs_at_once_and_leaves_nothing(tmp_path: Pa
     """SIGINT to the parent alone: the pool's exit waited for the parts in
     progress (here 60 s; a long part of a real export); now it ends them."""
     source = export(tmp_path, "new", rows=60)
-    run = _python(_JOBS_SCRIPT, str(source), str(tmp_path / "out"))
+    # as from a terminal: a job started in the background (CI) ignores SIGINT
+    run = _python(_JOBS_SCRIPT, str(source), str(tmp_path / "out"),
+                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: set[int] = set()
     try:
         run.stdout.readline()
