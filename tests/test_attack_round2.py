@@ -174,3 +174,32 @@ def test_to_labelbox_coco_without_annotations_or_with_none_writes_nothing(
         (out / "annotations.json").write_text(json.dumps(data))
         lines, report = _to_labelbox(out, "coco", tmp_path / f"r{len(data)}.ndjson")
         assert lines == [] and report.objects_read == 0 and report.items == 1
+
+
+@pytest.mark.parametrize("xml, message", [
+    ("<score>high</score>", "<score> is not a number: 'high'"),
+    ("<confidence>0,9</confidence>", "<confidence> is not a number: '0,9'"),
+])
+def test_to_labelbox_voc_score_that_is_not_a_number_is_one_line(
+        tmp_path: Path, capsys: Any, xml: str, message: str) -> None:
+    """A ``<score>high</score>`` was taken for no score: the object went to
+    Labelbox without its confidence, without a word."""
+    lbconvert.convert(shapes_export(tmp_path), "voc", tmp_path / "voc")
+    path = tmp_path / "voc/Annotations/img-1.xml"
+    path.write_text(path.read_text().replace("</bndbox>", "</bndbox>" + xml, 1))
+    code = main(["to-labelbox", str(tmp_path / "voc"), "--from", "voc", "-o",
+                 str(tmp_path / "r.ndjson")])
+    assert (code, capsys.readouterr().err.strip()) == (
+        1, f"lbconvert: error: {path}: object[0]: {message}")
+    assert not (tmp_path / "r.ndjson").exists()
+
+
+def test_to_labelbox_voc_scores_and_empty_tags(tmp_path: Path) -> None:
+    lbconvert.convert(shapes_export(tmp_path), "voc", tmp_path / "voc")
+    path = tmp_path / "voc/Annotations/img-1.xml"
+    first, second, rest = path.read_text().split("</bndbox>")
+    path.write_text(first + "</bndbox><score> </score><confidence>0.25</confidence>"  # empty: none
+                    + second + "</bndbox><score>0.5</score>" + rest)
+    lines, report = _to_labelbox(tmp_path / "voc", "voc", tmp_path / "r.ndjson")
+    assert [line.get("confidence") for line in lines] == [0.25, 0.5]
+    assert report.objects_read == 2 and not report.dropped

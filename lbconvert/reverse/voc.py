@@ -24,8 +24,10 @@ so they come back as boxes.  Float values in ``bndbox`` (other tools write
 them) are read by the same rule.
 
 ``<score>`` or ``<confidence>`` inside an ``<object>`` (some detectors' VOC
-output) becomes the confidence.  An ``<object>`` without a ``name`` or a
-complete numeric ``bndbox`` is an error naming the file and the object.
+output) becomes the confidence (an empty one counts as missing).  An
+``<object>`` without a ``name`` or a complete numeric ``bndbox``, or with a
+score, confidence or edge that is not a number, is an error naming the file,
+the object and the tag.
 """
 
 from __future__ import annotations
@@ -56,14 +58,18 @@ def xml_files(source: Path) -> list[Path]:
     return sorted(root.rglob("*.xml"), key=lambda p: p.relative_to(root).as_posix())
 
 
-def _number(element: Optional[ET.Element], tag: str) -> Optional[float]:
+def _number(element: Optional[ET.Element], tag: str, file: str, where: str) -> Optional[float]:
+    """The number in ``<tag>`` (None when it is missing or empty); text that
+    is not a number is an error, never taken for a missing value."""
     child = element.find(tag) if element is not None else None
-    if child is None or child.text is None:
+    if child is None or child.text is None or not child.text.strip():
         return None
     try:
         return float(child.text.strip())
     except ValueError:
-        return None
+        raise ExportFormatError(
+            file, f"<{tag}> is not a number: {child.text.strip()!r}", path=where
+        ) from None
 
 
 def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Annotation]:
@@ -89,7 +95,7 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
             if not name:
                 raise ExportFormatError(file, "an object needs a <name>", path=where)
             bndbox = obj.find("bndbox")
-            edges = [_number(bndbox, tag) for tag in ("xmin", "ymin", "xmax", "ymax")]
+            edges = [_number(bndbox, tag, file, where) for tag in ("xmin", "ymin", "xmax", "ymax")]
             numbers = [e for e in edges if e is not None]
             if len(numbers) < 4:
                 raise ExportFormatError(
@@ -100,9 +106,9 @@ def read_voc(source: Path, index: ManifestIndex, report: Report) -> Iterator[Ann
             if xmax < xmin or ymax < ymin:
                 report.drop("degenerate box")
                 continue
-            score = _number(obj, "score")
+            score = _number(obj, "score", file, where)
             if score is None:
-                score = _number(obj, "confidence")
+                score = _number(obj, "confidence", file, where)
             yield Annotation(
                 item,
                 name,
