@@ -269,3 +269,16 @@ def test_an_existing_output_needs_overwrite_in_every_subcommand(
     else:  # preview writes its page and leaves the directory's other files alone
         assert (target / "index.html").read_text() != mine and (target / "thumbs").is_dir()
 
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["convert", "--to", "coco", "-o", "OUT"]])
+def test_a_file_system_error_names_the_path_without_an_errno(
+        tmp_path: Path, capsys: Any, command: list[str]) -> None:
+    """``[Errno 21] Is a directory: 'adir'`` read like a traceback's last line."""
+    folder, missing = tmp_path / "adir", tmp_path / "missing.ndjson"
+    folder.mkdir()
+    for given, what in ((folder, "Is a directory"), (missing, "No such file or directory")):
+        args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+        assert main([args[0], str(given), *args[1:]]) == 1
+        assert capsys.readouterr().err == f"lbconvert: error: {given}: {what}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]

@@ -26,6 +26,7 @@ parser and turns errors into exit codes.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from typing import Optional, Sequence
@@ -121,11 +122,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         return 130
     except (LbConvertError, OSError) as exc:
-        _fail(f"lbconvert: error: {exc}", debug)
+        _fail(f"lbconvert: error: {_described(exc)}", debug)
         return 1
     except Exception as exc:  # the last resort: a bug, reported on one line
         _fail(_bug_line(exc), debug)
         return 1
+
+
+def _described(exc: Exception) -> str:
+    """``PATH: what the system said`` for a file system error (not ``[Errno 21] …``)."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        names = [exc.filename, exc.filename2] if exc.filename2 is not None else [exc.filename]
+        return f"{' -> '.join(map(os.fsdecode, names))}: {exc.strerror}"
+    return str(exc)
 
 
 def _fail(message: str, debug: bool) -> None:
