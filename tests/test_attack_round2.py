@@ -203,3 +203,16 @@ def test_to_labelbox_voc_scores_and_empty_tags(tmp_path: Path) -> None:
     lines, report = _to_labelbox(tmp_path / "voc", "voc", tmp_path / "r.ndjson")
     assert [line.get("confidence") for line in lines] == [0.25, 0.5]
     assert report.objects_read == 2 and not report.dropped
+
+
+def test_preview_yolo_class_id_beyond_the_names_is_noted(tmp_path: Path, capsys: Any) -> None:
+    """A row of class 17 of 2 was drawn as "17" without a word."""
+    lbconvert.convert(shapes_export(tmp_path), "yolo", tmp_path / "yolo")
+    label = next((tmp_path / "yolo/labels").rglob("*.txt"))
+    label.write_text(label.read_text() + "17 0.5 0.5 0.1 0.1\n2 0.5 0.5 0.2 0.2\n")
+    assert main(["preview", str(tmp_path / "yolo"), "-o", str(tmp_path / "p"), "-q"]) == 0
+    page = (tmp_path / "p/index.html").read_text()
+    assert "row whose class id is not in data.yaml" in page
+    label.write_text("1 0.5 0.5 0.1 0.1\n")  # the last class: no note
+    assert main(["preview", str(tmp_path / "yolo"), "-o", str(tmp_path / "p3"), "-q"]) == 0
+    assert "not in data.yaml" not in (tmp_path / "p3/index.html").read_text()

@@ -41,6 +41,8 @@ from .model import Box, Dataset, Entry, Keypoints, Polygon, Shape
 
 __all__ = ["read_yolo"]
 
+_UNKNOWN_CLASS = "row whose class id is not in data.yaml's names (drawn as its number)"
+
 
 def read_yolo(root: Path, images: Optional[Path] = None) -> Dataset:
     config = _data_yaml(root / "data.yaml")
@@ -61,6 +63,9 @@ def read_yolo(root: Path, images: Optional[Path] = None) -> Dataset:
                 notes["label file without image size (no manifest line, no image)"] += 1
                 continue
             rows = _rows(path, kpt_shape)
+            unknown = sum(1 for row in rows if int(row[0]) not in names)
+            if unknown:  # Ultralytics refuses such a label file
+                notes[_UNKNOWN_CLASS] += unknown
             entry.key = (path, rows)
             entry.counts = Counter(_name(names, row[0]) for row in rows)
             entries.append(entry)
