@@ -1,0 +1,57 @@
+"""The Python API as a data-prep script calls it, ``--jobs`` on odd inputs and
+odd option combinations (third attack round): a wrong value is one clear
+:class:`lbconvert.LbConvertError` naming the option, never an AttributeError
+or TypeError from deep inside a writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lbconvert
+
+from .inline import box, row, write_export
+
+
+def small_export(tmp_path: Path) -> Path:
+    return write_export(tmp_path / "e.ndjson", [row("img-1.jpg", [box("car", 20, 10, 60, 40)])])
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"split": {"train": "0.8", "val": "0.2"}}, "split= must be a mapping of split names to fractions"),
+        ({"split": "train=0.8,val=0.2"}, "split= must be a mapping of split names to fractions"),
+        ({"split": {1: 1.0}}, "split= must be a mapping of split names to fractions"),
+        ({"classes": ["car"]}, "classes= must be a ClassMap (ClassMap.from_file or from_ontology)"),
+        ({"status": 1}, "status= must be a string"),
+        ({"project": 123}, "project= must be a string"),
+        ({"images": 3}, "images= must be a path"),
+        ({"line_width": "3"}, "line_width= must be a number"),
+        ({"max_pixels": "100"}, "max_pixels= must be an integer"),
+        ({"keypoint_names": "nose"}, "keypoint_names= must be a list of strings"),
+        ({"allow": "unlabeled", "strict": True}, "allow= must be a list of strings"),
+    ],
+)
+def test_an_option_of_the_wrong_type_is_named(
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
+    """These reached a writer (AttributeError: 'list' object has no attribute
+    'ids_by_name'; '<=' not supported between 'int' and 'str'), or were taken
+    letter by letter (keypoint_names="nose", allow="unlabeled")."""
+    with pytest.raises(lbconvert.LbConvertError) as error:
+        lbconvert.convert(small_export(tmp_path), "masks", tmp_path / "out", **options)
+    assert str(error.value) == message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_path_option_may_be_a_string(tmp_path: Path) -> None:
+    """images="/data/imgs" was a TypeError in images.py ('str' / 'str')."""
+    (tmp_path / "imgs").mkdir()
+    report = lbconvert.convert(
+        small_export(tmp_path), "yolo", tmp_path / "out", images=str(tmp_path / "imgs")
+    )
+    assert report.items == 1
+    assert (tmp_path / "out/labels/train/img-1.txt").read_text().startswith("0 ")
