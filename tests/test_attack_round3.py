@@ -55,3 +55,13 @@ def test_a_path_option_may_be_a_string(tmp_path: Path) -> None:
     )
     assert report.items == 1
     assert (tmp_path / "out/labels/train/img-1.txt").read_text().startswith("0 ")
+
+
+@pytest.mark.parametrize("jobs", ["2", 2.0])
+def test_jobs_of_the_wrong_type_is_named(tmp_path: Path, jobs: Any) -> None:
+    """jobs="2" was "'<' not supported between 'str' and 'int'", jobs=2.0 a
+    TypeError from the partitioner."""
+    with pytest.raises(lbconvert.LbConvertError) as error:
+        lbconvert.convert(small_export(tmp_path), "coco", tmp_path / "out", jobs=jobs)
+    assert str(error.value) == f"jobs must be a whole number of processes, not {jobs!r}"
+    assert not (tmp_path / "out").exists()
