@@ -174,6 +174,9 @@ class Options:
                 raise LbConvertError(
                     f"{option_name('split')} fractions must be between 0 and 1 and add up to 1"
                 )
+            for name in self.split:
+                if not name or "/" in name or name in (".", ".."):
+                    raise LbConvertError(f"bad split name {name!r}")
 
     def _check_types(self) -> None:
         """A clear error for an option of the wrong type (a prep script's

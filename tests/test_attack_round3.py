@@ -65,3 +65,17 @@ def test_jobs_of_the_wrong_type_is_named(tmp_path: Path, jobs: Any) -> None:
         lbconvert.convert(small_export(tmp_path), "coco", tmp_path / "out", jobs=jobs)
     assert str(error.value) == f"jobs must be a whole number of processes, not {jobs!r}"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "", "."])
+def test_a_split_name_that_is_no_file_name_is_refused_from_python(
+    tmp_path: Path, name: str
+) -> None:
+    """The command line refused these (parse_split); from Python coco failed
+    with "cannot write the dataset ...: No such file or directory" and voc,
+    masks, jsonl wrote the split under a mangled name."""
+    for to in ("coco", "voc"):
+        with pytest.raises(lbconvert.LbConvertError) as error:
+            lbconvert.convert(small_export(tmp_path), to, tmp_path / to, split={name: 1.0})
+        assert str(error.value) == f"bad split name {name!r}"
+        assert not (tmp_path / to).exists()
