@@ -22,7 +22,10 @@ def small_export(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"split": {"train": "0.8", "val": "0.2"}}, "split= must be a mapping of split names to fractions"),
+        (
+            {"split": {"train": "0.8", "val": "0.2"}},
+            "split= must be a mapping of split names to fractions",
+        ),
         ({"split": "train=0.8,val=0.2"}, "split= must be a mapping of split names to fractions"),
         ({"split": {1: 1.0}}, "split= must be a mapping of split names to fractions"),
         ({"classes": ["car"]}, "classes= must be a ClassMap (ClassMap.from_file or from_ontology)"),
@@ -79,3 +82,16 @@ def test_a_split_name_that_is_no_file_name_is_refused_from_python(
             lbconvert.convert(small_export(tmp_path), to, tmp_path / to, split={name: 1.0})
         assert str(error.value) == f"bad split name {name!r}"
         assert not (tmp_path / to).exists()
+
+
+def test_a_ready_options_object_is_checked_like_keywords(tmp_path: Path) -> None:
+    """options=Options(task="x") went unchecked (the writer then failed or
+    chose for itself) and options={...} was an AttributeError."""
+    export = small_export(tmp_path)
+    with pytest.raises(lbconvert.LbConvertError) as error:
+        lbconvert.convert(export, "yolo", tmp_path / "out", options=lbconvert.Options(task="x"))  # type: ignore[arg-type]
+    assert str(error.value) == "task= must be one of detect, segment, pose, obb, not 'x'"
+    with pytest.raises(lbconvert.LbConvertError) as error:
+        lbconvert.convert(export, "yolo", tmp_path / "out", options={"task": "obb"})  # type: ignore[arg-type]
+    assert str(error.value) == "options= must be an Options, not dict"
+    assert not (tmp_path / "out").exists()
