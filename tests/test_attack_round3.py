@@ -95,3 +95,18 @@ def test_a_ready_options_object_is_checked_like_keywords(tmp_path: Path) -> None
         lbconvert.convert(export, "yolo", tmp_path / "out", options={"task": "obb"})  # type: ignore[arg-type]
     assert str(error.value) == "options= must be an Options, not dict"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("source", [5, None, b"e.ndjson", b'{"data_row": {}}\n'])
+def test_read_refuses_what_is_no_path_or_file(tmp_path: Path, source: Any) -> None:
+    """read(5), read(None) and read(bytes) were "AttributeError: 'int' object
+    has no attribute 'readable'" (convert() took bytes for a path the same way)."""
+    name = type(source).__name__
+    with pytest.raises(lbconvert.LbConvertError) as error:
+        lbconvert.read(source)
+    assert str(error.value) == f"export must be a path or a binary file object, not {name}"
+    if isinstance(source, bytes):
+        with pytest.raises(lbconvert.LbConvertError) as error:
+            lbconvert.convert(source, "coco", tmp_path / "out")
+        assert str(error.value) == f"export must be a path or a binary file object, not {name}"
+        assert not (tmp_path / "out").exists()
