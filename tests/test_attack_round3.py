@@ -5,12 +5,14 @@ or TypeError from deep inside a writer."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import lbconvert
+from lbconvert.cli import main
 
 from .inline import box, row, write_export
 
@@ -110,3 +112,35 @@ def test_read_refuses_what_is_no_path_or_file(tmp_path: Path, source: Any) -> No
             lbconvert.convert(source, "coco", tmp_path / "out")
         assert str(error.value) == f"export must be a path or a binary file object, not {name}"
         assert not (tmp_path / "out").exists()
+
+
+def test_a_classes_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """A classes.txt saved by a Windows editor: the first class was
+    '\\ufeffcar', and every car was dropped as "class not in classes file"."""
+    (tmp_path / "classes.txt").write_bytes(b"\xef\xbb\xbfcar\r\nperson\r\n")
+    classes = lbconvert.ClassMap.from_file(tmp_path / "classes.txt")
+    report = lbconvert.convert(small_export(tmp_path), "coco", tmp_path / "out", classes=classes)
+    assert report.annotations_written == 1
+    data = json.loads((tmp_path / "out/annotations.json").read_text())
+    assert [c["name"] for c in data["categories"]] == ["car", "person"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"car\n\n\xff\xfe\n", "classes.txt:3: not UTF-8 text"),
+        (b"car\n\nperson\ncar\n", "classes.txt:4: class 'car' is listed twice"),
+    ],
+)
+def test_a_bad_classes_file_names_the_line(
+    tmp_path: Path, capsys: Any, monkeypatch: Any, content: bytes, message: str
+) -> None:
+    """Bytes that are not UTF-8 were "internal error: UnicodeDecodeError"; a
+    duplicate named neither the file nor the line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "classes.txt").write_bytes(content)
+    export = small_export(tmp_path)
+    args = ["convert", str(export), "--to", "yolo", "-o", "out", "--classes", "classes.txt"]
+    assert main(args) == 1
+    assert capsys.readouterr().err == f"lbconvert: error: {message}\n"
+    assert not (tmp_path / "out").exists()
