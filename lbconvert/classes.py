@@ -60,10 +60,25 @@ class ClassMap:
 
     @classmethod
     def from_file(cls, path: "str | os.PathLike[str]", key: str = "name") -> "ClassMap":
-        """One class per line, in id order; blank lines are ignored."""
-        with open(path, encoding="utf-8") as handle:
-            names = [line.rstrip("\r\n") for line in handle]
-        return cls([n for n in names if n.strip()], fixed=True, key=key)
+        """One class per line, in id order; blank lines are ignored.  A byte
+        order mark (a Windows editor's) is no part of the first name; bytes
+        that are not UTF-8 or a class listed twice are errors naming the line."""
+        with open(path, "rb") as handle:
+            data = handle.read()
+        where = os.fspath(path)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise LbConvertError(f"{where}:{line}: not UTF-8 text") from None
+        found = cls(fixed=True, key=key)
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        for lineno, name in enumerate(lines, 1):
+            if name in found._ids:
+                raise LbConvertError(f"{where}:{lineno}: class {name!r} is listed twice")
+            if name.strip():
+                found._add(name, name)
+        return found
 
     @classmethod
     def from_ontology(cls, path: "str | os.PathLike[str]", key: str = "name") -> "ClassMap":

@@ -61,7 +61,10 @@ def convert(
     started = time.monotonic()
     if options is not None and kwargs:
         raise LbConvertError("give options= or keyword options, not both")
+    if options is not None and not isinstance(options, Options):
+        raise LbConvertError(f"options= must be an Options, not {type(options).__name__}")
     opts = options if options is not None else Options.from_kwargs(**kwargs)
+    opts.validate()  # options= too: Options(task="x") is refused as task="x" is
     writer_class = get_writer(to)
     check_inputs(
         resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks, opts.mask_map]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -150,6 +151,7 @@ class Options:
         return options
 
     def validate(self) -> None:
+        self._check_types()
         for name, allowed in _CHOICES.items():
             value = getattr(self, name)
             if value not in allowed and not (value is None and name in _OPTIONAL_CHOICES):
@@ -172,11 +174,58 @@ class Options:
                 raise LbConvertError(
                     f"{option_name('split')} fractions must be between 0 and 1 and add up to 1"
                 )
+            for name in self.split:
+                if not name or "/" in name or name in (".", ".."):
+                    raise LbConvertError(f"bad split name {name!r}")
+
+    def _check_types(self) -> None:
+        """A clear error for an option of the wrong type (a prep script's
+        ``split={"train": "0.8"}``), rather than a failure deep in a writer;
+        a path option given as a string becomes a ``Path``."""
+        for name in ("project", "status", "model_run"):
+            if not isinstance(getattr(self, name), (str, type(None))):
+                raise _type_error(name, "a string")
+        for name in ("images", "frames_dir", "masks", "mask_map"):
+            value = getattr(self, name)
+            if value is not None:
+                if not isinstance(value, (str, os.PathLike)):
+                    raise _type_error(name, "a path")
+                setattr(self, name, Path(value))
+        if self.classes is not None and not isinstance(self.classes, ClassMap):
+            raise _type_error("classes", "a ClassMap (ClassMap.from_file or from_ontology)")
+        for name in ("keypoint_names", "allow"):
+            value = getattr(self, name)
+            if value is not None:
+                if isinstance(value, str) or not _strings(value):
+                    raise _type_error(name, "a list of strings")
+                setattr(self, name, tuple(value))
+        if self.split is not None and not (
+            isinstance(self.split, Mapping)
+            and all(isinstance(k, str) and _is_number(v) for k, v in self.split.items())
+        ):
+            raise _type_error("split", "a mapping of split names to fractions")
+        if not (isinstance(self.max_pixels, int) and _is_number(self.max_pixels)):
+            raise _type_error("max_pixels", "an integer")
+        if self.line_width is not None and not _is_number(self.line_width):
+            raise _type_error("line_width", "a number")
 
     def class_map(self) -> ClassMap:
         if self.classes is None:
             self.classes = ClassMap(key=self.class_key)
         return self.classes
+
+
+def _type_error(name: str, expected: str) -> LbConvertError:
+    return LbConvertError(f"{option_name(name)} must be {expected}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _strings(value: object) -> bool:
+    """Whether ``value`` is an iterable of strings (a list or tuple)."""
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {

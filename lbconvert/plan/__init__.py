@@ -48,6 +48,10 @@ ONE_PART_PER_WORKER = frozenset({"coco", "voc", "yolo"})
 
 def resolve_jobs(jobs: Optional[int]) -> int:
     """``jobs`` as a number of processes: 0 (or None) is every core."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)):
+        from ..errors import LbConvertError
+
+        raise LbConvertError(f"jobs must be a whole number of processes, not {jobs!r}")
     if not jobs:
         return (
             len(os.sched_getaffinity(0))

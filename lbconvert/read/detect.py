@@ -20,7 +20,7 @@ import os
 import zlib
 from typing import IO, BinaryIO, Union
 
-from ..errors import ExportFormatError
+from ..errors import ExportFormatError, LbConvertError
 from .records import skip_leading_space
 
 __all__ = ["Source", "OpenedSource", "open_source", "sniff_container", "STREAM_ERRORS"]
@@ -68,6 +68,10 @@ def open_source(source: Source) -> OpenedSource:
         raw: IO[bytes] = open(name, "rb", buffering=_HEAD)
         owned.append(raw)
         total: int | None = os.fstat(raw.fileno()).st_size
+    elif not hasattr(source, "read"):
+        raise LbConvertError(
+            f"export must be a path or a binary file object, not {type(source).__name__}"
+        )
     else:
         raw = source
         name = getattr(source, "name", None) or "<stream>"
