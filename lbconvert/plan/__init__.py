@@ -15,6 +15,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Callable, Optional
 
+from ..errors import LbConvertError, StrictError
 from ..options import Options
 from ..read import ExportReader, Source
 from ..report import Report
@@ -49,8 +50,6 @@ ONE_PART_PER_WORKER = frozenset({"coco", "voc", "yolo"})
 def resolve_jobs(jobs: Optional[int]) -> int:
     """``jobs`` as a number of processes: 0 (or None) is every core."""
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)):
-        from ..errors import LbConvertError
-
         raise LbConvertError(f"jobs must be a whole number of processes, not {jobs!r}")
     if not jobs:
         return (
@@ -59,8 +58,6 @@ def resolve_jobs(jobs: Optional[int]) -> int:
             else (os.cpu_count() or 1)
         )
     if jobs < 0:
-        from ..errors import LbConvertError
-
         raise LbConvertError(f"jobs must be 0 (every core) or a positive number, not {jobs}")
     return jobs
 
@@ -145,8 +142,6 @@ def convert_partitioned(
         else:
             report = run_plan(parts, to, staging, options, executor, total, progress)
         if options.strict:
-            from ..errors import StrictError
-
             if report.fails_strict(options.allow):
                 report.elapsed_seconds = _elapsed(started)
                 raise StrictError(report, options.allow)
