@@ -180,10 +180,12 @@ class ClassMap:
 def ontology_tools(path: "str | os.PathLike[str]") -> list[Any]:
     """The ``tools`` list of a Labelbox ontology JSON; one-line errors naming the file."""
     with open(path, "rb") as handle:
-        try:
-            ontology = orjson.loads(handle.read())
-        except orjson.JSONDecodeError as exc:
-            raise LbConvertError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
+        data = handle.read()
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as in a classes file
+    try:
+        ontology = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise LbConvertError(f"{os.fspath(path)}: not valid JSON ({exc})") from None
     tools = ontology.get("tools") if isinstance(ontology, dict) else None
     if not isinstance(tools, list):
         raise LbConvertError(f"{os.fspath(path)}: an ontology needs a 'tools' list")

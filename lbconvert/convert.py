@@ -65,6 +65,10 @@ def convert(
         raise LbConvertError(f"options= must be an Options, not {type(options).__name__}")
     opts = options if options is not None else Options.from_kwargs(**kwargs)
     opts.validate()  # options= too: Options(task="x") is refused as task="x" is
+    if not isinstance(out, (str, os.PathLike)):
+        raise LbConvertError(f"out must be a path, not {type(out).__name__}")
+    if progress is not None and not callable(progress):
+        raise LbConvertError(f"progress must be a callable, not {type(progress).__name__}")
     writer_class = get_writer(to)
     check_inputs(
         resolve_target(Path(out)), [export, opts.images, opts.frames_dir, opts.masks, opts.mask_map]

@@ -160,7 +160,11 @@ class Options:
                 )
         if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
             raise LbConvertError(f"{option_name('every')} must be an integer of at least 1")
-        if not isinstance(self.max_record_bytes, int) or self.max_record_bytes < 1:
+        if (
+            isinstance(self.max_record_bytes, bool)
+            or not isinstance(self.max_record_bytes, int)
+            or self.max_record_bytes < 1
+        ):
             raise LbConvertError(
                 f"{option_name('max_record_bytes')} must be a positive number of bytes"
             )
@@ -204,8 +208,12 @@ class Options:
             and all(isinstance(k, str) and _is_number(v) for k, v in self.split.items())
         ):
             raise _type_error("split", "a mapping of split names to fractions")
-        if not (isinstance(self.max_pixels, int) and _is_number(self.max_pixels)):
-            raise _type_error("max_pixels", "an integer")
+        if (
+            isinstance(self.max_pixels, bool)
+            or not isinstance(self.max_pixels, int)
+            or self.max_pixels < 1
+        ):
+            raise _type_error("max_pixels", "a positive number of pixels")
         if self.line_width is not None and not _is_number(self.line_width):
             raise _type_error("line_width", "a number")
 

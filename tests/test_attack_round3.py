@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import lbconvert
+from lbconvert.classes import ClassMap
 from lbconvert.cli import main
 
 from .inline import box, row, write_export
@@ -35,7 +36,10 @@ def small_export(tmp_path: Path) -> Path:
         ({"project": 123}, "project= must be a string"),
         ({"images": 3}, "images= must be a path"),
         ({"line_width": "3"}, "line_width= must be a number"),
-        ({"max_pixels": "100"}, "max_pixels= must be an integer"),
+        ({"max_pixels": "100"}, "max_pixels= must be a positive number of pixels"),
+        ({"max_pixels": 0}, "max_pixels= must be a positive number of pixels"),
+        ({"max_pixels": True}, "max_pixels= must be a positive number of pixels"),
+        ({"max_record_bytes": True}, "max_record_bytes= must be a positive number of bytes"),
         ({"keypoint_names": "nose"}, "keypoint_names= must be a list of strings"),
         ({"allow": "unlabeled", "strict": True}, "allow= must be a list of strings"),
     ],
@@ -144,3 +148,25 @@ def test_a_bad_classes_file_names_the_line(
     assert main(args) == 1
     assert capsys.readouterr().err == f"lbconvert: error: {message}\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"out": None}, "out must be a path, not NoneType"),
+    ({"out": 3}, "out must be a path, not int"),
+    ({"progress": 3}, "progress must be a callable, not int"),
+])
+def test_out_and_progress_of_the_wrong_type_are_named(
+        tmp_path: Path, kwargs: dict[str, Any], message: str) -> None:
+    """They were Python's own TypeErrors (from pathlib; 'int' object is not callable)."""
+    args = {"out": tmp_path / "out", **kwargs}
+    with pytest.raises(lbconvert.LbConvertError) as error:
+        lbconvert.convert(small_export(tmp_path), "coco", **args)
+    assert str(error.value) == message
+    assert sorted(p.name for p in tmp_path.iterdir()) == [small_export(tmp_path).name]
+
+
+def test_an_ontology_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    ontology = tmp_path / "ontology.json"
+    ontology.write_bytes(b"\xef\xbb\xbf" + json.dumps(
+        {"tools": [{"name": "car", "tool": "rectangle"}]}).encode())
+    assert ClassMap.from_ontology(ontology).names == ["car"]
