@@ -1025,6 +1025,10 @@ def test_the_output_error_of_the_spool_is_one_line(tmp_path: Path) -> None:
 
     files = SmallFiles(tmp_path / "y")
     assert str(error(files, Fake())) == "cannot write a second line"
+    Fake.stderr.read = staticmethod(lambda: b"28\tNo space left on device\t/o/.p/a.xml\n")
+    found = error(files, Fake())
+    assert type(found) is OSError and (found.errno, found.strerror, found.filename) == (
+        28, "No space left on device", "/o/.p/a.xml")
     files.close()
 
 

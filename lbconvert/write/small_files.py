@@ -35,7 +35,7 @@ class SmallFiles:
     per-image conversion, and on a machine with a second core it then costs
     no wall time.  A full pipe (1 MiB) blocks the writer, so memory stays
     bounded by one batch.  :meth:`close` waits for every file and raises
-    :class:`OutputError` if one could not be written; :meth:`abort` stops
+    the ``OSError`` of a file that could not be written; :meth:`abort` stops
     the spool process without waiting.  The spool process stops by itself,
     writing nothing more, when this process dies (see :mod:`.spool`).
     """
@@ -82,7 +82,7 @@ class SmallFiles:
             os.close(fd)
 
     def close(self) -> None:
-        """Wait until every file is written; OutputError if one could not be.
+        """Wait until every file is written; the ``OSError`` of one that could not be.
         On any failure (or an interrupt) the spool process is stopped: call
         :meth:`abort` to be sure, it is harmless after close."""
         spool = self._spool
@@ -157,13 +157,19 @@ class SmallFiles:
         self._batch.clear()
         self._batch_size = 0
 
-    def _failure(self, spool: "subprocess.Popen[bytes]") -> OutputError:
-        """The spool process's one line, its pipes closed."""
+    def _failure(self, spool: "subprocess.Popen[bytes]") -> "OSError | OutputError":
+        """What the spool process said, its pipes closed: the ``OSError`` a
+        write in this process would have raised (so the writer reports it as
+        any other), else its one line as an :class:`OutputError`."""
         try:
             message = _stderr(spool).read().decode("utf-8", "replace").strip()
         except OSError:
             message = ""
         release(_stderr(spool).close, _stdin(spool).close)
+        number, _, rest = message.partition("\t")
+        if number.isdigit():
+            strerror, _, path = rest.partition("\t")
+            return OSError(int(number), strerror, path)
         message = " ".join(message.split())  # one line, whatever it printed
         return OutputError(
             message

@@ -5,7 +5,8 @@ Reads records from standard input, each one
 ``<u32 name length><u32 data length><name, UTF-8><data>`` (little-endian),
 and writes ``DIRECTORY/<name>`` with the data (created or truncated, mode
 0o666 minus the umask), until the end record (name length 0xFFFFFFFF).  On
-the first error it prints one line to standard error and exits with status 1.
+the first error it prints one line to standard error and exits with status 1:
+``ERRNO<tab>STRERROR<tab>PATH`` for a file system error, else the message.
 
 It never outlives its writer: when the parent process is gone (its pid is
 no longer our parent's, checked before every file and five times a second
@@ -72,8 +73,13 @@ def main(directory: str, parent: int) -> int:
             finally:
                 os.close(fd)
     except (OSError, UnicodeDecodeError) as exc:
+        path = os.path.join(directory, name)
+        if isinstance(exc, OSError) and exc.errno is not None:  # for SmallFiles to raise again
+            line = f"{exc.errno}\t{exc.strerror}\t{path}"
+        else:
+            line = f"cannot write {path}: {exc}"
         try:
-            print(f"cannot write {os.path.join(directory, name)}: {exc}", file=sys.stderr)
+            print(line, file=sys.stderr)
         except OSError:  # nobody is reading any more
             pass
         return 1
