@@ -63,8 +63,9 @@ def convert(
         raise LbConvertError("give options= or keyword options, not both")
     if options is not None and not isinstance(options, Options):
         raise LbConvertError(f"options= must be an Options, not {type(options).__name__}")
+    if options is not None:
+        options.validate()  # as from_kwargs does: Options(task="x") is refused as task="x" is
     opts = options if options is not None else Options.from_kwargs(**kwargs)
-    opts.validate()  # options= too: Options(task="x") is refused as task="x" is
     if not isinstance(out, (str, os.PathLike)):
         raise LbConvertError(f"out must be a path, not {type(out).__name__}")
     if progress is not None and not callable(progress):

@@ -282,3 +282,17 @@ def test_a_file_system_error_names_the_path_without_an_errno(
         assert main([args[0], str(given), *args[1:]]) == 1
         assert capsys.readouterr().err == f"lbconvert: error: {given}: {what}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]
+
+
+def test_a_file_system_error_on_a_descriptor_is_still_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """OSError.filename may be a file descriptor (an int), not a path."""
+    import lbconvert.cli as cli
+
+    def fails(args: Any) -> int:
+        raise OSError(9, "Bad file descriptor", 999)
+
+    monkeypatch.setattr(cli, "build_parser", lambda: argparse.Namespace(
+        parse_args=lambda argv: argparse.Namespace(run=fails)))
+    assert main(["inspect", "x"]) == 1
+    assert capsys.readouterr().err == "lbconvert: error: 999: Bad file descriptor\n"

@@ -133,7 +133,8 @@ def _described(exc: Exception) -> str:
     """``PATH: what the system said`` for a file system error (not ``[Errno 21] …``)."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
         names = [exc.filename, exc.filename2] if exc.filename2 is not None else [exc.filename]
-        return f"{' -> '.join(map(os.fsdecode, names))}: {exc.strerror}"
+        shown = [str(n) if isinstance(n, int) else os.fsdecode(n) for n in names]  # int: an fd
+        return f"{' -> '.join(shown)}: {exc.strerror}"
     return str(exc)
 
 
